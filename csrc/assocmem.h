@@ -1,0 +1,123 @@
+/*
+ * assocmem.h -- C kernels of assocmem.
+ *
+ * Every function is pure over caller-owned buffers: no allocation, no global
+ * state, no Python API.  Each returns AM_OK or one of the status codes below;
+ * outputs are only meaningful when AM_OK is returned.
+ *
+ * Conventions
+ *   n        number of neurons, p number of patterns.
+ *   xt       patterns transposed, int8 of shape (n, p), row-major, values +-1.
+ *   counts   exact Hebbian counts C_ij = sum_mu xi_i^mu xi_j^mu (i != j),
+ *            C_ii = 0, shape (n, n), row-major, symmetric.
+ *   thr      integer thresholds: neuron i becomes +1 iff H_i >= thr[i], where
+ *            H_i = sum_{j != i} C_ij s_j is the exact integer local field
+ *            (the real field is H_i / n).
+ *   Q        exact integer quadratic form sum_{i != j} C_ij s_i s_j
+ *            = sum_i s_i H_i; the energy is -Q / (2 n) + theta . s.
+ */
+#ifndef ASSOCMEM_H
+#define ASSOCMEM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum am_status {
+    AM_OK = 0,
+    AM_EINVAL = 1,  /* a size argument is out of range or a pointer is NULL */
+    AM_ERANGE = 2,  /* an index (visit order) lies outside [0, n) */
+    AM_EVALUE = 3   /* a value outside its domain (a state that is not +-1) */
+};
+
+/* Pack signs: bit mu of word (i, mu / 64) is set iff xt[i, mu] == +1.
+   bits has shape (n, words) with words = ceil(p / 64); padding bits are 0. */
+int am_pack_signs(const int8_t *xt, int64_t n, int64_t p, int64_t words,
+                  uint64_t *bits);
+
+/* Hebbian counts from packed signs: C_ij = p - 2 popcount(b_i ^ b_j) for
+   i != j, C_ii = 0.  accumulate != 0 adds to counts instead of overwriting
+   (incremental storage of new patterns).  The caller picks the type wide
+   enough for the final counts (|C_ij| <= total number of patterns). */
+int am_hebb_counts_i8(const uint64_t *bits, int64_t n, int64_t words,
+                      int64_t p, int accumulate, int8_t *counts);
+int am_hebb_counts_i16(const uint64_t *bits, int64_t n, int64_t words,
+                       int64_t p, int accumulate, int16_t *counts);
+int am_hebb_counts_i32(const uint64_t *bits, int64_t n, int64_t words,
+                       int64_t p, int accumulate, int32_t *counts);
+
+/* Hebbian counts by rows: row_i = sum_mu x[mu, i] * x[mu, :], contiguous
+   adds and subtracts of whole pattern rows that the compiler vectorises;
+   x is (p, n) row-major.  Work p n^2 (vs n^2 ceil(p/64) / 2 popcounts for
+   am_hebb_counts_*), so the faster choice for small p.  Same result and
+   accumulate semantics as am_hebb_counts_*. */
+int am_hebb_rows_i8(const int8_t *x, int64_t p, int64_t n, int accumulate,
+                    int8_t *counts);
+int am_hebb_rows_i16(const int8_t *x, int64_t p, int64_t n, int accumulate,
+                     int16_t *counts);
+int am_hebb_rows_i32(const int8_t *x, int64_t p, int64_t n, int accumulate,
+                     int32_t *counts);
+
+/* m[mu] = sum_i xt[i, mu] s[i]  (n times the overlap with pattern mu). */
+int am_overlaps(const int8_t *xt, int64_t n, int64_t p, const int8_t *s,
+                int64_t *m);
+
+/* Local fields in pattern space: H_i = sum_mu xt[i, mu] m[mu] - p s_i. */
+int am_fields_patterns(const int8_t *xt, int64_t n, int64_t p,
+                       const int64_t *m, const int8_t *s, int64_t *h);
+
+/* Local fields from dense counts: H = C s. */
+int am_fields_dense_i8(const int8_t *counts, int64_t n, const int8_t *s,
+                       int64_t *h);
+int am_fields_dense_i16(const int16_t *counts, int64_t n, const int8_t *s,
+                        int64_t *h);
+int am_fields_dense_i32(const int32_t *counts, int64_t n, const int8_t *s,
+                        int64_t *h);
+
+/* One asynchronous sweep in pattern space: visit order[0..n-1], set
+   s_i = (H_i >= thr_i) ? +1 : -1 in place, keeping m up to date on every flip
+   (O(p) per visit).  *flips and *dq receive this sweep's flip count and the
+   exact change of Q. */
+int am_async_sweep_patterns(const int8_t *xt, int64_t n, int64_t p,
+                            const int64_t *thr, const int64_t *order,
+                            int8_t *s, int64_t *m, int64_t *flips,
+                            int64_t *dq);
+
+/* One asynchronous sweep over dense counts, with the local fields h kept up
+   to date incrementally (O(1) per visit, O(n) per flip). */
+int am_async_sweep_dense_i8(const int8_t *counts, int64_t n,
+                            const int64_t *thr, const int64_t *order,
+                            int8_t *s, int64_t *h, int64_t *flips,
+                            int64_t *dq);
+int am_async_sweep_dense_i16(const int16_t *counts, int64_t n,
+                             const int64_t *thr, const int64_t *order,
+                             int8_t *s, int64_t *h, int64_t *flips,
+                             int64_t *dq);
+int am_async_sweep_dense_i32(const int32_t *counts, int64_t n,
+                             const int64_t *thr, const int64_t *order,
+                             int8_t *s, int64_t *h, int64_t *flips,
+                             int64_t *dq);
+
+/* Synchronous step: s_out_i = (h_i >= thr_i) ? +1 : -1; *changed receives
+   the number of neurons whose state differs from s_in. */
+int am_threshold(const int64_t *h, const int64_t *thr, const int8_t *s_in,
+                 int64_t n, int8_t *s_out, int64_t *changed);
+
+/* *q = sum_i s_i h_i (the exact quadratic form Q when h are local fields). */
+int am_quadratic(const int8_t *s, const int64_t *h, int64_t n, int64_t *q);
+
+/* *out = sum_i theta_i s_i, summed in index order 0..n-1 (the reference
+   order: every implementation sums the threshold term this way). */
+int am_theta_dot(const double *theta, const int8_t *s, int64_t n,
+                 double *out);
+
+/* Check that s holds only +-1; AM_EVALUE otherwise. */
+int am_check_signs(const int8_t *s, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ASSOCMEM_H */

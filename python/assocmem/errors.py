@@ -1,0 +1,68 @@
+"""Exception classes of assocmem.
+
+Every class also derives from the builtin a user would catch (``ValueError``,
+``TypeError``...), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AssocmemError",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "ShapeError",
+    "StateValueError",
+    "FormatError",
+    "KernelError",
+    "GraphError",
+    "NetworkNotFoundError",
+    "NetworkExistsError",
+    "GraphConnectionError",
+]
+
+
+class AssocmemError(Exception):
+    """Base class of every error raised by assocmem."""
+
+
+class ArgumentError(AssocmemError, ValueError):
+    """An argument has a value outside what is accepted."""
+
+
+class ArgumentTypeError(AssocmemError, TypeError):
+    """An argument has the wrong type."""
+
+
+class ShapeError(AssocmemError, ValueError):
+    """An array has the wrong number of dimensions or the wrong length."""
+
+
+class StateValueError(AssocmemError, ValueError):
+    """A state or pattern holds a value other than +1/-1 (or NaN)."""
+
+
+class FormatError(AssocmemError, ValueError):
+    """A file is unreadable, truncated or not an assocmem file."""
+
+
+class KernelError(AssocmemError, RuntimeError):
+    """A C kernel returned an unexpected status (a bug: please report it)."""
+
+
+class GraphError(AssocmemError, RuntimeError):
+    """A graph database operation failed."""
+
+
+class NetworkNotFoundError(GraphError, KeyError):
+    """No complete network of that name is stored."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we do not.
+        return str(self.args[0]) if self.args else ""
+
+
+class NetworkExistsError(GraphError, ValueError):
+    """A network of that name is stored already (pass overwrite=True)."""
+
+
+class GraphConnectionError(GraphError, ConnectionError):
+    """The graph database cannot be reached."""

@@ -1,0 +1,410 @@
+"""Hopfield associative memory on exact integer kernels.
+
+Semantics (shared exactly by the C kernels, the NumPy reference in the tests
+and the pure-Cypher loop of :mod:`assocmem.graph`):
+
+* Hebbian counts ``C_ij = sum_mu xi_i^mu xi_j^mu`` for i != j, ``C_ii = 0``;
+  weights ``w_ij = C_ij / n``.
+* Local field ``h_i = H_i / n`` with the exact integer ``H_i = sum_j C_ij s_j``.
+  The new ``s_i`` is +1 iff ``h_i >= theta_i``.  Because ``H_i`` is an
+  integer, this is decided exactly as ``H_i >= T_i`` with the integer
+  threshold ``T_i = ceil(n * theta_i)`` computed in exact rational arithmetic.
+* Energy ``E(s) = -Q / (2n) + sum_i theta_i s_i`` with the exact integer
+  ``Q = sum_{i != j} C_ij s_i s_j``; the threshold term is summed in index
+  order.  Asynchronous recall tracks ``Q`` incrementally (a flip of neuron i
+  changes it by ``-4 s_i H_i``).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from . import _hopfield
+from ._validate import as_array, bipolar, choice, permutation, positive_int, seed as _seed
+from .errors import ArgumentError, FormatError, ShapeError, StateValueError
+
+__all__ = ["Hopfield", "RecallResult"]
+
+FILE_FORMAT = "assocmem.hopfield"
+FILE_VERSION = 1
+#: Integer thresholds are clipped to +-2**62: every exact field is far inside.
+_T_LIMIT = 2**62
+#: Dense counts with incremental fields beat pattern space once p exceeds
+#: about this fraction of n (measured, see benchmarks/README.md).
+DENSE_RATIO = 1 / 16
+
+
+@dataclass(frozen=True, eq=False)
+class RecallResult:
+    """Outcome of a recall.
+
+    Attributes
+    ----------
+    state : ndarray of shape (n_neurons,), int8
+        Final state, values +1/-1.
+    converged : bool
+        async: the last sweep changed no neuron; sync: a fixed point.
+    cycle : bool
+        sync only: the state alternates with period 2.
+    sweeps : int
+        Full sweeps executed, including the last one that changed nothing.
+    flips : int
+        Total number of neuron flips.
+    energies : ndarray of shape (sweeps + 1,), float64
+        ``energies[0]`` is the probe's energy, ``energies[k]`` the energy
+        after sweep k.
+    overlaps : ndarray of shape (n_patterns,), float64
+        Overlap of the final state with every stored pattern.
+    """
+
+    state: np.ndarray
+    converged: bool
+    cycle: bool
+    sweeps: int
+    flips: int
+    energies: np.ndarray
+    overlaps: np.ndarray = field(repr=False)
+
+    @property
+    def best(self) -> int:
+        """Index of the stored pattern with the largest |overlap|."""
+        return int(np.argmax(np.abs(self.overlaps)))
+
+    @property
+    def inverted(self) -> bool:
+        """True when the closest stored pattern is matched inverted (m < 0)."""
+        return bool(self.overlaps[self.best] < 0)
+
+    @property
+    def exact(self) -> bool:
+        """True when the state is a stored pattern or its inverse exactly."""
+        return bool(abs(self.overlaps[self.best]) == 1.0)
+
+    @property
+    def spurious(self) -> bool:
+        """True when the state is neither a stored pattern nor its inverse."""
+        return not self.exact
+
+    @property
+    def energy(self) -> float:
+        """Energy of the final state."""
+        return float(self.energies[-1])
+
+
+def _integer_thresholds(theta: np.ndarray, n: int) -> np.ndarray:
+    """T_i = ceil(n * theta_i), exactly (H_i / n >= theta_i  <=>  H_i >= T_i)."""
+    if not theta.any():
+        return np.zeros(n, dtype=np.int64)
+    out = np.empty(n, dtype=np.int64)
+    for i, t in enumerate(theta.tolist()):
+        c = math.ceil(Fraction(t) * n)
+        out[i] = max(-_T_LIMIT, min(_T_LIMIT, c))
+    return out
+
+
+def _thresholds(value: Any, n: int) -> np.ndarray:
+    if value is None:
+        return np.zeros(n, dtype=np.float64)
+    arr = as_array("thresholds", value)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr), dtype=np.float64)
+    if arr.shape != (n,):
+        raise ShapeError(f"thresholds: expected a scalar or shape ({n},); got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise ArgumentError("thresholds: expected finite numbers; got NaN or infinity")
+    return arr
+
+
+class Hopfield:
+    """Hopfield network of bipolar (+1/-1) neurons with Hebbian storage.
+
+    Parameters
+    ----------
+    n_neurons : int
+        Number of neurons n (>= 1).
+    thresholds : array-like of shape (n_neurons,) or float, optional
+        Thresholds theta (default 0).
+
+    Examples
+    --------
+    >>> import numpy as np, assocmem
+    >>> rng = np.random.default_rng(0)
+    >>> xi = rng.choice([-1, 1], size=(3, 200))
+    >>> net = assocmem.Hopfield(200)
+    >>> net.store(xi)
+    >>> probe = xi[0].copy(); probe[:30] *= -1
+    >>> res = net.recall(probe, seed=1)
+    >>> bool((res.state == xi[0]).all()), res.converged
+    (True, True)
+    """
+
+    def __init__(self, n_neurons: int, thresholds: Any = None) -> None:
+        self._n = positive_int("n_neurons", n_neurons)
+        self._theta = _thresholds(thresholds, self._n)
+        self._theta.flags.writeable = False
+        self._thr = _integer_thresholds(self._theta, self._n)
+        self._patterns = np.empty((0, self._n), dtype=np.int8)
+        self._xt = np.empty((self._n, 0), dtype=np.int8)
+        self._counts: np.ndarray | None = None
+        self._weights: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ state
+    @property
+    def n_neurons(self) -> int:
+        """Number of neurons n."""
+        return self._n
+
+    @property
+    def n_patterns(self) -> int:
+        """Number of stored patterns p."""
+        return self._patterns.shape[0]
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """(n,) float64 thresholds theta (read-only)."""
+        return self._theta
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """(p, n) int8 copy of the stored patterns (read-only)."""
+        out = self._patterns.copy()
+        out.flags.writeable = False
+        return out
+
+    @property
+    def counts(self) -> np.ndarray:
+        """(n, n) exact Hebbian counts C_ij (read-only), zero diagonal.
+
+        The dtype is the narrowest signed integer holding +-p (int8 for
+        p <= 127).  Computed on first use and kept up to date by `store`.
+        """
+        view = self._dense_counts().view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def weights(self) -> np.ndarray:
+        """(n, n) float64 weights w_ij = C_ij / n (read-only), zero diagonal."""
+        if self._weights is None:
+            w = self._dense_counts().astype(np.float64)
+            w /= self._n
+            w.flags.writeable = False
+            self._weights = w
+        return self._weights
+
+    def __repr__(self) -> str:
+        return f"Hopfield(n_neurons={self._n}, n_patterns={self.n_patterns})"
+
+    # ---------------------------------------------------------------- storage
+    def store(self, patterns: Any) -> None:
+        """Store patterns with the Hebbian rule (adds to those stored before).
+
+        Parameters
+        ----------
+        patterns : array-like of shape (n_patterns, n_neurons) or (n_neurons,)
+            Values +1/-1.
+        """
+        new = bipolar("patterns", patterns, self._n, ndim=(1, 2))
+        if new.ndim == 1:
+            new = new[None, :]
+        total = self.n_patterns + new.shape[0]
+        _hopfield.count_dtype(total)  # raises when counts could not be exact
+        if self._counts is not None:
+            if _hopfield.count_dtype(total) == self._counts.dtype:
+                _hopfield.hebb_counts(new, out=self._counts, total_patterns=total)
+            else:
+                self._counts = None  # re-materialised, wider, on next use
+        self._patterns = np.concatenate([self._patterns, new])
+        self._xt = np.ascontiguousarray(self._patterns.T)
+        self._weights = None
+
+    def _dense_counts(self) -> np.ndarray:
+        if self._counts is None:
+            self._counts = _hopfield.hebb_counts(self._patterns)
+        return self._counts
+
+    # ----------------------------------------------------------- measurements
+    def _state(self, state: Any, name: str = "state") -> np.ndarray:
+        return bipolar(name, state, self._n)
+
+    def energy(self, state: Any) -> float:
+        """E(s) = -1/2 sum_ij w_ij s_i s_j + sum_i theta_i s_i.
+
+        Parameters
+        ----------
+        state : array-like of shape (n_neurons,), values +1/-1
+        """
+        s = self._state(state)
+        if self.n_patterns == 0:
+            return float(np.cumsum(self._theta * s)[-1])
+        return _hopfield.energy(self._xt, self._counts, self._thr, self._theta_or_none(), s)
+
+    def overlaps(self, state: Any) -> np.ndarray:
+        """(p,) float64 overlaps m_mu = (1/n) sum_i xi_i^mu s_i (-1: inverted)."""
+        s = self._state(state)
+        if self.n_patterns == 0:
+            return np.empty(0, dtype=np.float64)
+        return _hopfield.overlaps(self._xt, s) / self._n
+
+    def _theta_or_none(self) -> np.ndarray | None:
+        return self._theta if self._theta.any() else None
+
+    # ----------------------------------------------------------------- recall
+    def recall(
+        self,
+        probe: Any,
+        mode: Literal["async", "sync"] = "async",
+        max_sweeps: int = 100,
+        seed: int | None = None,
+        order: Literal["random", "sequential"] | Any = "random",
+        *,
+        representation: Literal["auto", "patterns", "dense"] = "auto",
+    ) -> RecallResult:
+        """Recall from a probe until a stable state.
+
+        Parameters
+        ----------
+        probe : array-like of shape (n_neurons,), values +1/-1
+        mode : {"async", "sync"}
+            async: every sweep visits each neuron once and updates it in place;
+            sync: all neurons at once from the previous state.
+        max_sweeps : int
+            Upper bound on sweeps (>= 1).
+        seed : int, optional
+            Seed of ``numpy.random.default_rng``: sweep k visits the neurons in
+            the order of the k-th ``rng.permutation(n)``.
+        order : "random", "sequential" or array of shape (n_neurons,)
+            Visit order of async sweeps; a permutation is used for every sweep.
+            Ignored in sync mode.
+        representation : {"auto", "patterns", "dense"}
+            "patterns" computes fields in pattern space (O(n p) per sweep, no
+            n x n matrix); "dense" keeps exact local fields over the count
+            matrix (O(n) per flip).  Both give identical results; "auto"
+            picks by p / n.
+
+        Returns
+        -------
+        RecallResult
+        """
+        mode = choice("mode", mode, ("async", "sync"))
+        max_sweeps = positive_int("max_sweeps", max_sweeps)
+        seed = _seed("seed", seed)
+        representation = choice("representation", representation, ("auto", "patterns", "dense"))
+        rng = fixed = None
+        if mode == "async":
+            if isinstance(order, str):
+                choice("order", order, ("random", "sequential"))
+                if order == "random":
+                    rng = np.random.default_rng(seed)
+                else:
+                    fixed = np.arange(self._n, dtype=np.int64)
+            else:
+                fixed = permutation("order", order, self._n)
+        s = self._state(probe, "probe").copy()
+        if self.n_patterns == 0:
+            raise ArgumentError("recall: no patterns are stored; call store() first")
+        dense = representation == "dense" or (
+            representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n
+        )
+        counts = self._dense_counts() if dense else None
+        theta = self._theta_or_none()
+        if mode == "async":
+            converged, sweeps, flips, energies, m = _hopfield.recall_async(
+                self._xt, counts, self._thr, theta, s, rng, fixed, max_sweeps
+            )
+            cycle = False
+        else:
+            converged, cycle, sweeps, flips, energies, m = _hopfield.recall_sync(
+                self._xt, counts, self._thr, theta, s, max_sweeps
+            )
+        return RecallResult(
+            state=s,
+            converged=bool(converged),
+            cycle=bool(cycle),
+            sweeps=int(sweeps),
+            flips=int(flips),
+            energies=energies,
+            overlaps=m / self._n,
+        )
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the network to ``path`` (NumPy .npz, lossless).
+
+        The file is written to a temporary file beside ``path`` and renamed,
+        so an existing file is never left half-written.
+        """
+        path = Path(path)
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            format=np.array(FILE_FORMAT),
+            version=np.array(FILE_VERSION, dtype=np.int64),
+            n_neurons=np.array(self._n, dtype=np.int64),
+            patterns=self._patterns,
+            thresholds=np.asarray(self._theta),
+        )
+        directory = path.parent if str(path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(buf.getvalue())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "Hopfield":
+        """Read a network written by :meth:`save`.
+
+        Raises
+        ------
+        FormatError
+            The file is missing, unreadable, truncated or not an assocmem file.
+        """
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                contents = {k: data[k] for k in data.files}
+        except FileNotFoundError:
+            raise FormatError(f"path: no such file: {str(path)!r}") from None
+        except IsADirectoryError:
+            raise FormatError(f"path: {str(path)!r} is a directory, not an assocmem file") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+            raise FormatError(f"path: {str(path)!r} is not a readable assocmem file ({exc})") from None
+        need = {"format", "version", "n_neurons", "patterns", "thresholds"}
+        if not need <= contents.keys() or contents["format"].shape != () or str(contents["format"]) != FILE_FORMAT:
+            raise FormatError(f"path: {str(path)!r} is not an assocmem Hopfield file (expected format {FILE_FORMAT!r})")
+        version = int(contents["version"])
+        if version != FILE_VERSION:
+            raise FormatError(f"path: {str(path)!r} has format version {version}; this assocmem reads {FILE_VERSION}")
+        n = int(contents["n_neurons"])
+        patterns, theta = contents["patterns"], contents["thresholds"]
+        if n < 1 or patterns.dtype != np.int8 or patterns.ndim != 2 or patterns.shape[1] != n:
+            raise FormatError(f"path: {str(path)!r} holds inconsistent patterns (shape {patterns.shape}, n={n})")
+        if theta.dtype != np.float64 or theta.shape != (n,):
+            raise FormatError(f"path: {str(path)!r} holds inconsistent thresholds (shape {theta.shape})")
+        try:
+            net = cls(n, theta)
+            if patterns.shape[0]:
+                net.store(patterns)
+        except (ArgumentError, StateValueError, ShapeError) as exc:
+            raise FormatError(f"path: {str(path)!r} holds invalid data ({exc})") from None
+        return net

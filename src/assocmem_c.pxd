@@ -1,0 +1,56 @@
+# Declarations of the C kernels (csrc/assocmem.h).
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
+
+cdef extern from "assocmem.h" nogil:
+    enum:
+        AM_OK
+        AM_EINVAL
+        AM_ERANGE
+        AM_EVALUE
+
+    int am_pack_signs(const int8_t *xt, int64_t n, int64_t p, int64_t words,
+                      uint64_t *bits)
+    int am_hebb_counts_i8(const uint64_t *bits, int64_t n, int64_t words,
+                          int64_t p, int accumulate, int8_t *counts)
+    int am_hebb_counts_i16(const uint64_t *bits, int64_t n, int64_t words,
+                           int64_t p, int accumulate, int16_t *counts)
+    int am_hebb_counts_i32(const uint64_t *bits, int64_t n, int64_t words,
+                           int64_t p, int accumulate, int32_t *counts)
+    int am_hebb_rows_i8(const int8_t *x, int64_t p, int64_t n, int accumulate,
+                        int8_t *counts)
+    int am_hebb_rows_i16(const int8_t *x, int64_t p, int64_t n, int accumulate,
+                         int16_t *counts)
+    int am_hebb_rows_i32(const int8_t *x, int64_t p, int64_t n, int accumulate,
+                         int32_t *counts)
+    int am_overlaps(const int8_t *xt, int64_t n, int64_t p, const int8_t *s,
+                    int64_t *m)
+    int am_fields_patterns(const int8_t *xt, int64_t n, int64_t p,
+                           const int64_t *m, const int8_t *s, int64_t *h)
+    int am_fields_dense_i8(const int8_t *counts, int64_t n, const int8_t *s,
+                           int64_t *h)
+    int am_fields_dense_i16(const int16_t *counts, int64_t n, const int8_t *s,
+                            int64_t *h)
+    int am_fields_dense_i32(const int32_t *counts, int64_t n, const int8_t *s,
+                            int64_t *h)
+    int am_async_sweep_patterns(const int8_t *xt, int64_t n, int64_t p,
+                                const int64_t *thr, const int64_t *order,
+                                int8_t *s, int64_t *m, int64_t *flips,
+                                int64_t *dq)
+    int am_async_sweep_dense_i8(const int8_t *counts, int64_t n,
+                                const int64_t *thr, const int64_t *order,
+                                int8_t *s, int64_t *h, int64_t *flips,
+                                int64_t *dq)
+    int am_async_sweep_dense_i16(const int16_t *counts, int64_t n,
+                                 const int64_t *thr, const int64_t *order,
+                                 int8_t *s, int64_t *h, int64_t *flips,
+                                 int64_t *dq)
+    int am_async_sweep_dense_i32(const int32_t *counts, int64_t n,
+                                 const int64_t *thr, const int64_t *order,
+                                 int8_t *s, int64_t *h, int64_t *flips,
+                                 int64_t *dq)
+    int am_threshold(const int64_t *h, const int64_t *thr, const int8_t *s_in,
+                     int64_t n, int8_t *s_out, int64_t *changed)
+    int am_quadratic(const int8_t *s, const int64_t *h, int64_t n, int64_t *q)
+    int am_theta_dot(const double *theta, const int8_t *s, int64_t n,
+                     double *out)
+    int am_check_signs(const int8_t *s, int64_t n)
