@@ -104,8 +104,8 @@ class RecallResult:
 def _integer_thresholds(theta: np.ndarray, n: int) -> np.ndarray:
     """T_i = ceil(n * theta_i), exactly (H_i / n >= theta_i  <=>  H_i >= T_i)."""
     if not theta.any():
-        return np.zeros(n, dtype=np.int64)
-    out = np.empty(n, dtype=np.int64)
+        return np.zeros(theta.shape[0], dtype=np.int64)
+    out = np.empty(theta.shape[0], dtype=np.int64)
     for i, t in enumerate(theta.tolist()):
         c = math.ceil(Fraction(t) * n)
         out[i] = max(-_T_LIMIT, min(_T_LIMIT, c))
@@ -381,8 +381,13 @@ class Hopfield:
         """
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as data:
-                contents = {k: data[k] for k in data.files}
+            # open the file ourselves: np.load leaks its handle on a bad zip
+            with open(path, "rb") as fh:
+                data = np.load(fh, allow_pickle=False)
+                if not isinstance(data, np.lib.npyio.NpzFile):
+                    raise ValueError("a single .npy array, not an .npz archive")
+                with data:
+                    contents = {k: data[k] for k in data.files}
         except FileNotFoundError:
             raise FormatError(f"path: no such file: {str(path)!r}") from None
         except IsADirectoryError:
