@@ -18,6 +18,7 @@ and the pure-Cypher loop of :mod:`assocmem.graph`):
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import tempfile
@@ -158,6 +159,8 @@ class Hopfield:
         self._xt = np.empty((self._n, 0), dtype=np.int8)
         self._counts: np.ndarray | None = None
         self._weights: np.ndarray | None = None
+        #: JSON-serialisable dict saved with the network (e.g. image shape).
+        self.metadata: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ state
     @property
@@ -346,9 +349,14 @@ class Hopfield:
         so an existing file is never left half-written.
         """
         path = Path(path)
+        try:
+            meta = json.dumps(self.metadata)
+        except (TypeError, ValueError) as exc:
+            raise ArgumentError(f"metadata: expected a JSON-serialisable dict ({exc})") from None
         buf = io.BytesIO()
         np.savez(
             buf,
+            metadata=np.array(meta),
             format=np.array(FILE_FORMAT),
             version=np.array(FILE_VERSION, dtype=np.int64),
             n_neurons=np.array(self._n, dtype=np.int64),
@@ -410,6 +418,10 @@ class Hopfield:
             net = cls(n, theta)
             if patterns.shape[0]:
                 net.store(patterns)
-        except (ArgumentError, StateValueError, ShapeError) as exc:
+            meta = json.loads(str(contents["metadata"])) if "metadata" in contents else {}
+            if not isinstance(meta, dict):
+                raise ArgumentError("metadata: expected a JSON object")
+            net.metadata = meta
+        except (ArgumentError, StateValueError, ShapeError, json.JSONDecodeError) as exc:
             raise FormatError(f"path: {str(path)!r} holds invalid data ({exc})") from None
         return net

@@ -1,0 +1,171 @@
+"""The ``assocmem`` command line.
+
+Errors in what the user gave (a missing file, a bad argument) end with exit
+status 2 and one line naming the file or argument and the problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, images
+from .errors import AssocmemError, FormatError, ShapeError
+
+PROG = "assocmem"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1]; got {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1]; got {text!r}")
+    return v
+
+
+def _threshold(text: str) -> str | float:
+    if text in ("median", "mean", "otsu"):
+        return text
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected median, mean, otsu or a number in 0..255; got {text!r}") from None
+    if not 0 <= v <= 255:
+        raise argparse.ArgumentTypeError(f"expected a number in 0..255; got {text!r}")
+    return v
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return v
+
+
+def _image_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shape", nargs=2, type=_positive, metavar=("HEIGHT", "WIDTH"), default=list(images.DEFAULT_SHAPE),
+                   help="size the images are resized to (default: 80 60, i.e. 60 px wide, 80 px high)")
+    p.add_argument("--threshold", type=_threshold, default="median",
+                   help="binarisation: median, mean, otsu or a gray level 0..255 (default: median)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Associative memories on compiled kernels, mirrored into a graph database.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="store photos, recall them from cropped and noisy probes",
+                          description="Store photos in a Hopfield memory, then recall each from a crop and from "
+                                      "noisy copies. Writes montage.png, energy.png and summary.json.")
+    demo.add_argument("images", nargs="*", help="image files or directories (default: photos shipped with scikit-image)")
+    demo.add_argument("--out", default="demo-out", help="output directory (default: demo-out)")
+    demo.add_argument("--noise", nargs="+", type=_fraction, default=[0.2, 0.5], help="noise levels (default: 0.2 0.5)")
+    demo.add_argument("--crop", type=_fraction, default=0.5, help="fraction of rows hidden in the crop probe (default: 0.5)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    _image_options(demo)
+
+    store = sub.add_parser("store", help="add images to a memory file", description="Add images to a memory file "
+                           "(created if missing; written atomically).")
+    store.add_argument("images", nargs="+", help="image files or directories")
+    store.add_argument("--memory", required=True, help="memory file (.npz)")
+    _image_options(store)
+
+    recall = sub.add_parser("recall", help="recall an image from a memory file",
+                            description="Recall the stored image closest to IMAGE and write it as a PNG.")
+    recall.add_argument("image", help="probe image")
+    recall.add_argument("--memory", required=True, help="memory file written by 'assocmem store'")
+    recall.add_argument("--out", required=True, help="PNG to write the recalled state to")
+    recall.add_argument("--noise", type=_fraction, default=0.0, help="flip this fraction of the probe first")
+    recall.add_argument("--mode", choices=["async", "sync"], default="async")
+    recall.add_argument("--seed", type=int, default=0)
+    recall.add_argument("--threshold", type=_threshold, default="median")
+
+    # GRAPH-PARSER
+    return parser
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import format_table, run_demo
+
+    summary = run_demo(args.images, args.out, args.noise, args.crop, args.seed, tuple(args.shape), args.threshold)
+    print(format_table(summary["probes"]))
+    print(f"\nwrote {Path(args.out) / 'montage.png'}, energy.png, summary.json")
+    return 0
+
+
+def _load_memory(path: str):
+    from .hopfield import Hopfield
+
+    net = Hopfield.load(path)
+    shape = net.metadata.get("shape")
+    labels = net.metadata.get("labels")
+    if not (isinstance(shape, list) and len(shape) == 2 and isinstance(labels, list) and len(labels) == net.n_patterns):
+        raise FormatError(f"{path}: not a memory written by 'assocmem store' (no image shape/labels)")
+    return net, (int(shape[0]), int(shape[1])), labels
+
+
+def _cmd_store(args: argparse.Namespace) -> int:
+    from .demo import expand_images
+    from .hopfield import Hopfield
+
+    shape = tuple(args.shape)
+    files = expand_images(args.images)
+    states = [images.load(f, shape, args.threshold) for f in files]
+    memory = Path(args.memory)
+    if memory.exists():
+        net, old_shape, labels = _load_memory(args.memory)
+        if old_shape != shape:
+            raise ShapeError(f"--shape: {args.memory} holds {old_shape[0]}x{old_shape[1]} images; got {shape[0]}x{shape[1]}")
+    else:
+        net, labels = Hopfield(shape[0] * shape[1]), []
+    net.store(np.stack(states))
+    net.metadata = {"shape": list(shape), "labels": labels + [f.stem for f in files], "threshold": args.threshold}
+    net.save(memory)
+    print(f"{args.memory}: {net.n_patterns} patterns of {shape[0]}x{shape[1]} ({', '.join(net.metadata['labels'])})")
+    return 0
+
+
+def _cmd_recall(args: argparse.Namespace) -> int:
+    net, shape, labels = _load_memory(args.memory)
+    probe = images.load(args.image, shape, args.threshold)
+    if args.noise:
+        probe = images.add_noise(probe, args.noise, seed=args.seed)
+    res = net.recall(probe, mode=args.mode, seed=args.seed)
+    images.to_image(res.state, shape).save(args.out, format="PNG")
+    kind = "inverted " if res.inverted else ""
+    what = "exactly" if res.exact else "spurious state, closest to"
+    print(f"{args.image}: {what} {kind}{labels[res.best]} (overlap {res.overlaps[res.best]:+.3f}, "
+          f"{res.sweeps} sweeps, {res.flips} flips, energy {res.energy:.2f}) -> {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"demo": _cmd_demo, "store": _cmd_store, "recall": _cmd_recall}
+    try:
+        return handlers[args.command](args)
+    except (AssocmemError, ValueError, TypeError, OSError) as exc:
+        message = str(exc) if not isinstance(exc, OSError) or not exc.filename else f"{exc.filename}: {exc.strerror}"
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""Images to bipolar states and back (Pillow + NumPy).
+
+Pixels brighter than the threshold become +1 (white), the others -1 (black).
+A state of an image of shape (height, width) is the row-major flattening of
+length height * width.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+from ._validate import bipolar, fraction as _fraction, seed as _seed
+from .errors import ArgumentError, ArgumentTypeError, FormatError, ShapeError
+
+__all__ = [
+    "DEFAULT_SHAPE",
+    "IMAGE_SUFFIXES",
+    "load",
+    "to_image",
+    "add_noise",
+    "occlude",
+    "montage",
+    "sample_photos",
+]
+
+#: (height, width) of the seed experiment: 60 px wide, 80 px high.
+DEFAULT_SHAPE = (80, 60)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm")
+
+PathOrImage = Union[str, "os.PathLike[str]", Image.Image]
+
+
+def _shape(shape: Any) -> tuple[int, int]:
+    try:
+        h, w = shape
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(f"shape: expected (height, width); got {shape!r}") from None
+    for v in (h, w):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+            raise ArgumentError(f"shape: expected two positive integers (height, width); got {shape!r}")
+    return int(h), int(w)
+
+
+def _open(source: PathOrImage) -> tuple[Image.Image, str]:
+    if isinstance(source, Image.Image):
+        return source, "<PIL.Image>"
+    if not isinstance(source, (str, os.PathLike)):
+        raise ArgumentTypeError(f"path: expected a file path or a PIL.Image; got {type(source).__name__}")
+    path = Path(source)
+    name = str(path)
+    if not path.exists():
+        raise FormatError(f"{name}: no such file")
+    if path.is_dir():
+        raise FormatError(f"{name}: is a directory, not an image")
+    try:
+        with Image.open(path) as img:
+            img.load()  # decode now: a truncated file fails here, not later
+            return img.copy(), name
+    except UnidentifiedImageError:
+        raise FormatError(f"{name}: not an image Pillow can read") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise FormatError(f"{name}: unreadable or truncated image ({exc})") from None
+
+
+def _gray(img: Image.Image) -> np.ndarray:
+    """Grayscale float64 in [0, 255] for any Pillow mode, without clipping."""
+    mode = img.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N"):
+        return np.asarray(img, dtype=np.float64) * (255.0 / 65535.0)
+    if mode in ("I", "F"):
+        a = np.asarray(img, dtype=np.float64)
+        lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+        return np.zeros_like(a) if hi == lo else (a - lo) * (255.0 / (hi - lo))
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(white, rgba)  # transparent shows as white
+    return np.asarray(img.convert("L"), dtype=np.float64)
+
+
+def _otsu(values: np.ndarray) -> float:
+    hist, edges = np.histogram(values, bins=256, range=(0.0, 255.0))
+    centers = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(hist)
+    w1 = w0[-1] - w0
+    s0 = np.cumsum(hist * centers)
+    m0 = np.divide(s0, w0, out=np.zeros_like(s0), where=w0 > 0)
+    m1 = np.divide(s0[-1] - s0, w1, out=np.zeros_like(s0), where=w1 > 0)
+    between = w0 * w1 * (m0 - m1) ** 2
+    return float(centers[int(np.argmax(between))])
+
+
+def binarize(gray: np.ndarray, threshold: Any = "median") -> np.ndarray:
+    """+1 where a pixel is brighter than the threshold, else -1 (int8).
+
+    ``"median"`` splits as evenly as ties allow: of ``> median`` and
+    ``>= median`` it keeps the split closer to half white.
+    """
+    v = np.asarray(gray, dtype=np.float64)
+    if isinstance(threshold, str):
+        if threshold == "median":
+            t = float(np.median(v))
+            above, at_or_above = v > t, v >= t
+            half = v.size / 2
+            white = above if abs(above.sum() - half) <= abs(at_or_above.sum() - half) else at_or_above
+            return np.where(white, 1, -1).astype(np.int8)
+        if threshold == "mean":
+            t = float(v.mean())
+        elif threshold == "otsu":
+            t = _otsu(v)
+        else:
+            raise ArgumentError(f"threshold: expected 'median', 'mean', 'otsu' or a number in 0..255; got {threshold!r}")
+    elif isinstance(threshold, numbers.Real) and not isinstance(threshold, bool):
+        t = float(threshold)
+        if not 0.0 <= t <= 255.0:
+            raise ArgumentError(f"threshold: expected a number in 0..255; got {threshold!r}")
+    else:
+        raise ArgumentTypeError(f"threshold: expected 'median', 'mean', 'otsu' or a number; got {threshold!r}")
+    return np.where(v > t, 1, -1).astype(np.int8)
+
+
+def load(path: PathOrImage, shape: tuple[int, int] = DEFAULT_SHAPE, threshold: Any = "median") -> np.ndarray:
+    """Load an image as a bipolar state.
+
+    Parameters
+    ----------
+    path : str, path-like or PIL.Image
+        Any image Pillow reads (RGB, RGBA, palette, 16-bit, float...).
+    shape : (height, width)
+        Target size; the image is converted to grayscale and resized to it.
+        Images smaller than the target in either dimension are rejected.
+    threshold : "median", "mean", "otsu" or number in 0..255
+
+    Returns
+    -------
+    ndarray of shape (height * width,), int8 of +1/-1
+    """
+    h, w = _shape(shape)
+    img, name = _open(path)
+    if img.width < w or img.height < h:
+        raise ShapeError(f"{name}: image is {img.width}x{img.height} (w x h), smaller than the target {w}x{h}")
+    gray = _gray(img)
+    small = Image.fromarray(gray.astype(np.float32)).resize((w, h), Image.Resampling.LANCZOS)
+    return binarize(np.asarray(small, dtype=np.float64), threshold).reshape(-1)
+
+
+def _state(state: Any, shape: tuple[int, int], name: str = "state") -> np.ndarray:
+    h, w = _shape(shape)
+    return bipolar(name, state, h * w)
+
+
+def to_image(state: Any, shape: tuple[int, int] = DEFAULT_SHAPE) -> Image.Image:
+    """Black/white image (mode "L", values 0 and 255) of a state."""
+    h, w = _shape(shape)
+    s = _state(state, shape)
+    return Image.fromarray(np.where(s > 0, 255, 0).astype(np.uint8).reshape(h, w))
+
+
+def add_noise(state: Any, fraction: float, seed: int | None = None) -> np.ndarray:
+    """Flip exactly ``round(fraction * n)`` distinct, randomly chosen neurons."""
+    s = bipolar("state", state)
+    f = _fraction("fraction", fraction)
+    rng = np.random.default_rng(_seed("seed", seed))
+    out = s.copy()
+    idx = rng.choice(s.size, size=int(round(f * s.size)), replace=False)
+    out[idx] *= -1
+    return out
+
+
+def occlude(
+    state: Any,
+    shape: tuple[int, int] = DEFAULT_SHAPE,
+    box: tuple[int, int, int, int] | None = None,
+    *,
+    fraction: float | None = None,
+    fill: int = -1,
+) -> np.ndarray:
+    """Hide part of an image (the "cropped" probe).
+
+    Parameters
+    ----------
+    box : (top, left, bottom, right), optional
+        Rows top..bottom-1 and columns left..right-1 are set to ``fill``.
+    fraction : float in [0, 1], optional
+        Hide the bottom ``fraction`` of the rows instead.  Give exactly one
+        of ``box`` and ``fraction``.
+    fill : +1 or -1
+        Value of the hidden pixels (-1: black).
+    """
+    h, w = _shape(shape)
+    s = _state(state, shape).reshape(h, w).copy()
+    if fill not in (1, -1) or isinstance(fill, bool):
+        raise ArgumentError(f"fill: expected +1 or -1; got {fill!r}")
+    if (box is None) == (fraction is None):
+        raise ArgumentError("box/fraction: expected exactly one of them")
+    if fraction is not None:
+        f = _fraction("fraction", fraction)
+        top = h - int(round(f * h))
+        s[top:, :] = fill
+    else:
+        try:
+            top, left, bottom, right = (int(v) for v in box)
+        except (TypeError, ValueError):
+            raise ArgumentTypeError(f"box: expected (top, left, bottom, right); got {box!r}") from None
+        if not (0 <= top <= bottom <= h and 0 <= left <= right <= w):
+            raise ArgumentError(f"box: expected 0 <= top <= bottom <= {h} and 0 <= left <= right <= {w}; got {box!r}")
+        s[top:bottom, left:right] = fill
+    return s.reshape(-1)
+
+
+def montage(
+    rows: Sequence[Sequence[Any]],
+    shape: tuple[int, int] = DEFAULT_SHAPE,
+    labels: Sequence[Sequence[str]] | None = None,
+    *,
+    scale: int = 3,
+    header: Sequence[str] | None = None,
+) -> Image.Image:
+    """One picture of a grid of states, each with its label underneath.
+
+    Parameters
+    ----------
+    rows : sequence of sequences of states (each of shape (height * width,))
+    labels : same nesting as ``rows``, strings (may contain newlines)
+    scale : int
+        Each pixel becomes a ``scale`` x ``scale`` block.
+    header : column titles, optional
+    """
+    h, w = _shape(shape)
+    if not rows or not all(len(r) for r in rows):
+        raise ArgumentError("rows: expected a non-empty sequence of non-empty rows of states")
+    if labels is not None and [len(r) for r in labels] != [len(r) for r in rows]:
+        raise ShapeError("labels: expected the same nesting as rows")
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Integral) or scale < 1:
+        raise ArgumentError(f"scale: expected a positive integer; got {scale!r}")
+    font = ImageFont.load_default()
+    pad = 8
+    line_h = 12
+    n_lines = max((lab.count("\n") + 1 for r in (labels or []) for lab in r), default=0)
+    cell_w, cell_h = w * scale, h * scale
+    head_h = line_h + pad if header else 0
+    ncols = max(len(r) for r in rows)
+    width = pad + ncols * (cell_w + pad)
+    height = head_h + pad + len(rows) * (cell_h + n_lines * line_h + 2 * pad)
+    canvas = Image.new("RGB", (width, height), (235, 235, 235))
+    draw = ImageDraw.Draw(canvas)
+    if header:
+        for c, title in enumerate(header):
+            draw.text((pad + c * (cell_w + pad), pad // 2), title, fill=(0, 0, 0), font=font)
+    for r, row in enumerate(rows):
+        y = head_h + pad + r * (cell_h + n_lines * line_h + 2 * pad)
+        for c, state in enumerate(row):
+            x = pad + c * (cell_w + pad)
+            img = to_image(state, (h, w)).resize((cell_w, cell_h), Image.Resampling.NEAREST)
+            canvas.paste(img.convert("RGB"), (x, y))
+            if labels is not None:
+                draw.multiline_text((x, y + cell_h + 2), labels[r][c], fill=(0, 0, 0), font=font, spacing=2)
+    return canvas
+
+
+#: Real photographs bundled inside scikit-image's wheel (no download).  Of
+#: its photographs these five have the smallest pairwise overlaps once
+#: binarised at 80x60 (max |m| = 0.058), so Hebbian storage keeps them apart.
+SAMPLE_PHOTOS = ("astronaut", "chelsea", "coins", "hubble_deep_field", "retina")
+
+
+def sample_photos(names: Sequence[str] = SAMPLE_PHOTOS) -> list[tuple[str, Image.Image]]:
+    """Real photographs that ship with scikit-image (``pip install assocmem[demo]``)."""
+    try:
+        from skimage import data
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise FormatError(
+            "sample photos need scikit-image: pip install 'assocmem[demo]' (or pass your own images)"
+        ) from None
+    out = []
+    for name in names:
+        arr = getattr(data, name)()
+        if arr.dtype == np.bool_:
+            arr = arr.astype(np.uint8) * 255
+        out.append((name, Image.fromarray(arr)))
+    return out
