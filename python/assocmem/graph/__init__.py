@@ -1,0 +1,40 @@
+"""Graph mirror: Hopfield networks in a graph database.
+
+``open()`` with no target or a filesystem path gives embedded LadybugDB (no
+server); a ``bolt://`` or ``neo4j://`` URI gives Neo4j through the official
+driver.  Both run the same Cypher (:mod:`assocmem.graph.cypher`); the few
+dialect differences live in :mod:`assocmem.graph.dialects`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .backends import open_backend
+from .store import GraphStore
+
+__all__ = ["open", "GraphStore"]
+
+
+def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connect
+    target: str | os.PathLike[str] | None = None,
+    *,
+    auth: tuple[str, str] | None = None,
+    database: str | None = None,
+) -> GraphStore:
+    """Open a graph store.
+
+    Parameters
+    ----------
+    target : None, path or URI
+        None: an in-memory LadybugDB database; a path: an on-disk LadybugDB
+        database file (created with its parent directories if missing);
+        ``bolt://...`` or ``neo4j://...``: a Neo4j server.
+    auth : (user, password), optional
+        Neo4j credentials (default: ``ASSOCMEM_NEO4J_USER`` /
+        ``ASSOCMEM_NEO4J_PASSWORD`` from the environment).
+    database : str, optional
+        Neo4j database name (``database_`` of ``execute_query``).
+    """
+    return GraphStore(open_backend(target, auth, database))

@@ -1,0 +1,222 @@
+"""Backends: embedded LadybugDB and Neo4j (official driver).
+
+Both expose the same small interface; only bulk loading differs (``COPY``
+from Arrow tables in LadybugDB, ``UNWIND`` batches in Neo4j, which LadybugDB
+can run too so the Neo4j loading Cypher is tested without a server).
+"""
+
+from __future__ import annotations
+
+import decimal
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArgumentError, GraphConnectionError, GraphError
+from .dialects import LADYBUG, NEO4J, Dialect
+
+Statement = tuple[str, dict[str, Any]]
+
+
+def _plain(value: Any) -> Any:
+    """LadybugDB returns 128-bit sums as Decimal; give back int or float."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+class Backend:
+    dialect: Dialect
+    target: str
+
+    def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def run_tx(self, statements: Sequence[Statement]) -> None:
+        """Run statements in one transaction: all take effect or none."""
+        raise NotImplementedError
+
+    def unwind(self, query: str, rows: list[dict[str, Any]], params: dict[str, Any] | None = None) -> None:
+        """One ``UNWIND $rows`` batch in its own transaction."""
+        self.run(query, {**(params or {}), "rows": rows})
+
+    def copy(self, table: str, data: Any) -> None:
+        raise GraphError(f"{self.dialect.name}: COPY is not available; use UNWIND batches")
+
+    @property
+    def supports_copy(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def ensure_schema(self) -> None:
+        for statement in self.dialect.schema:
+            self.run(statement)
+
+
+class LadybugBackend(Backend):
+    """Embedded LadybugDB (``pip install ladybug``): on-disk or in-memory."""
+
+    dialect = LADYBUG
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        import ladybug
+
+        self._ladybug = ladybug
+        if path is None:
+            self.target = ":memory:"
+            db_path = ":memory:"
+        else:
+            p = Path(path)
+            if p.is_dir():
+                raise ArgumentError(f"target: {str(p)!r} is a directory; LadybugDB keeps a database in one file")
+            p.parent.mkdir(parents=True, exist_ok=True)
+            self.target = db_path = str(p)
+        try:
+            self._db = ladybug.Database(db_path)
+            self._conn = ladybug.Connection(self._db)
+        except RuntimeError as exc:
+            raise GraphConnectionError(f"target: cannot open LadybugDB database {self.target!r}: {exc}") from None
+
+    def _execute(self, query: str, params: dict[str, Any] | None = None):
+        try:
+            return self._conn.execute(query, params or {})
+        except RuntimeError as exc:
+            raise GraphError(f"ladybug: {exc}") from None
+
+    def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result = self._execute(query, params)
+        names = result.get_column_names()
+        rows = []
+        while result.has_next():
+            rows.append({k: _plain(v) for k, v in zip(names, result.get_next())})
+        return rows
+
+    def columns(self, query: str, params: dict[str, Any] | None = None):
+        """Whole result as a pyarrow Table (fast bulk reads)."""
+        return self._execute(query, params).get_as_arrow()
+
+    def run_tx(self, statements: Sequence[Statement]) -> None:
+        self._execute("BEGIN TRANSACTION")
+        try:
+            for query, params in statements:
+                self._execute(query, params)
+        except BaseException:
+            try:
+                self._execute("ROLLBACK")
+            finally:
+                pass
+            raise
+        self._execute("COMMIT")
+
+    @property
+    def supports_copy(self) -> bool:
+        return True
+
+    def copy(self, table: str, data: Any) -> None:
+        if table not in ("Neuron", "Pattern", "SYNAPSE", "SnNode", "SN_LINK"):
+            raise ArgumentError(f"table: unknown table {table!r}")
+        # table is one of the names above; the data is a parameter
+        self._execute(f"COPY {table} FROM $data", {"data": data})
+
+    def close(self) -> None:
+        conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        if conn is not None:
+            conn.close()
+        if db is not None:
+            db.close()
+        self._conn = self._db = None
+
+
+class Neo4jBackend(Backend):
+    """Neo4j through the official ``neo4j`` driver (``execute_query`` with
+    ``database_``; the driver retries transient errors)."""
+
+    dialect = NEO4J
+
+    def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None) -> None:
+        import neo4j
+        from neo4j import exceptions as nx
+
+        self._neo4j = neo4j
+        self._nx = nx
+        self.target = uri
+        self._database = database
+        if auth is None and os.environ.get("ASSOCMEM_NEO4J_USER"):
+            auth = (os.environ["ASSOCMEM_NEO4J_USER"], os.environ.get("ASSOCMEM_NEO4J_PASSWORD", ""))
+        try:
+            self._driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+            self._driver.verify_connectivity()
+        except (nx.ServiceUnavailable, nx.AuthError, nx.ConfigurationError, ValueError, OSError) as exc:
+            raise GraphConnectionError(f"target: cannot reach Neo4j at {uri!r}: {exc}") from None
+
+    def _wrap(self, fn: Callable[[], Any]) -> Any:
+        nx = self._nx
+        try:
+            return fn()
+        except (nx.ServiceUnavailable, nx.SessionExpired) as exc:
+            raise GraphConnectionError(f"neo4j {self.target}: connection lost: {exc}") from None
+        except nx.Neo4jError as exc:
+            raise GraphError(f"neo4j {self.target}: {exc.code}: {exc.message}") from None
+        except nx.DriverError as exc:
+            raise GraphError(f"neo4j {self.target}: {exc}") from None
+
+    def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        records, _, _ = self._wrap(
+            lambda: self._driver.execute_query(query, params or {}, database_=self._database)
+        )
+        return [r.data() for r in records]
+
+    def columns(self, query: str, params: dict[str, Any] | None = None):
+        import pyarrow as pa
+
+        rows = self.run(query, params)
+        if not rows:
+            return None
+        return pa.table({k: [r[k] for r in rows] for k in rows[0]})
+
+    def run_tx(self, statements: Sequence[Statement]) -> None:
+        def work(tx: Any) -> None:
+            for query, params in statements:
+                tx.run(query, params).consume()
+
+        def go() -> None:
+            with self._driver.session(database=self._database) as session:
+                session.execute_write(work)
+
+        self._wrap(go)
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def open_backend(target: str | os.PathLike[str] | None, auth: tuple[str, str] | None, database: str | None) -> Backend:
+    if target is None or isinstance(target, os.PathLike):
+        return LadybugBackend(target)
+    if not isinstance(target, str):
+        raise ArgumentError(f"target: expected None, a path or a bolt:// / neo4j:// URI; got {type(target).__name__}")
+    scheme = target.split("://", 1)[0].lower() if "://" in target else ""
+    if scheme in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
+        return Neo4jBackend(target, auth, database)
+    if scheme:
+        raise ArgumentError(f"target: unsupported scheme {scheme!r}; expected a path, bolt:// or neo4j://")
+    return LadybugBackend(target)
+
+
+def batched(rows: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def as_int_array(values: Any) -> np.ndarray:
+    return np.asarray([_plain(v) for v in values], dtype=np.int64)

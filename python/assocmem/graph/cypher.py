@@ -1,0 +1,115 @@
+"""Cypher of the graph mirror: one constant per operation, shared by both
+backends (see :mod:`assocmem.graph.dialects` for the differences).
+
+Parameters: ``$key`` a network's key, ``$base`` the id of its neuron 0,
+``$lb`` the dialect's list base, ``$rows`` a batch of row maps.
+"""
+
+# --- networks -------------------------------------------------------------
+NETWORKS = (
+    "MATCH (w:Network) WHERE w.complete = true "
+    "RETURN w.name AS name, w.key AS key, w.n AS n, w.p AS p, w.base AS base, w.layout AS layout, w.meta AS meta "
+    "ORDER BY w.name"
+)
+NETWORKS_NAMED = (
+    "MATCH (w:Network) WHERE w.name = $name "
+    "RETURN w.key AS key, w.complete AS complete, w.n AS n, w.p AS p, w.base AS base, w.layout AS layout, "
+    "w.meta AS meta"
+)
+NETWORK_KEYS = "MATCH (w:Network) RETURN w.key AS key"
+CREATE_NETWORK = (
+    "CREATE (:Network {key: $key, name: $name, complete: false, n: $n, p: $p, base: $base, layout: $layout, "
+    "meta: $meta})"
+)
+COMPLETE_NETWORK = "MATCH (w:Network) WHERE w.key = $key SET w.complete = true"
+DELETE_NETWORK_NODE = "MATCH (w:Network) WHERE w.key = $key DELETE w"
+MAX_NEURON_ID = "MATCH (x:Neuron) RETURN max(x.id) AS top"
+NEURON_KEYS = "MATCH (x:Neuron) RETURN DISTINCT x.net AS key"
+PATTERN_KEYS = "MATCH (q:Pattern) RETURN DISTINCT q.net AS key"
+# deleted in slices so no single transaction holds millions of synapses
+DELETE_NEURONS_SLICE = "MATCH (x:Neuron) WHERE x.net = $key AND x.idx >= $lo AND x.idx < $hi DETACH DELETE x"
+DELETE_PATTERNS = "MATCH (q:Pattern) WHERE q.net = $key DELETE q"
+
+# --- bulk loading by UNWIND batches (Neo4j; also runs on LadybugDB) ---------
+CREATE_NEURONS = (
+    "UNWIND $rows AS r CREATE (:Neuron {id: r.id, net: $key, idx: r.idx, state: r.state, theta: r.theta, "
+    "thr: r.thr, c: r.c})"
+)
+CREATE_PATTERNS = "UNWIND $rows AS r CREATE (:Pattern {id: r.id, net: $key, mu: r.mu, xi: r.xi})"
+CREATE_SYNAPSES = (
+    "UNWIND $rows AS r MATCH (a:Neuron {id: r.a}), (b:Neuron {id: r.b}) CREATE (a)-[:SYNAPSE {c: r.c, w: r.w}]->(b)"
+)
+
+# --- reading a network back -----------------------------------------------
+READ_PATTERNS = "MATCH (q:Pattern) WHERE q.net = $key RETURN q.mu AS mu, q.xi AS xi ORDER BY q.mu"
+READ_NEURONS = (
+    "MATCH (x:Neuron) WHERE x.net = $key RETURN x.idx AS idx, x.state AS state, x.theta AS theta, x.thr AS thr "
+    "ORDER BY x.idx"
+)
+READ_SYNAPSES = (
+    "MATCH (a:Neuron)-[s:SYNAPSE]->(b:Neuron) WHERE a.net = $key RETURN a.idx AS i, b.idx AS j, s.c AS c, s.w AS w"
+)
+READ_DENDRITES = "MATCH (x:Neuron) WHERE x.net = $key RETURN x.idx AS idx, x.c AS c ORDER BY x.idx"
+
+# --- the seed's pure-Cypher Hebbian rule ---------------------------------
+# Neurons from a range, synapse counts summed over the Pattern nodes:
+# C_ab = sum_mu xi_a^mu xi_b^mu, w_ab = C_ab / n, for every pair a < b.
+CYPHER_NEURONS = (
+    "UNWIND range(0, $n - 1) AS i "
+    "CREATE (:Neuron {id: $base + i, net: $key, idx: i, state: 1, theta: $theta[i + $lb], thr: $thr[i + $lb]})"
+)
+CYPHER_HEBB = (
+    "MATCH (q:Pattern) WHERE q.net = $key "
+    "MATCH (a:Neuron), (b:Neuron) WHERE a.net = $key AND b.net = $key AND a.idx < b.idx "
+    "WITH a, b, sum(q.xi[a.idx + $lb] * q.xi[b.idx + $lb]) AS c "
+    "CREATE (a)-[:SYNAPSE {{c: c, w: {to_float}(c) / $n}}]->(b)"
+)
+
+# --- the pure-Cypher asynchronous update -----------------------------------
+SET_STATES = "UNWIND $rows AS r MATCH (x:Neuron {id: r.id}) SET x.state = r.s"
+# one neuron: exact integer field from its synapses, new state set in place.
+# `x.state * 1 AS old`, not `x.state AS old`: LadybugDB keeps a projected
+# property bound to the node, so after the SET it would return the new value.
+UPDATE_NEURON_SYNAPSES = (
+    "MATCH (x:Neuron {id: $id}) "
+    "OPTIONAL MATCH (x)-[s:SYNAPSE]-(y:Neuron) "
+    "WITH x, x.state * 1 AS old, coalesce(sum(s.c * y.state), 0) AS h "
+    "SET x.state = CASE WHEN h >= x.thr THEN 1 ELSE -1 END "
+    "RETURN old, h, x.state AS new"
+)
+UPDATE_NEURON_DENDRITES = (
+    "MATCH (x:Neuron {id: $id}) "
+    "OPTIONAL MATCH (y:Neuron) WHERE y.net = x.net AND y.idx <> x.idx "
+    "WITH x, x.state * 1 AS old, coalesce(sum(x.c[y.idx + $lb] * y.state), 0) AS h "
+    "SET x.state = CASE WHEN h >= x.thr THEN 1 ELSE -1 END "
+    "RETURN old, h, x.state AS new"
+)
+# Q = sum_{i != j} C_ij s_i s_j = 2 * sum over synapses a < b
+QUADRATIC_SYNAPSES = (
+    "MATCH (a:Neuron)-[s:SYNAPSE]->(b:Neuron) WHERE a.net = $key RETURN coalesce(sum(s.c * a.state * b.state), 0) AS q"
+)
+QUADRATIC_DENDRITES = (
+    "MATCH (x:Neuron), (y:Neuron) WHERE x.net = $key AND y.net = $key AND x.idx <> y.idx "
+    "RETURN coalesce(sum(x.c[y.idx + $lb] * x.state * y.state), 0) AS q"
+)
+OVERLAPS = (
+    "MATCH (q:Pattern) WHERE q.net = $key "
+    "MATCH (x:Neuron) WHERE x.net = $key "
+    "RETURN q.mu AS mu, sum(q.xi[x.idx + $lb] * x.state) AS m ORDER BY mu"
+)
+
+# --- explainability ---------------------------------------------------------
+DEGREES = (
+    "MATCH (x:Neuron) WHERE x.net = $key "
+    "OPTIONAL MATCH (x)-[s:SYNAPSE]-(:Neuron) "
+    "RETURN x.idx AS idx, count(s) AS degree ORDER BY idx"
+)
+ANTI_CORRELATED = (
+    "MATCH (x:Neuron {id: $id})-[s:SYNAPSE]-(y:Neuron) WHERE s.c < 0 "
+    "RETURN y.idx AS neuron, s.c AS count, s.w AS weight ORDER BY s.c, y.idx LIMIT $limit"
+)
+OUT_OF_SYNC = (
+    "MATCH (a:Neuron)-[s:SYNAPSE]->(b:Neuron) WHERE a.net = $key AND s.c * a.state * b.state < 0 "
+    "RETURN a.idx AS i, b.idx AS j, s.c AS count, s.w AS weight, a.state AS s_i, b.state AS s_j "
+    "ORDER BY abs(s.c) DESC, i, j LIMIT $limit"
+)

@@ -1,0 +1,59 @@
+"""The few places where LadybugDB's and Neo4j's Cypher differ.
+
+Everything else in :mod:`assocmem.graph.cypher` is one text shared by both
+backends.  A template may name a dialect function as ``{to_float}``; it is
+filled in once per backend from this table, never with values (values are
+always ``$parameters``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    #: Index of the first list element (``xs[base]``): 1 in LadybugDB, 0 in Neo4j.
+    list_base: int
+    #: Function names used by the shared templates.
+    functions: dict[str, str]
+    #: Statements that create the schema; each is idempotent.
+    schema: tuple[str, ...]
+
+    def render(self, template: str) -> str:
+        return template.format(**self.functions)
+
+
+LADYBUG = Dialect(
+    name="ladybug",
+    list_base=1,
+    functions={"to_float": "to_double", "to_int": "to_int64"},
+    schema=(
+        "CREATE NODE TABLE IF NOT EXISTS Network(key STRING, name STRING, complete BOOLEAN, n INT64, p INT64, "
+        "base INT64, layout STRING, meta STRING, PRIMARY KEY(key))",
+        "CREATE NODE TABLE IF NOT EXISTS Neuron(id INT64, net STRING, idx INT64, state INT8, theta DOUBLE, "
+        "thr INT64, c INT32[], PRIMARY KEY(id))",
+        "CREATE NODE TABLE IF NOT EXISTS Pattern(id STRING, net STRING, mu INT64, xi INT8[], PRIMARY KEY(id))",
+        "CREATE REL TABLE IF NOT EXISTS SYNAPSE(FROM Neuron TO Neuron, c INT64, w DOUBLE)",
+        # search-ranking net (assocmem.searchnet)
+        "CREATE NODE TABLE IF NOT EXISTS SnNet(name STRING, rules STRING, PRIMARY KEY(name))",
+        "CREATE NODE TABLE IF NOT EXISTS SnNode(id STRING, net STRING, kind STRING, key STRING, PRIMARY KEY(id))",
+        "CREATE REL TABLE IF NOT EXISTS SN_LINK(FROM SnNode TO SnNode, w DOUBLE)",
+    ),
+)
+
+NEO4J = Dialect(
+    name="neo4j",
+    list_base=0,
+    functions={"to_float": "toFloat", "to_int": "toInteger"},
+    schema=(
+        "CREATE CONSTRAINT assocmem_network_key IF NOT EXISTS FOR (x:Network) REQUIRE x.key IS UNIQUE",
+        "CREATE CONSTRAINT assocmem_neuron_id IF NOT EXISTS FOR (x:Neuron) REQUIRE x.id IS UNIQUE",
+        "CREATE CONSTRAINT assocmem_pattern_id IF NOT EXISTS FOR (x:Pattern) REQUIRE x.id IS UNIQUE",
+        "CREATE INDEX assocmem_neuron_net IF NOT EXISTS FOR (x:Neuron) ON (x.net)",
+        "CREATE INDEX assocmem_network_name IF NOT EXISTS FOR (x:Network) ON (x.name)",
+        "CREATE CONSTRAINT assocmem_sn_net IF NOT EXISTS FOR (x:SnNet) REQUIRE x.name IS UNIQUE",
+        "CREATE CONSTRAINT assocmem_sn_node IF NOT EXISTS FOR (x:SnNode) REQUIRE x.id IS UNIQUE",
+    ),
+)

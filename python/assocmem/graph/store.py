@@ -1,0 +1,533 @@
+"""GraphStore: Hopfield networks mirrored into a graph database."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any, Literal
+
+import numpy as np
+from tqdm import tqdm
+
+from .. import _validate
+from ..errors import (
+    ArgumentError,
+    GraphError,
+    NetworkExistsError,
+    NetworkNotFoundError,
+    ShapeError,
+)
+from ..hopfield import Hopfield, RecallResult, _integer_thresholds, _thresholds
+from . import cypher
+from .backends import Backend, batched
+
+__all__ = ["GraphStore", "NAME_PATTERN"]
+
+#: Network names: letters, digits, '_', '.', '-'; at most 128 characters.
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
+#: Synapse rows per COPY statement (bounded memory, progress in steps).
+COPY_CHUNK = 2_000_000
+#: Neurons per delete slice (bounds the synapses one transaction removes).
+DELETE_SLICE = 256
+
+
+def _name(name: Any) -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise ArgumentError(
+            "name: expected 1-128 letters, digits, '_', '.' or '-' starting with a letter or '_'; "
+            f"got {name!r}"
+        )
+    return name
+
+
+class GraphStore:
+    """A graph database holding Hopfield networks (and search nets).
+
+    Open one with :func:`assocmem.graph.open`.  Several networks coexist in a
+    database, each under its name; a network becomes visible only once it is
+    complete (its ``Network`` node is marked last).
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self._b = backend
+        self._lb = backend.dialect.list_base
+        self._hebb = backend.dialect.render(cypher.CYPHER_HEBB)
+        backend.ensure_schema()
+
+    # ------------------------------------------------------------ plumbing
+    @property
+    def backend(self) -> Backend:
+        return self._b
+
+    @property
+    def dialect(self) -> str:
+        return self._b.dialect.name
+
+    def close(self) -> None:
+        self._b.close()
+
+    def __enter__(self) -> "GraphStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"GraphStore({self.dialect}: {self._b.target})"
+
+    def query(self, cypher_text: str, **params: Any) -> list[dict[str, Any]]:
+        """Run any Cypher with ``$parameters``; rows as plain dicts."""
+        if not isinstance(cypher_text, str) or not cypher_text.strip():
+            raise ArgumentError("cypher: expected a non-empty Cypher string")
+        return self._b.run(cypher_text, params)
+
+    # ------------------------------------------------------------ networks
+    def networks(self) -> list[dict[str, Any]]:
+        """Complete networks: name, n, p, layout, metadata."""
+        return [
+            {"name": r["name"], "n": r["n"], "p": r["p"], "layout": r["layout"], "metadata": json.loads(r["meta"] or "{}")}
+            for r in self._b.run(cypher.NETWORKS)
+        ]
+
+    def _find(self, name: str) -> dict[str, Any] | None:
+        rows = [r for r in self._b.run(cypher.NETWORKS_NAMED, {"name": name}) if r["complete"]]
+        if len(rows) > 1:  # only possible through writes outside assocmem
+            raise GraphError(f"name: {len(rows)} complete networks are named {name!r}")
+        return rows[0] if rows else None
+
+    def _network(self, name: Any) -> dict[str, Any]:
+        found = self._find(_name(name))
+        if found is None:
+            known = ", ".join(repr(r["name"]) for r in self.networks()) or "none"
+            raise NetworkNotFoundError(f"name: no complete network named {name!r} (stored: {known})")
+        return found
+
+    def _delete_key(self, key: str, n: int) -> None:
+        for lo in range(0, max(n, 1), DELETE_SLICE):
+            self._b.run(cypher.DELETE_NEURONS_SLICE, {"key": key, "lo": lo, "hi": lo + DELETE_SLICE})
+        self._b.run(cypher.DELETE_PATTERNS, {"key": key})
+        self._b.run(cypher.DELETE_NETWORK_NODE, {"key": key})
+
+    def _vacuum(self, name: str) -> None:
+        """Remove what failed or overwritten saves left: incomplete networks
+        of this name, and neurons/patterns whose network node is gone."""
+        for r in self._b.run(cypher.NETWORKS_NAMED, {"name": name}):
+            if not r["complete"]:
+                self._delete_key(r["key"], r["n"])
+        keys = {r["key"] for r in self._b.run(cypher.NETWORK_KEYS)}
+        orphans = {r["key"] for r in self._b.run(cypher.NEURON_KEYS)} | {
+            r["key"] for r in self._b.run(cypher.PATTERN_KEYS)
+        }
+        for key in orphans - keys:
+            top = self._b.run("MATCH (x:Neuron) WHERE x.net = $key RETURN max(x.idx) AS top", {"key": key})
+            self._delete_key(key, (top[0]["top"] or 0) + 1 if top else 1)
+
+    def delete_network(self, name: str) -> None:
+        """Delete a network and everything it owns."""
+        found = self._network(name)
+        self._delete_key(found["key"], found["n"])
+
+    def _begin(self, name: str, n: int, p: int, layout: str, meta: dict[str, Any], overwrite: bool) -> tuple[str, int, dict | None]:
+        existing = self._find(name)
+        if existing is not None and not overwrite:
+            raise NetworkExistsError(f"name: a network named {name!r} exists; pass overwrite=True to replace it")
+        self._vacuum(name)
+        top = self._b.run(cypher.MAX_NEURON_ID)[0]["top"]
+        base = 0 if top is None else int(top) + 1
+        key = uuid.uuid4().hex
+        self._b.run(
+            cypher.CREATE_NETWORK,
+            {"key": key, "name": name, "n": n, "p": p, "base": base, "layout": layout, "meta": json.dumps(meta)},
+        )
+        return key, base, existing
+
+    def _finish(self, key: str, existing: dict[str, Any] | None) -> None:
+        """Make the new network visible and the old one invisible at once."""
+        statements = [(cypher.COMPLETE_NETWORK, {"key": key})]
+        if existing is not None:
+            statements.insert(0, (cypher.DELETE_NETWORK_NODE, {"key": existing["key"]}))
+        self._b.run_tx(statements)
+        if existing is not None:
+            self._delete_key(existing["key"], existing["n"])
+
+    def _abort(self, key: str, n: int) -> None:
+        try:
+            self._delete_key(key, n)
+        except GraphError:
+            pass  # the server may be gone; the network stays incomplete and is vacuumed later
+
+    # ---------------------------------------------------------------- save
+    def save_network(
+        self,
+        net: Hopfield,
+        name: str,
+        *,
+        layout: Literal["synapses", "dendrites"] = "synapses",
+        batch_size: int = 10_000,
+        progress: bool = True,
+        overwrite: bool = False,
+        method: Literal["auto", "copy", "unwind"] = "auto",
+        state: Any = None,
+    ) -> None:
+        """Write a network into the database.
+
+        Parameters
+        ----------
+        net : Hopfield
+        name : str
+            Network name (letters, digits, '_', '.', '-').
+        layout : {"synapses", "dendrites"}
+            "synapses": one ``SYNAPSE`` relationship per pair i < j with the
+            exact count ``c`` and the weight ``w = c / n``; "dendrites": each
+            neuron holds its row of exact counts as the array ``c``.
+        batch_size : int
+            Rows per ``UNWIND`` batch (Neo4j, or ``method="unwind"``).
+        progress : bool
+            Show progress bars (tqdm) for loads over a second.
+        overwrite : bool
+            Replace a network of the same name.  The old one stays complete
+            and visible until the new one is complete.
+        method : {"auto", "copy", "unwind"}
+            "auto": ``COPY`` on LadybugDB, ``UNWIND`` batches on Neo4j.
+        state : array-like of shape (n,), optional
+            Neuron states to store (default all +1).
+        """
+        if not isinstance(net, Hopfield):
+            raise ArgumentError(f"net: expected an assocmem.Hopfield; got {type(net).__name__}")
+        name = _name(name)
+        layout = _validate.choice("layout", layout, ("synapses", "dendrites"))
+        method = _validate.choice("method", method, ("auto", "copy", "unwind"))
+        batch_size = _validate.positive_int("batch_size", batch_size)
+        if method == "auto":
+            method = "copy" if self._b.supports_copy else "unwind"
+        if method == "copy" and not self._b.supports_copy:
+            raise ArgumentError(f"method: 'copy' needs LadybugDB; this store is {self.dialect}")
+        if net.n_patterns == 0:
+            raise ArgumentError("net: no patterns are stored; nothing to save")
+        n, p = net.n_neurons, net.n_patterns
+        s = np.ones(n, dtype=np.int8) if state is None else _validate.bipolar("state", state, n)
+        counts = net.counts
+        key, base, existing = self._begin(name, n, p, layout, dict(net.metadata), overwrite)
+        try:
+            bar = tqdm(total=self._work(n, p, layout), desc=f"saving {name}", unit="row", delay=1.0, disable=not progress)
+            with bar:
+                self._save_neurons(key, base, net, s, counts if layout == "dendrites" else None, method, batch_size, bar)
+                self._save_patterns(key, net.patterns, method, batch_size, bar)
+                if layout == "synapses":
+                    self._save_synapses(base, counts, n, method, batch_size, bar)
+            self._finish(key, existing)
+        except BaseException:
+            self._abort(key, n)
+            raise
+
+    @staticmethod
+    def _work(n: int, p: int, layout: str) -> int:
+        return n + p + (n * (n - 1) // 2 if layout == "synapses" else 0)
+
+    def _save_neurons(self, key, base, net, s, counts, method, batch_size, bar) -> None:
+        n = net.n_neurons
+        ids = base + np.arange(n, dtype=np.int64)
+        theta = np.asarray(net.thresholds, dtype=np.float64)
+        thr = net._thr  # exact integer thresholds
+        if method == "copy":
+            import pyarrow as pa
+
+            if counts is None:
+                c_col = pa.nulls(n, type=pa.list_(pa.int32()))
+            else:
+                offsets = pa.array(np.arange(0, n * n + 1, n, dtype=np.int64), type=pa.int64())
+                c_col = pa.LargeListArray.from_arrays(offsets, pa.array(counts.astype(np.int32, copy=False).ravel()))
+                c_col = c_col.cast(pa.list_(pa.int32()))
+            table = pa.table({
+                "id": ids, "net": pa.array([key] * n, type=pa.string()), "idx": np.arange(n, dtype=np.int64),
+                "state": s, "theta": theta, "thr": thr, "c": c_col,
+            })
+            self._b.copy("Neuron", table)
+            bar.update(n)
+            return
+        step = max(1, batch_size if counts is None else min(batch_size, max(1, 2_000_000 // n)))
+        for lo in range(0, n, step):
+            hi = min(n, lo + step)
+            rows = [
+                {"id": int(ids[i]), "idx": i, "state": int(s[i]), "theta": float(theta[i]), "thr": int(thr[i]),
+                 "c": None if counts is None else counts[i].tolist()}
+                for i in range(lo, hi)
+            ]
+            self._b.unwind(cypher.CREATE_NEURONS, rows, {"key": key})
+            bar.update(hi - lo)
+
+    def _save_patterns(self, key, patterns, method, batch_size, bar) -> None:
+        p = patterns.shape[0]
+        if method == "copy":
+            import pyarrow as pa
+
+            n = patterns.shape[1]
+            offsets = pa.array(np.arange(0, p * n + 1, n, dtype=np.int64), type=pa.int64())
+            xi = pa.LargeListArray.from_arrays(offsets, pa.array(patterns.ravel())).cast(pa.list_(pa.int8()))
+            table = pa.table({
+                "id": pa.array([f"{key}:{mu}" for mu in range(p)]), "net": pa.array([key] * p, type=pa.string()),
+                "mu": np.arange(p, dtype=np.int64), "xi": xi,
+            })
+            self._b.copy("Pattern", table)
+            bar.update(p)
+            return
+        rows = ({"id": f"{key}:{mu}", "mu": mu, "xi": patterns[mu].tolist()} for mu in range(p))
+        for batch in batched(rows, max(1, min(batch_size, 100))):
+            self._b.unwind(cypher.CREATE_PATTERNS, batch, {"key": key})
+            bar.update(len(batch))
+
+    def _save_synapses(self, base, counts, n, method, batch_size, bar) -> None:
+        # rows i < j, row by row, so no n^2 index arrays are ever built
+        chunk = COPY_CHUNK if method == "copy" else batch_size
+        pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        size = 0
+
+        def flush() -> None:
+            nonlocal pending, size
+            if not pending:
+                return
+            a = np.concatenate([x[0] for x in pending])
+            b = np.concatenate([x[1] for x in pending])
+            c = np.concatenate([x[2] for x in pending]).astype(np.int64)
+            w = c / n
+            if method == "copy":
+                import pyarrow as pa
+
+                self._b.copy("SYNAPSE", pa.table({"from": a, "to": b, "c": c, "w": w}))
+            else:
+                rows = [{"a": int(x), "b": int(y), "c": int(z), "w": float(v)} for x, y, z, v in zip(a, b, c, w)]
+                self._b.unwind(cypher.CREATE_SYNAPSES, rows)
+            bar.update(len(a))
+            pending, size = [], 0
+
+        for i in range(n - 1):
+            j = np.arange(i + 1, n, dtype=np.int64)
+            row = counts[i, i + 1:]
+            start = 0
+            while start < len(j):
+                take = min(len(j) - start, chunk - size)
+                pending.append((np.full(take, base + i, dtype=np.int64), base + j[start:start + take], row[start:start + take]))
+                size += take
+                start += take
+                if size >= chunk:
+                    flush()
+        flush()
+
+    # ---------------------------------------------------------------- load
+    def load_network(self, name: str, *, verify: bool = False) -> Hopfield:
+        """Read a network back as an :class:`assocmem.Hopfield`.
+
+        Patterns and thresholds are read and the Hebbian counts rebuilt by the
+        kernel; ``verify=True`` also reads every synapse (or dendrite array)
+        and checks it equals the rebuilt counts and weights bit for bit.
+        """
+        found = self._network(name)
+        key, n = found["key"], found["n"]
+        rows = self._b.run(cypher.READ_PATTERNS, {"key": key})
+        if len(rows) != found["p"]:
+            raise GraphError(f"name: network {name!r} has {len(rows)} patterns stored; expected {found['p']}")
+        patterns = np.array([r["xi"] for r in rows], dtype=np.int8).reshape(len(rows), n)
+        neurons = self._b.run(cypher.READ_NEURONS, {"key": key})
+        theta = np.array([r["theta"] for r in neurons], dtype=np.float64)
+        if theta.shape != (n,):
+            raise GraphError(f"name: network {name!r} has {len(neurons)} neurons stored; expected {n}")
+        net = Hopfield(n, theta)
+        net.store(patterns)
+        net.metadata = json.loads(found["meta"] or "{}")
+        if verify:
+            self._verify(name, found, net)
+        return net
+
+    def _verify(self, name: str, found: dict[str, Any], net: Hopfield) -> None:
+        key, n = found["key"], found["n"]
+        want = net.counts
+        if found["layout"] == "dendrites":
+            rows = self._b.run(cypher.READ_DENDRITES, {"key": key})
+            got = np.array([r["c"] for r in rows], dtype=np.int64).reshape(n, n)
+            if not np.array_equal(got, want):
+                raise GraphError(f"name: network {name!r}: dendrite counts differ from its patterns' Hebbian counts")
+            return
+        table = self._b.columns(cypher.READ_SYNAPSES, {"key": key})
+        m = n * (n - 1) // 2
+        if table is None or table.num_rows != m:
+            got_rows = 0 if table is None else table.num_rows
+            raise GraphError(f"name: network {name!r} has {got_rows} synapses; expected {m}")
+        i = table.column("i").to_numpy().astype(np.int64)
+        j = table.column("j").to_numpy().astype(np.int64)
+        c = table.column("c").to_numpy().astype(np.int64)
+        w = table.column("w").to_numpy().astype(np.float64)
+        if not (np.array_equal(c, want[i, j]) and np.array_equal(w, net.weights[i, j])):
+            raise GraphError(f"name: network {name!r}: synapse counts or weights differ from its patterns")
+
+    # ------------------------------------------------------- pure Cypher
+    def cypher_store(
+        self, name: str, patterns: Any, *, thresholds: Any = None, overwrite: bool = False, metadata: dict | None = None
+    ) -> None:
+        """The seed's pure-Cypher Hebbian rule.
+
+        Pattern nodes are written from the data, then neurons and every
+        synapse's count and weight are computed inside the database
+        (``C_ab = sum over Pattern nodes of xi_a xi_b``, ``w = C / n``).
+        """
+        name = _name(name)
+        x = _validate.bipolar("patterns", patterns, ndim=(1, 2))
+        if x.ndim == 1:
+            x = x[None, :]
+        p, n = x.shape
+        theta = _thresholds(thresholds, n)
+        thr = _integer_thresholds(theta, n)
+        key, base, existing = self._begin(name, n, p, "synapses", dict(metadata or {}), overwrite)
+        try:
+            rows = [{"id": f"{key}:{mu}", "mu": mu, "xi": x[mu].tolist()} for mu in range(p)]
+            for batch in batched(rows, 100):
+                self._b.unwind(cypher.CREATE_PATTERNS, batch, {"key": key})
+            self._b.run(
+                cypher.CYPHER_NEURONS,
+                {"n": n, "base": base, "key": key, "lb": self._lb, "theta": theta.tolist(), "thr": thr.tolist()},
+            )
+            if n > 1:
+                self._b.run(self._hebb, {"key": key, "lb": self._lb, "n": n})
+            self._finish(key, existing)
+        except BaseException:
+            self._abort(key, n)
+            raise
+
+    def set_state(self, name: str, state: Any) -> None:
+        """Write neuron states (+1/-1) of a network."""
+        found = self._network(name)
+        s = _validate.bipolar("state", state, found["n"])
+        self._set_state(found, s)
+
+    def _set_state(self, found: dict[str, Any], s: np.ndarray) -> None:
+        rows = [{"id": found["base"] + i, "s": int(v)} for i, v in enumerate(s.tolist())]
+        for batch in batched(rows, 5000):
+            self._b.unwind(cypher.SET_STATES, batch)
+
+    def get_state(self, name: str) -> np.ndarray:
+        """(n,) int8 neuron states of a network, read from the database."""
+        found = self._network(name)
+        return self._read_state(found)
+
+    def _read_state(self, found: dict[str, Any]) -> np.ndarray:
+        rows = self._b.run(cypher.READ_NEURONS, {"key": found["key"]})
+        return np.array([r["state"] for r in rows], dtype=np.int8)
+
+    def cypher_recall(
+        self,
+        name: str,
+        probe: Any,
+        *,
+        seed: int | None = None,
+        order: Any = "random",
+        max_sweeps: int = 100,
+        progress: bool = False,
+    ) -> RecallResult:
+        """Asynchronous recall run by Cypher in the database.
+
+        Each visit is one query: the neuron's exact integer field from its
+        synapses (or dendrite array), its new state set in place.  Same
+        semantics as :meth:`assocmem.Hopfield.recall` in async mode, hence
+        identical ``state``, ``sweeps``, ``flips`` and ``energies``.
+        """
+        found = self._network(name)
+        n, base, key = found["n"], found["base"], found["key"]
+        max_sweeps = _validate.positive_int("max_sweeps", max_sweeps)
+        seed = _validate.seed("seed", seed)
+        rng = fixed = None
+        if isinstance(order, str):
+            _validate.choice("order", order, ("random", "sequential"))
+            if order == "random":
+                rng = np.random.default_rng(seed)
+            else:
+                fixed = np.arange(n)
+        else:
+            fixed = _validate.permutation("order", order, n)
+        s = _validate.bipolar("probe", probe, n).copy()
+        dendrites = found["layout"] == "dendrites"
+        update = cypher.UPDATE_NEURON_DENDRITES if dendrites else cypher.UPDATE_NEURON_SYNAPSES
+        quad = cypher.QUADRATIC_DENDRITES if dendrites else cypher.QUADRATIC_SYNAPSES
+        theta = np.array([r["theta"] for r in self._b.run(cypher.READ_NEURONS, {"key": key})], dtype=np.float64)
+
+        def energy(q: int) -> float:
+            t = float(np.cumsum(theta * s)[-1]) if theta.any() else 0.0
+            return -q / (2.0 * n) + t
+
+        self._set_state(found, s)
+        q = int(self._b.run(quad, {"key": key, "lb": self._lb})[0]["q"])
+        if not dendrites:
+            q *= 2  # each unordered synapse counted once
+        energies = [energy(q)]
+        sweeps = flips = 0
+        converged = False
+        with tqdm(total=max_sweeps * n, desc=f"cypher recall {name}", delay=1.0, disable=not progress) as bar:
+            while sweeps < max_sweeps:
+                visit = rng.permutation(n) if rng is not None else fixed
+                changed = 0
+                for i in visit.tolist():
+                    row = self._b.run(update, {"id": base + i, "lb": self._lb})[0]
+                    old, h, new = int(row["old"]), int(row["h"]), int(row["new"])
+                    if old != s[i]:
+                        raise GraphError(
+                            f"name: network {name!r}: neuron {i} was {old} in the database, expected {int(s[i])} "
+                            "(changed by another writer during the recall?)"
+                        )
+                    if new != old:
+                        q -= 4 * old * h
+                        s[i] = new
+                        changed += 1
+                    bar.update(1)
+                sweeps += 1
+                flips += changed
+                energies.append(energy(q))
+                if changed == 0:
+                    converged = True
+                    break
+        final = self._read_state(found)
+        if not np.array_equal(final, s):
+            raise GraphError(f"name: network {name!r}: states in the database changed during the recall")
+        m = np.array([r["m"] for r in self._b.run(cypher.OVERLAPS, {"key": key, "lb": self._lb})], dtype=np.int64)
+        return RecallResult(
+            state=final, converged=converged, cycle=False, sweeps=sweeps, flips=flips,
+            energies=np.array(energies, dtype=np.float64), overlaps=m / n,
+        )
+
+    # ------------------------------------------------------ explainability
+    def degree_check(self, name: str) -> dict[str, Any]:
+        """Every neuron of a complete network has n - 1 synapses.
+
+        Returns ``{"n", "expected", "min", "max", "ok", "bad"}`` where
+        ``bad`` lists the neurons whose degree differs.
+        """
+        found = self._network(name)
+        if found["layout"] != "synapses":
+            raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; degrees need 'synapses'")
+        rows = self._b.run(cypher.DEGREES, {"key": found["key"]})
+        deg = np.array([r["degree"] for r in rows], dtype=np.int64)
+        n = found["n"]
+        bad = [int(i) for i in np.flatnonzero(deg != n - 1)]
+        return {"n": n, "expected": n - 1, "min": int(deg.min()), "max": int(deg.max()), "ok": not bad, "bad": bad}
+
+    def anti_correlated(self, name: str, neuron: int, limit: int = 10) -> list[dict[str, Any]]:
+        """Neurons that do not fire together with ``neuron`` (negative
+        weights), most negative first: "n doesn't fire together with m"."""
+        found = self._network(name)
+        if found["layout"] != "synapses":
+            raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; partners need 'synapses'")
+        i = _validate.positive_int("neuron", neuron, minimum=0)
+        if i >= found["n"]:
+            raise ArgumentError(f"neuron: expected an index in 0..{found['n'] - 1}; got {i}")
+        limit = _validate.positive_int("limit", limit)
+        return self._b.run(cypher.ANTI_CORRELATED, {"id": found["base"] + i, "limit": limit})
+
+    def out_of_sync(self, name: str, state: Any = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Pairs whose states disagree with their synapse (a positive weight
+        between opposite states, or a negative one between equal states),
+        strongest first.  ``state`` is written first when given."""
+        found = self._network(name)
+        if found["layout"] != "synapses":
+            raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; pairs need 'synapses'")
+        if state is not None:
+            self._set_state(found, _validate.bipolar("state", state, found["n"]))
+        limit = _validate.positive_int("limit", limit)
+        return self._b.run(cypher.OUT_OF_SYNC, {"key": found["key"], "limit": limit})
