@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     recall.add_argument("--seed", type=int, default=0)
     recall.add_argument("--threshold", type=_threshold, default="median")
 
-    # GRAPH-PARSER
+    from .graph.cli import add_graph_parser
+
+    add_graph_parser(sub)
     return parser
 
 
@@ -158,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"demo": _cmd_demo, "store": _cmd_store, "recall": _cmd_recall}
     try:
+        if args.command == "graph":
+            from .graph.cli import run_graph
+
+            return run_graph(args)
         return handlers[args.command](args)
     except (AssocmemError, ValueError, TypeError, OSError) as exc:
         message = str(exc) if not isinstance(exc, OSError) or not exc.filename else f"{exc.filename}: {exc.strerror}"

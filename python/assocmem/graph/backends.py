@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, GraphConnectionError, GraphError
+from .cypher import DELETE_SYNAPSES_BATCH, for_network, synapse_type
 from .dialects import LADYBUG, NEO4J, Dialect
 
 Statement = tuple[str, dict[str, Any]]
@@ -45,6 +46,20 @@ class Backend:
 
     def copy(self, table: str, data: Any) -> None:
         raise GraphError(f"{self.dialect.name}: COPY is not available; use UNWIND batches")
+
+    def create_synapse_type(self, rel: str, count_dtype: str) -> None:
+        """Declare a network's synapse type where the database needs it."""
+        if self.dialect.create_synapse_type is not None:
+            assert self.dialect.count_types is not None
+            self.run(self.dialect.create_synapse_type.format(rel=rel, count_type=self.dialect.count_types[count_dtype]))
+
+    def drop_synapse_type(self, key: str) -> None:
+        """Delete every synapse of a network (all of its type)."""
+        raise NotImplementedError
+
+    def synapse_types(self) -> list[str]:
+        """Names of the synapse types present (``SYNAPSE_<key>``)."""
+        raise NotImplementedError
 
     @property
     def supports_copy(self) -> bool:
@@ -117,8 +132,16 @@ class LadybugBackend(Backend):
     def supports_copy(self) -> bool:
         return True
 
+    def drop_synapse_type(self, key: str) -> None:
+        self.run(f"DROP TABLE IF EXISTS {synapse_type(key)}")
+
+    def synapse_types(self) -> list[str]:
+        rows = self.run("CALL show_tables() RETURN name, type")
+        return [r["name"] for r in rows if r["type"] == "REL" and r["name"].startswith("SYNAPSE_")]
+
     def copy(self, table: str, data: Any) -> None:
-        if table not in ("Neuron", "Pattern", "SYNAPSE", "SnNode", "SN_LINK"):
+        known = ("Neuron", "Pattern", "SnNode", "SN_LINK")
+        if table not in known and not (table.startswith("SYNAPSE_") and synapse_type(table[8:]) == table):
             raise ArgumentError(f"table: unknown table {table!r}")
         # table is one of the names above; the data is a parameter
         self._execute(f"COPY {table} FROM $data", {"data": data})
@@ -148,11 +171,15 @@ class Neo4jBackend(Backend):
         self._database = database
         if auth is None and os.environ.get("ASSOCMEM_NEO4J_USER"):
             auth = (os.environ["ASSOCMEM_NEO4J_USER"], os.environ.get("ASSOCMEM_NEO4J_PASSWORD", ""))
+        driver = None
         try:
-            self._driver = neo4j.GraphDatabase.driver(uri, auth=auth)
-            self._driver.verify_connectivity()
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+            driver.verify_connectivity()
         except (nx.ServiceUnavailable, nx.AuthError, nx.ConfigurationError, ValueError, OSError) as exc:
+            if driver is not None:
+                driver.close()
             raise GraphConnectionError(f"target: cannot reach Neo4j at {uri!r}: {exc}") from None
+        self._driver = driver
 
     def _wrap(self, fn: Callable[[], Any]) -> Any:
         nx = self._nx
@@ -189,6 +216,15 @@ class Neo4jBackend(Backend):
                 session.execute_write(work)
 
         self._wrap(go)
+
+    def drop_synapse_type(self, key: str) -> None:
+        query = for_network(DELETE_SYNAPSES_BATCH, key)
+        while self.run(query, {"limit": 50_000})[0]["deleted"]:
+            pass
+
+    def synapse_types(self) -> list[str]:
+        rows = self.run("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType AS name")
+        return [r["name"] for r in rows if r["name"].startswith("SYNAPSE_")]
 
     def close(self) -> None:
         self._driver.close()

@@ -3,7 +3,30 @@ backends (see :mod:`assocmem.graph.dialects` for the differences).
 
 Parameters: ``$key`` a network's key, ``$base`` the id of its neuron 0,
 ``$lb`` the dialect's list base, ``$rows`` a batch of row maps.
+
+Each network's synapses have a relationship type of their own,
+``SYNAPSE_<key>`` (the key is a uuid4 hex string assocmem generates, never
+user text).  Deleting or replacing a network then drops one type instead of
+deleting millions of relationships one by one (LadybugDB deletes about 40k
+relationships/s).  Queries on synapses name the type ``SYNAPSE_REL``, which
+:func:`for_network` replaces.
 """
+
+import re
+
+_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def synapse_type(key: str) -> str:
+    """Relationship type of a network's synapses."""
+    if not _KEY.fullmatch(key):
+        raise ValueError(f"key: expected 32 lowercase hex digits; got {key!r}")
+    return f"SYNAPSE_{key}"
+
+
+def for_network(template: str, key: str) -> str:
+    """A synapse query for one network (only the relationship type changes)."""
+    return template.replace("SYNAPSE_REL", synapse_type(key))
 
 # --- networks -------------------------------------------------------------
 NETWORKS = (
@@ -30,6 +53,9 @@ PATTERN_KEYS = "MATCH (q:Pattern) RETURN DISTINCT q.net AS key"
 DELETE_NEURONS_SLICE = "MATCH (x:Neuron) WHERE x.net = $key AND x.idx >= $lo AND x.idx < $hi DETACH DELETE x"
 DELETE_PATTERNS = "MATCH (q:Pattern) WHERE q.net = $key DELETE q"
 
+# Neo4j has no relationship table to drop: delete a type in batches.
+DELETE_SYNAPSES_BATCH = "MATCH ()-[s:SYNAPSE_REL]->() WITH s LIMIT $limit DELETE s RETURN count(*) AS deleted"
+
 # --- bulk loading by UNWIND batches (Neo4j; also runs on LadybugDB) ---------
 CREATE_NEURONS = (
     "UNWIND $rows AS r CREATE (:Neuron {id: r.id, net: $key, idx: r.idx, state: r.state, theta: r.theta, "
@@ -37,7 +63,7 @@ CREATE_NEURONS = (
 )
 CREATE_PATTERNS = "UNWIND $rows AS r CREATE (:Pattern {id: r.id, net: $key, mu: r.mu, xi: r.xi})"
 CREATE_SYNAPSES = (
-    "UNWIND $rows AS r MATCH (a:Neuron {id: r.a}), (b:Neuron {id: r.b}) CREATE (a)-[:SYNAPSE {c: r.c, w: r.w}]->(b)"
+    "UNWIND $rows AS r MATCH (a:Neuron {id: r.a}), (b:Neuron {id: r.b}) CREATE (a)-[:SYNAPSE_REL {c: r.c, w: r.w}]->(b)"
 )
 
 # --- reading a network back -----------------------------------------------
@@ -47,7 +73,7 @@ READ_NEURONS = (
     "ORDER BY x.idx"
 )
 READ_SYNAPSES = (
-    "MATCH (a:Neuron)-[s:SYNAPSE]->(b:Neuron) WHERE a.net = $key RETURN a.idx AS i, b.idx AS j, s.c AS c, s.w AS w"
+    "MATCH (a:Neuron)-[s:SYNAPSE_REL]->(b:Neuron) WHERE a.net = $key RETURN a.idx AS i, b.idx AS j, s.c AS c, s.w AS w"
 )
 READ_DENDRITES = "MATCH (x:Neuron) WHERE x.net = $key RETURN x.idx AS idx, x.c AS c ORDER BY x.idx"
 
@@ -62,7 +88,7 @@ CYPHER_HEBB = (
     "MATCH (q:Pattern) WHERE q.net = $key "
     "MATCH (a:Neuron), (b:Neuron) WHERE a.net = $key AND b.net = $key AND a.idx < b.idx "
     "WITH a, b, sum(q.xi[a.idx + $lb] * q.xi[b.idx + $lb]) AS c "
-    "CREATE (a)-[:SYNAPSE {{c: c, w: {to_float}(c) / $n}}]->(b)"
+    "CREATE (a)-[:SYNAPSE_REL {{c: c, w: {to_float}(c) / $n}}]->(b)"
 )
 
 # --- the pure-Cypher asynchronous update -----------------------------------
@@ -72,7 +98,7 @@ SET_STATES = "UNWIND $rows AS r MATCH (x:Neuron {id: r.id}) SET x.state = r.s"
 # property bound to the node, so after the SET it would return the new value.
 UPDATE_NEURON_SYNAPSES = (
     "MATCH (x:Neuron {id: $id}) "
-    "OPTIONAL MATCH (x)-[s:SYNAPSE]-(y:Neuron) "
+    "OPTIONAL MATCH (x)-[s:SYNAPSE_REL]-(y:Neuron) "
     "WITH x, x.state * 1 AS old, coalesce(sum(s.c * y.state), 0) AS h "
     "SET x.state = CASE WHEN h >= x.thr THEN 1 ELSE -1 END "
     "RETURN old, h, x.state AS new"
@@ -86,7 +112,7 @@ UPDATE_NEURON_DENDRITES = (
 )
 # Q = sum_{i != j} C_ij s_i s_j = 2 * sum over synapses a < b
 QUADRATIC_SYNAPSES = (
-    "MATCH (a:Neuron)-[s:SYNAPSE]->(b:Neuron) WHERE a.net = $key RETURN coalesce(sum(s.c * a.state * b.state), 0) AS q"
+    "MATCH (a:Neuron)-[s:SYNAPSE_REL]->(b:Neuron) WHERE a.net = $key RETURN coalesce(sum(s.c * a.state * b.state), 0) AS q"
 )
 QUADRATIC_DENDRITES = (
     "MATCH (x:Neuron), (y:Neuron) WHERE x.net = $key AND y.net = $key AND x.idx <> y.idx "
@@ -101,15 +127,15 @@ OVERLAPS = (
 # --- explainability ---------------------------------------------------------
 DEGREES = (
     "MATCH (x:Neuron) WHERE x.net = $key "
-    "OPTIONAL MATCH (x)-[s:SYNAPSE]-(:Neuron) "
+    "OPTIONAL MATCH (x)-[s:SYNAPSE_REL]-(:Neuron) "
     "RETURN x.idx AS idx, count(s) AS degree ORDER BY idx"
 )
 ANTI_CORRELATED = (
-    "MATCH (x:Neuron {id: $id})-[s:SYNAPSE]-(y:Neuron) WHERE s.c < 0 "
+    "MATCH (x:Neuron {id: $id})-[s:SYNAPSE_REL]-(y:Neuron) WHERE s.c < 0 "
     "RETURN y.idx AS neuron, s.c AS count, s.w AS weight ORDER BY s.c, y.idx LIMIT $limit"
 )
 OUT_OF_SYNC = (
-    "MATCH (a:Neuron)-[s:SYNAPSE]->(b:Neuron) WHERE a.net = $key AND s.c * a.state * b.state < 0 "
+    "MATCH (a:Neuron)-[s:SYNAPSE_REL]->(b:Neuron) WHERE a.net = $key AND s.c * a.state * b.state < 0 "
     "RETURN a.idx AS i, b.idx AS j, s.c AS count, s.w AS weight, a.state AS s_i, b.state AS s_j "
     "ORDER BY abs(s.c) DESC, i, j LIMIT $limit"
 )

@@ -20,6 +20,11 @@ class Dialect:
     functions: dict[str, str]
     #: Statements that create the schema; each is idempotent.
     schema: tuple[str, ...]
+    #: DDL creating one network's synapse type ({rel}, {count_type}), if the
+    #: database needs relationship types declared (LadybugDB does, Neo4j not).
+    create_synapse_type: str | None = None
+    #: Integer type names by NumPy dtype name, for declared count columns.
+    count_types: dict[str, str] | None = None
 
     def render(self, template: str) -> str:
         return template.format(**self.functions)
@@ -35,12 +40,13 @@ LADYBUG = Dialect(
         "CREATE NODE TABLE IF NOT EXISTS Neuron(id INT64, net STRING, idx INT64, state INT8, theta DOUBLE, "
         "thr INT64, c INT32[], PRIMARY KEY(id))",
         "CREATE NODE TABLE IF NOT EXISTS Pattern(id STRING, net STRING, mu INT64, xi INT8[], PRIMARY KEY(id))",
-        "CREATE REL TABLE IF NOT EXISTS SYNAPSE(FROM Neuron TO Neuron, c INT64, w DOUBLE)",
         # search-ranking net (assocmem.searchnet)
         "CREATE NODE TABLE IF NOT EXISTS SnNet(name STRING, rules STRING, PRIMARY KEY(name))",
         "CREATE NODE TABLE IF NOT EXISTS SnNode(id STRING, net STRING, kind STRING, key STRING, PRIMARY KEY(id))",
         "CREATE REL TABLE IF NOT EXISTS SN_LINK(FROM SnNode TO SnNode, w DOUBLE)",
     ),
+    create_synapse_type="CREATE REL TABLE {rel}(FROM Neuron TO Neuron, c {count_type}, w DOUBLE)",
+    count_types={"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64"},
 )
 
 NEO4J = Dialect(

@@ -1,0 +1,158 @@
+"""The graph-mirror suite, run on embedded LadybugDB always and on Neo4j when
+ASSOCMEM_NEO4J_URI is set (tests/test_graph.py and tests/test_neo4j.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import assocmem
+from assocmem.errors import (
+    ArgumentError,
+    GraphError,
+    NetworkExistsError,
+    NetworkNotFoundError,
+    ShapeError,
+)
+import reference as ref
+
+
+def small_net(n=30, p=4, seed=0, thresholds=True):
+    rng = np.random.default_rng(seed)
+    x = ref.random_patterns(rng, p, n)
+    theta = rng.integers(-2, 3, size=n) / n if thresholds else None
+    net = assocmem.Hopfield(n, theta)
+    net.store(x)
+    return net, x, rng
+
+
+def same_result(got, want):
+    np.testing.assert_array_equal(got.state, want.state)
+    assert (got.sweeps, got.flips, got.converged) == (want.sweeps, want.flips, want.converged)
+    np.testing.assert_array_equal(got.energies, want.energies)
+    np.testing.assert_array_equal(got.overlaps, want.overlaps)
+
+
+class GraphSuite:
+    """Subclasses provide a ``store`` fixture and ``methods`` (load paths)."""
+
+    methods: tuple[str, ...] = ("unwind",)
+
+    @pytest.mark.parametrize("layout", ["synapses", "dendrites"])
+    def test_save_load_bit_identical(self, store, layout):
+        net, x, _ = small_net()
+        for method in self.methods:
+            name = f"t-{layout}-{method}"
+            store.save_network(net, name, layout=layout, method=method, progress=False, batch_size=50)
+            back = store.load_network(name, verify=True)
+            np.testing.assert_array_equal(back.patterns, x)
+            np.testing.assert_array_equal(back.weights, net.weights)  # bit-identical floats
+            np.testing.assert_array_equal(back.thresholds, net.thresholds)
+            assert back.weights.tobytes() == net.weights.tobytes()
+
+    def test_synapses_in_the_graph(self, store):
+        net, _, _ = small_net(n=12, p=3)
+        store.save_network(net, "g", progress=False)
+        rel = store.synapse_type("g")
+        rows = store.query(
+            f"MATCH (a:Neuron)-[s:{rel}]->(b:Neuron) RETURN a.idx AS i, b.idx AS j, s.c AS c, s.w AS w"
+        )
+        assert len(rows) == 12 * 11 // 2
+        for r in rows:
+            assert r["i"] < r["j"]
+            assert r["c"] == int(net.counts[r["i"], r["j"]])
+            assert r["w"] == net.weights[r["i"], r["j"]]
+        assert store.degree_check("g") == {"n": 12, "expected": 11, "min": 11, "max": 11, "ok": True, "bad": []}
+
+    def test_networks_coexist(self, store):
+        a, xa, _ = small_net(n=10, p=2, seed=1)
+        b, xb, _ = small_net(n=17, p=3, seed=2)
+        store.save_network(a, "a", progress=False)
+        store.save_network(b, "b", layout="dendrites", progress=False)
+        names = {r["name"]: r for r in store.networks()}
+        assert names["a"]["n"] == 10 and names["b"]["n"] == 17 and names["b"]["layout"] == "dendrites"
+        np.testing.assert_array_equal(store.load_network("a", verify=True).patterns, xa)
+        np.testing.assert_array_equal(store.load_network("b", verify=True).patterns, xb)
+        store.delete_network("a")
+        assert [r["name"] for r in store.networks()] == ["b"]
+        np.testing.assert_array_equal(store.load_network("b", verify=True).patterns, xb)
+
+    def test_overwrite(self, store):
+        a, _, _ = small_net(n=10, p=2, seed=1)
+        b, xb, _ = small_net(n=14, p=5, seed=2)
+        store.save_network(a, "x", progress=False)
+        with pytest.raises(NetworkExistsError, match="overwrite=True"):
+            store.save_network(b, "x", progress=False)
+        store.save_network(b, "x", progress=False, overwrite=True)
+        back = store.load_network("x", verify=True)
+        np.testing.assert_array_equal(back.patterns, xb)
+        assert len(store.networks()) == 1
+        # nothing of the old network is left behind
+        assert store.query("MATCH (x:Neuron) RETURN count(x) AS k")[0]["k"] == 14
+
+    def test_cypher_store_gives_kernel_weights(self, store):
+        net, x, _ = small_net(n=16, p=5)
+        store.cypher_store("cy", x, thresholds=net.thresholds)
+        back = store.load_network("cy", verify=True)  # verify: synapses equal the kernel's
+        np.testing.assert_array_equal(back.weights, net.weights)
+
+    @pytest.mark.parametrize("layout", ["synapses", "dendrites", "cypher"])
+    def test_cypher_recall_identical_to_kernel(self, store, layout):
+        net, x, rng = small_net(n=24, p=4)
+        if layout == "cypher":
+            store.cypher_store("r", x, thresholds=net.thresholds)
+        else:
+            store.save_network(net, "r", layout=layout, progress=False)
+        for k, order in enumerate(["random", "sequential", rng.permutation(24)]):
+            probe = ref.flip(rng, x[k % 4], 0.3)
+            got = store.cypher_recall("r", probe, seed=k, order=order)
+            want = net.recall(probe, seed=k, order=order)
+            same_result(got, want)
+            np.testing.assert_array_equal(store.get_state("r"), want.state)  # the state lives in the db
+
+    def test_cypher_recall_max_sweeps(self, store):
+        net, x, rng = small_net(n=40, p=8, thresholds=False)
+        store.save_network(net, "m", progress=False)
+        probe = ref.flip(rng, x[0], 0.45)
+        same_result(store.cypher_recall("m", probe, seed=1, max_sweeps=1), net.recall(probe, seed=1, max_sweeps=1))
+
+    def test_explainability(self, store):
+        net, x, _ = small_net(n=20, p=3, thresholds=False)
+        store.save_network(net, "e", progress=False)
+        partners = store.anti_correlated("e", 4, limit=100)
+        want = sorted((int(c), j) for j, c in enumerate(net.counts[4]) if c < 0 and j != 4)
+        assert [(r["count"], r["neuron"]) for r in partners] == want
+        assert all(r["weight"] == r["count"] / 20 for r in partners)
+        state = x[0].copy()
+        state[:5] *= -1
+        pairs = store.out_of_sync("e", state, limit=1000)
+        c = net.counts
+        want_pairs = {(i, j) for i in range(20) for j in range(i + 1, 20) if c[i, j] * state[i] * state[j] < 0}
+        assert {(r["i"], r["j"]) for r in pairs} == want_pairs
+        strengths = [abs(r["count"]) for r in pairs]
+        assert strengths == sorted(strengths, reverse=True)
+
+    def test_query_returns_plain_dicts(self, store):
+        net, _, _ = small_net(n=8, p=2)
+        store.save_network(net, "q", progress=False)
+        rows = store.query("MATCH (x:Neuron) WHERE x.idx < $k RETURN x.idx AS idx ORDER BY idx", k=3)
+        assert rows == [{"idx": 0}, {"idx": 1}, {"idx": 2}]
+
+    def test_bad_input(self, store):
+        net, x, _ = small_net(n=8, p=2)
+        with pytest.raises(NetworkNotFoundError, match="no complete network named 'nope'"):
+            store.load_network("nope")
+        for bad in ["x') DETACH DELETE n //", "a b", "", "1abc", "a:b", None, 3]:
+            with pytest.raises(ArgumentError, match="name: expected"):
+                store.save_network(net, bad, progress=False)
+        store.save_network(net, "ok", progress=False)
+        with pytest.raises(ShapeError, match="probe: expected length 8"):
+            store.cypher_recall("ok", [1, -1, 1])
+        with pytest.raises(ArgumentError, match="layout"):
+            store.save_network(net, "ok2", layout="matrix", progress=False)
+        with pytest.raises(ArgumentError, match="net: expected an assocmem.Hopfield"):
+            store.save_network(x, "ok3", progress=False)
+        with pytest.raises(ArgumentError, match="neuron: expected an index in 0..7"):
+            store.anti_correlated("ok", 8)
+        # nothing half-written by the refused calls
+        assert [r["name"] for r in store.networks()] == ["ok"]

@@ -1,0 +1,131 @@
+"""Graph mirror on real embedded LadybugDB (temp dirs), including the Neo4j
+bulk-loading Cypher (UNWIND batches), which LadybugDB runs too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import assocmem
+from assocmem import graph
+from assocmem.errors import GraphError, NetworkNotFoundError
+from assocmem.graph import cypher
+from graph_suite import GraphSuite, small_net
+
+
+class TestLadybug(GraphSuite):
+    methods = ("copy", "unwind")
+
+    @pytest.fixture
+    def store(self, tmp_path):
+        with graph.open(tmp_path / "db" / "graph.lbdb") as s:
+            yield s
+
+
+def test_persists_across_reopen(tmp_path):
+    path = tmp_path / "g.lbdb"
+    net, x, _ = small_net(n=15, p=3)
+    net.metadata = {"shape": [3, 5], "labels": ["a", "b", "c"]}
+    with graph.open(path) as s:
+        s.save_network(net, "keep", progress=False)
+    with graph.open(str(path)) as s:
+        back = s.load_network("keep", verify=True)
+    np.testing.assert_array_equal(back.weights, net.weights)
+    assert back.metadata == net.metadata
+
+
+def test_in_memory_default():
+    with graph.open() as s:
+        assert s.dialect == "ladybug" and s.backend.target == ":memory:"
+        net, _, _ = small_net(n=6, p=1)
+        s.save_network(net, "m", progress=False)
+        assert s.networks()[0]["name"] == "m"
+
+
+def test_failed_save_is_never_visible_and_loses_nothing(tmp_path, monkeypatch):
+    """A load that dies half-way leaves the old network complete and intact."""
+    old, xo, _ = small_net(n=12, p=2, seed=1)
+    new, _, _ = small_net(n=12, p=3, seed=2)
+    with graph.open(tmp_path / "g.lbdb") as s:
+        s.save_network(old, "net", progress=False)
+        real = s.backend.copy
+        calls = {"n": 0}
+
+        def dying_copy(table, data):
+            calls["n"] += 1
+            if table.startswith("SYNAPSE_"):
+                raise GraphError("simulated crash mid-load")
+            return real(table, data)
+
+        monkeypatch.setattr(s.backend, "copy", dying_copy)
+        with pytest.raises(GraphError, match="simulated crash"):
+            s.save_network(new, "net", progress=False, overwrite=True)
+        with pytest.raises(GraphError, match="simulated crash"):
+            s.save_network(new, "other", progress=False)
+        monkeypatch.setattr(s.backend, "copy", real)
+        assert calls["n"] >= 2
+        assert [r["name"] for r in s.networks()] == ["net"]
+        np.testing.assert_array_equal(s.load_network("net", verify=True).patterns, xo)
+        with pytest.raises(NetworkNotFoundError):
+            s.load_network("other")
+        # the half-written data was removed
+        assert s.query("MATCH (x:Neuron) RETURN count(x) AS k")[0]["k"] == 12
+        assert len(s.backend.synapse_types()) == 1
+
+
+def test_leftovers_of_a_killed_save_are_cleaned(tmp_path):
+    """Simulate a process killed mid-save (no cleanup ran): the incomplete
+    network stays invisible and the next save of that name removes it."""
+    net, x, _ = small_net(n=10, p=2)
+    with graph.open(tmp_path / "g.lbdb") as s:
+        key, base, _ = s._begin("net", 10, 2, "synapses", {}, False)
+        s.backend.create_synapse_type(cypher.synapse_type(key), "int8")
+        s.backend.run(cypher.CREATE_NEURONS, {"key": key, "rows": [
+            {"id": base + i, "idx": i, "state": 1, "theta": 0.0, "thr": 0, "c": None} for i in range(5)]})
+        assert s.networks() == []
+        with pytest.raises(NetworkNotFoundError):
+            s.load_network("net")
+        s.save_network(net, "net", progress=False)
+        assert s.query("MATCH (x:Neuron) RETURN count(x) AS k")[0]["k"] == 10
+        assert len(s.backend.synapse_types()) == 1
+        np.testing.assert_array_equal(s.load_network("net", verify=True).patterns, x)
+
+
+def test_open_bad_targets(tmp_path):
+    with pytest.raises(ValueError, match="unsupported scheme 'http'"):
+        graph.open("http://localhost:7474")
+    with pytest.raises(ValueError, match="is a directory"):
+        graph.open(tmp_path)
+    with pytest.raises(ConnectionError, match="cannot reach Neo4j at 'bolt://127.0.0.1:1'"):
+        graph.open("bolt://127.0.0.1:1", auth=("neo4j", "x"))
+
+
+def test_synapse_type_names_are_validated():
+    with pytest.raises(ValueError):
+        cypher.synapse_type("x]->() DETACH DELETE n //")
+    assert cypher.synapse_type("0" * 32) == "SYNAPSE_" + "0" * 32
+
+
+def test_graph_cli(tmp_path):
+    from assocmem import cli
+
+    net, x, _ = small_net(n=20, p=3, thresholds=False)
+    net.metadata = {"shape": [4, 5], "labels": ["a", "b", "c"]}
+    mem = tmp_path / "m.npz"
+    net.save(mem)
+    db = str(tmp_path / "g.lbdb")
+    assert cli.main(["graph", "save", "--db", db, "--memory", str(mem), "--name", "n1"]) == 0
+    out = tmp_path / "back.npz"
+    assert cli.main(["graph", "load", "--db", db, "--name", "n1", "--memory", str(out), "--verify"]) == 0
+    np.testing.assert_array_equal(assocmem.Hopfield.load(out).weights, net.weights)
+    from PIL import Image
+
+    img = tmp_path / "probe.png"
+    Image.fromarray(np.where(x[1].reshape(4, 5) > 0, 255, 0).astype(np.uint8)).resize((50, 40), Image.NEAREST).save(img)
+    png = tmp_path / "r.png"
+    assert cli.main(["graph", "recall", str(img), "--db", db, "--name", "n1", "--out", str(png), "--cypher"]) == 0
+    with Image.open(png) as rec:
+        np.testing.assert_array_equal(np.asarray(rec).reshape(-1) == 255, x[1] == 1)
+    assert cli.main(["graph", "query", "--db", db, "MATCH (x:Neuron) WHERE x.idx < $k RETURN count(x) AS c",
+                     "--param", "k=3"]) == 0
+    assert cli.main(["graph", "load", "--db", db, "--name", "missing", "--memory", str(out)]) == 2
