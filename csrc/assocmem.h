@@ -116,6 +116,52 @@ int am_theta_dot(const double *theta, const int8_t *s, int64_t n,
 /* Check that s holds only +-1; AM_EVALUE otherwise. */
 int am_check_signs(const int8_t *s, int64_t n);
 
+/* ---------------------------------------------------------------------------
+ * Search-ranking net ("Programming Collective Intelligence", ch. 4).
+ *
+ * Global links in CSR form (indptr of length rows + 1, indices, weights):
+ *   wh: word -> hidden, hu: hidden -> url, uh: url -> hidden (pattern only).
+ * Query q has qn[q] words, of which the known ones are qw[qw_ptr[q] ..
+ * qw_ptr[q+1]) (unknown words have no links: they count default_wh), and
+ * candidate urls qu[qu_ptr[q] .. qu_ptr[q+1]) (-1: an unknown url, score 0).  Its hidden layer is every hidden neuron
+ * linked to a query word or a candidate url.  Input activations are 1.
+ *   ah_j = tanh(sum_i w_ij),  w_ij = stored weight or default_wh if missing
+ *   ao_k = tanh(sum_j ah_j w_jk) over stored links (a missing hidden->url
+ *   link counts 0 under both rules)
+ * out[qu_ptr[q] + k] receives ao_k.
+ * Scratch buffers (caller-owned): hmark (n_hidden int64, all -1 on entry and
+ * on return), hsum/hcnt (n_hidden doubles/int64), umark (n_urls int64, all -1
+ * on entry and on return), hlist (n_hidden int64).
+ * Words and urls of a query must be distinct (AM_EVALUE otherwise); an id
+ * out of range gives AM_ERANGE.
+ */
+int am_sn_forward(int64_t n_words, int64_t n_hidden, int64_t n_urls,
+                  const int64_t *wh_ptr, const int64_t *wh_idx,
+                  const double *wh_w,
+                  const int64_t *hu_ptr, const int64_t *hu_idx,
+                  const double *hu_w,
+                  const int64_t *uh_ptr, const int64_t *uh_idx,
+                  double default_wh,
+                  int64_t n_queries, const int64_t *qw_ptr,
+                  const int64_t *qw, const int64_t *qn, const int64_t *qu_ptr,
+                  const int64_t *qu, int64_t *hmark, double *hsum,
+                  int64_t *hcnt, int64_t *umark, int64_t *hlist,
+                  double *out);
+
+/* One backpropagation step on a query's dense sub-network, in place.
+ *   wi (nw x nh) word->hidden, wo (nh x nu) hidden->url, row-major;
+ *   mi, mo: 1 where a weight takes part (a real link, or every entry under
+ *   the "pci" rule), 0 where it is absent (it neither counts nor learns).
+ *   targets (nu): 1 for the clicked url, 0 for the others.
+ * Output deltas (t - o)(1 - o^2), hidden deltas (1 - a^2) sum_k d_k w_jk
+ * through the current weights; all deltas are computed before any weight
+ * changes, then w_jk += rate d_k a_j and w_ij += rate d_j (inputs are 1).
+ * ah (nh) and ao (nu) receive the activations before the update. */
+int am_sn_backprop(int64_t nw, int64_t nh, int64_t nu, double *wi,
+                   const uint8_t *mi, double *wo, const uint8_t *mo,
+                   const double *targets, double rate, double *ah,
+                   double *ao, double *dh, double *dout);
+
 #ifdef __cplusplus
 }
 #endif

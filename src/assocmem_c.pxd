@@ -1,5 +1,5 @@
 # Declarations of the C kernels (csrc/assocmem.h).
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint64_t
 
 cdef extern from "assocmem.h" nogil:
     enum:
@@ -54,3 +54,20 @@ cdef extern from "assocmem.h" nogil:
     int am_theta_dot(const double *theta, const int8_t *s, int64_t n,
                      double *out)
     int am_check_signs(const int8_t *s, int64_t n)
+
+    int am_sn_forward(int64_t n_words, int64_t n_hidden, int64_t n_urls,
+                      const int64_t *wh_ptr, const int64_t *wh_idx,
+                      const double *wh_w,
+                      const int64_t *hu_ptr, const int64_t *hu_idx,
+                      const double *hu_w,
+                      const int64_t *uh_ptr, const int64_t *uh_idx,
+                      double default_wh,
+                      int64_t n_queries, const int64_t *qw_ptr,
+                      const int64_t *qw, const int64_t *qn, const int64_t *qu_ptr,
+                      const int64_t *qu, int64_t *hmark, double *hsum,
+                      int64_t *hcnt, int64_t *umark, int64_t *hlist,
+                      double *out)
+    int am_sn_backprop(int64_t nw, int64_t nh, int64_t nu, double *wi,
+                       const uint8_t *mi, double *wo, const uint8_t *mo,
+                       const double *targets, double rate, double *ah,
+                       double *ao, double *dh, double *dout)

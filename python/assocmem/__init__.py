@@ -14,6 +14,7 @@ from .errors import (
     StateValueError,
 )
 from .hopfield import Hopfield, RecallResult
+from .searchnet import SearchNet
 
 try:
     __version__ = version("assocmem")
@@ -23,6 +24,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "Hopfield",
     "RecallResult",
+    "SearchNet",
     "AssocmemError",
     "ArgumentError",
     "ArgumentTypeError",

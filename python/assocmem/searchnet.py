@@ -1,0 +1,325 @@
+"""Search-ranking net ("Programming Collective Intelligence", ch. 4).
+
+Query words are the inputs (activation 1), one hidden neuron per word
+combination is created on demand, urls are the outputs; tanh activations;
+trained by backpropagation from clicks.  Kept in memory or in a graph store
+(:func:`assocmem.graph.open`), where a query reads only its neighbourhood.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from . import _searchnet
+from ._validate import choice
+from .errors import ArgumentError, ArgumentTypeError, GraphError
+
+__all__ = ["SearchNet", "RULES"]
+
+#: rule -> (default word->hidden strength, max words per hidden neuron or None,
+#: link new urls to an existing hidden neuron, missing links learn)
+RULES: dict[str, tuple[float, int | None, bool, bool]] = {
+    "pci": (-0.2, 3, False, True),
+    "hypergraphdb": (0.0, None, True, False),
+}
+LEARNING_RATE = 0.5
+NEW_WORD_WEIGHT = 1.0  # divided by the number of words
+NEW_URL_WEIGHT = 0.1
+
+
+def _order_key(key: Hashable) -> tuple[str, Any]:
+    return (type(key).__name__, key)
+
+
+def _check_keys(name: str, keys: Any) -> list[Hashable]:
+    if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+        raise ArgumentTypeError(f"{name}: expected a list of keys; got {type(keys).__name__}")
+    out = list(keys)
+    if not out:
+        raise ArgumentError(f"{name}: expected at least one key; got an empty list")
+    for k in out:
+        if not isinstance(k, Hashable) or isinstance(k, float) and math.isnan(k):
+            raise ArgumentTypeError(f"{name}: keys must be hashable (strings, ints); got {k!r}")
+    try:
+        distinct = len(set(out))
+    except TypeError:  # hashable outside, unhashable inside (a tuple of lists)
+        raise ArgumentTypeError(f"{name}: keys must be hashable (strings, ints)") from None
+    if distinct != len(out):
+        seen: set[Hashable] = set()
+        dup = next(k for k in out if k in seen or seen.add(k))
+        raise ArgumentError(f"{name}: duplicate key {dup!r}")
+    return out
+
+
+class _Links:
+    """Links with integer ids; per-node dicts are the master copy, a CSR
+    snapshot feeds the forward kernel and is rebuilt after changes."""
+
+    def __init__(self) -> None:
+        self.word_id: dict[Hashable, int] = {}
+        self.url_id: dict[Hashable, int] = {}
+        self.hidden_id: dict[tuple, int] = {}
+        self.hidden_key: list[tuple] = []
+        self.wh: list[dict[int, float]] = []  # word -> {hidden: w}
+        self.hu: list[dict[int, float]] = []  # hidden -> {url: w}
+        self.uh: list[dict[int, None]] = []  # url -> {hidden} (ordered set)
+        self.wh_in: list[dict[int, None]] = []  # hidden -> {word}
+        self._csr: tuple | None = None
+        self._fwd: Any = None
+
+    # ids
+    def word(self, key: Hashable) -> int:
+        i = self.word_id.get(key)
+        if i is None:
+            i = self.word_id[key] = len(self.wh)
+            self.wh.append({})
+            self._csr = None
+        return i
+
+    def url(self, key: Hashable) -> int:
+        i = self.url_id.get(key)
+        if i is None:
+            i = self.url_id[key] = len(self.uh)
+            self.uh.append({})
+            self._csr = None
+        return i
+
+    def hidden(self, key: tuple) -> tuple[int, bool]:
+        i = self.hidden_id.get(key)
+        if i is not None:
+            return i, False
+        i = self.hidden_id[key] = len(self.hu)
+        self.hidden_key.append(key)
+        self.hu.append({})
+        self.wh_in.append({})
+        self._csr = None
+        return i, True
+
+    def set_wh(self, w: int, h: int, value: float) -> None:
+        self.wh[w][h] = value
+        self.wh_in[h][w] = None
+        self._csr = None
+
+    def set_hu(self, h: int, u: int, value: float) -> None:
+        self.hu[h][u] = value
+        self.uh[u][h] = None
+        self._csr = None
+
+    def remove_url(self, key: Hashable) -> None:
+        u = self.url_id.pop(key)
+        for h in self.uh[u]:
+            del self.hu[h][u]
+        self.uh[u] = {}
+        self._csr = None
+
+    def subnet_hidden(self, words: Sequence[int | None], urls: Sequence[int | None]) -> list[int]:
+        """Hidden neurons linked to a query word or url, in key order."""
+        found: dict[int, None] = {}
+        for w in words:
+            if w is not None:
+                found.update(dict.fromkeys(self.wh[w]))
+        for u in urls:
+            if u is not None:
+                found.update(self.uh[u])
+        return sorted(found, key=lambda h: self.hidden_key[h])
+
+    # CSR snapshot for the forward kernel
+    def csr(self) -> tuple:
+        if self._csr is None:
+            def pack(rows: list[dict[int, Any]], weights: bool) -> tuple[np.ndarray, ...]:
+                ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+                np.cumsum([len(r) for r in rows], out=ptr[1:])
+                idx = np.fromiter((k for r in rows for k in r), dtype=np.int64, count=int(ptr[-1]))
+                if not weights:
+                    return ptr, idx
+                w = np.fromiter((v for r in rows for v in r.values()), dtype=np.float64, count=int(ptr[-1]))
+                return ptr, idx, w
+
+            self._csr = (*pack(self.wh, True), *pack(self.hu, True), *pack(self.uh, False))
+            self._fwd = _searchnet.Forward(len(self.wh), len(self.hu), len(self.uh))
+        return self._csr
+
+    def forward(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]], default_wh: float) -> list[list[float]]:
+        csr = self.csr()
+        qw_ptr, qu_ptr, qn, qw, qu = [0], [0], [], [], []
+        for words, urls in queries:
+            known = [self.word_id[w] for w in words if w in self.word_id]
+            qw.extend(known)
+            qn.append(len(words))
+            qw_ptr.append(len(qw))
+            qu.extend(self.url_id.get(u, -1) for u in urls)
+            qu_ptr.append(len(qu))
+        arr = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
+        out = self._fwd.run(*csr, default_wh, arr(qw_ptr), arr(qw), arr(qn), arr(qu_ptr), arr(qu))
+        return [out[qu_ptr[q]:qu_ptr[q + 1]].tolist() for q in range(len(queries))]
+
+
+class SearchNet:
+    """Learns to rank urls for queries from clicks.
+
+    Parameters
+    ----------
+    store : GraphStore, optional
+        None keeps the network in memory; a store from
+        :func:`assocmem.graph.open` keeps it in the graph (neurons as
+        ``SnNode`` nodes, synapses as weighted ``SN_LINK`` relationships) and
+        reads only the part a query touches.
+    rules : {"pci", "hypergraphdb"}
+        "pci" reproduces the book: a missing word->hidden link counts -0.2,
+        a missing hidden->url link 0, hidden neurons for at most 3 words,
+        and training creates every link of the query's sub-network.
+        "hypergraphdb": only real links count and learn, no word cap, and a
+        new url is linked to an existing hidden neuron at 0.1.
+    name : str
+        Name of the net in the store (several nets can share a database).
+    learning_rate : float
+        Backpropagation rate (the book's 0.5).
+    """
+
+    def __init__(self, store: Any = None, rules: Literal["pci", "hypergraphdb"] = "pci", *,
+                 name: str = "searchnet", learning_rate: float = LEARNING_RATE) -> None:
+        self.rules = choice("rules", rules, tuple(RULES))
+        self._default_wh, self._max_words, self._link_new_urls, self._learn_missing = RULES[rules]
+        if not isinstance(learning_rate, (int, float)) or not 0 < learning_rate < math.inf:
+            raise ArgumentError(f"learning_rate: expected a positive number; got {learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+        self._mem = _Links()
+        self._store = None
+        if store is not None:
+            from .graph.searchnet_store import SearchNetGraph
+
+            self._store = SearchNetGraph(store, name, self.rules)
+
+    def __repr__(self) -> str:
+        where = "memory" if self._store is None else repr(self._store)
+        return f"SearchNet(rules={self.rules!r}, {where})"
+
+    # ------------------------------------------------------------ scoring
+    def scores(self, words: Sequence[Hashable], urls: Sequence[Hashable]) -> list[float]:
+        """One score in (-1, 1) per url, in the order given."""
+        words = _check_keys("words", words)
+        urls = _check_keys("urls", urls)
+        if self._store is None:
+            return self._mem.forward([(words, urls)], self._default_wh)[0]
+        links = self._store.neighbourhood(words, urls)
+        return links.forward([(words, urls)], self._default_wh)[0]
+
+    def scores_many(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]]) -> list[list[float]]:
+        """Scores of many (words, urls) queries in one kernel call."""
+        checked = [(_check_keys("words", w), _check_keys("urls", u)) for w, u in queries]
+        if self._store is None:
+            return self._mem.forward(checked, self._default_wh) if checked else []
+        return [self.scores(w, u) for w, u in checked]
+
+    # ----------------------------------------------------------- training
+    def train(self, words: Sequence[Hashable], urls: Sequence[Hashable], clicked: Hashable) -> None:
+        """One click: the clicked url's target is 1.0, the other urls' 0.0."""
+        self.train_many([(words, urls, clicked)])
+
+    def train_many(self, sessions: Iterable[tuple[Sequence[Hashable], Sequence[Hashable], Hashable]]) -> None:
+        """Many clicks in order (the book's "at night" batch).  With a graph
+        store every changed weight is written back in one transaction."""
+        checked = []
+        for k, session in enumerate(sessions):
+            try:
+                words, urls, clicked = session
+            except (TypeError, ValueError):
+                raise ArgumentTypeError(f"sessions[{k}]: expected (words, urls, clicked)") from None
+            words = _check_keys("words", words)
+            urls = _check_keys("urls", urls)
+            if not isinstance(clicked, Hashable) or clicked not in urls:
+                raise ArgumentError(f"clicked: expected one of the urls; got {clicked!r}")
+            checked.append((words, urls, clicked))
+        if self._store is None:
+            for words, urls, clicked in checked:
+                self._train_one(self._mem, words, urls, clicked)
+            return
+        self._store.train(checked, self._train_one)
+
+    def _train_one(self, links: _Links, words: list, urls: list, clicked: Hashable) -> None:
+        self._generate_hidden(links, words, urls)
+        w_ids = [links.word(w) for w in words]
+        u_ids = [links.url(u) for u in urls]
+        hidden = links.subnet_hidden(w_ids, u_ids)
+        nw, nh, nu = len(w_ids), len(hidden), len(u_ids)
+        wi = np.empty((nw, nh))
+        wo = np.empty((nh, nu))
+        mi = np.empty((nw, nh), dtype=np.uint8)
+        mo = np.empty((nh, nu), dtype=np.uint8)
+        for a, w in enumerate(w_ids):
+            row = links.wh[w]
+            for j, h in enumerate(hidden):
+                v = row.get(h)
+                wi[a, j] = self._default_wh if v is None else v
+                mi[a, j] = v is not None or self._learn_missing
+        for j, h in enumerate(hidden):
+            row = links.hu[h]
+            for k, u in enumerate(u_ids):
+                v = row.get(u)
+                wo[j, k] = 0.0 if v is None else v
+                mo[j, k] = v is not None or self._learn_missing
+        targets = np.zeros(nu)
+        targets[urls.index(clicked)] = 1.0
+        _searchnet.backprop(wi, mi, wo, mo, targets, self.learning_rate)
+        for a, w in enumerate(w_ids):
+            for j, h in enumerate(hidden):
+                if mi[a, j]:
+                    links.set_wh(w, h, float(wi[a, j]))
+        for j, h in enumerate(hidden):
+            for k, u in enumerate(u_ids):
+                if mo[j, k]:
+                    links.set_hu(h, u, float(wo[j, k]))
+
+    def _generate_hidden(self, links: _Links, words: list, urls: list) -> None:
+        if self._max_words is not None and len(words) > self._max_words:
+            return
+        key = tuple(sorted(words, key=_order_key))
+        h, created = links.hidden(key)
+        if created:
+            for w in words:
+                links.set_wh(links.word(w), h, NEW_WORD_WEIGHT / len(words))
+            for u in urls:
+                links.set_hu(h, links.url(u), NEW_URL_WEIGHT)
+        elif self._link_new_urls:
+            for u in urls:
+                uid = links.url(u)
+                if uid not in links.hu[h]:
+                    links.set_hu(h, uid, NEW_URL_WEIGHT)
+
+    # -------------------------------------------------------------- edits
+    def remove_output(self, url: Hashable) -> None:
+        """Drop a url's neuron and every synapse to it."""
+        if not isinstance(url, Hashable):
+            raise ArgumentTypeError(f"url: keys must be hashable; got {url!r}")
+        if self._store is not None:
+            self._store.remove_url(url)
+            return
+        if url not in self._mem.url_id:
+            raise ArgumentError(f"url: unknown url {url!r}")
+        self._mem.remove_url(url)
+
+    # --------------------------------------------------------- inspection
+    @property
+    def n_hidden(self) -> int:
+        """Hidden neurons (in memory; for a graph store, stored ones)."""
+        if self._store is not None:
+            return self._store.count("hidden")
+        return len(self._mem.hidden_key)
+
+    def links(self) -> dict[str, dict[tuple, float]]:
+        """All weights of an in-memory net: {"word_hidden": {(word, hidden
+        key): w}, "hidden_url": {(hidden key, url): w}}."""
+        if self._store is not None:
+            return self._store.all_links()
+        m = self._mem
+        words = {v: k for k, v in m.word_id.items()}
+        urls = {v: k for k, v in m.url_id.items()}
+        return {
+            "word_hidden": {(words[w], m.hidden_key[h]): v for w, row in enumerate(m.wh) for h, v in row.items()},
+            "hidden_url": {(m.hidden_key[h], urls[u]): v for h, row in enumerate(m.hu) for u, v in row.items()},
+        }

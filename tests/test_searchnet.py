@@ -1,0 +1,228 @@
+"""SearchNet against the book's worked example and a faithful port of the
+book's SQLite searchnet; graph-backed nets against in-memory ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assocmem import SearchNet, graph
+from assocmem.errors import ArgumentError, ArgumentTypeError, GraphError
+from assocmem.graph import searchnet_store
+from pci_searchnet import searchnet as BookNet
+
+W, U = ["world", "bank"], ["worldbank", "river", "earth"]
+
+
+def test_book_worked_example():
+    net = SearchNet()
+    net._generate_hidden(net._mem, W, U)  # the book calls generatehiddennode first
+    assert net.scores(W, U) == pytest.approx([0.076, 0.076, 0.076], abs=5e-4)
+    net.train(W, U, "worldbank")
+    assert net.scores(W, U) == pytest.approx([0.335, 0.055, 0.055], abs=5e-4)
+    # the port gives the same numbers
+    book = BookNet()
+    book.maketables()
+    book.generatehiddennode([1, 2], [10, 11, 12])
+    assert book.getresult([1, 2], [10, 11, 12]) == pytest.approx(net_scores_before(), abs=1e-15)
+
+
+def net_scores_before():
+    n = SearchNet()
+    n._generate_hidden(n._mem, W, U)
+    return n.scores(W, U)
+
+
+def random_sessions(rng, n_sessions, n_words=12, n_urls=15):
+    sessions = []
+    for _ in range(n_sessions):
+        words = [int(w) for w in rng.choice(n_words, size=rng.integers(1, 5), replace=False)]
+        urls = [int(u) for u in rng.choice(np.arange(100, 100 + n_urls), size=rng.integers(1, 6), replace=False)]
+        sessions.append((words, urls, urls[int(rng.integers(len(urls)))]))
+    return sessions
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matches_book_port_on_random_sessions(seed):
+    rng = np.random.default_rng(seed)
+    ours, book = SearchNet(), BookNet()
+    book.maketables()
+    for k, (words, urls, clicked) in enumerate(random_sessions(rng, 60)):
+        if k % 3 == 0:
+            ours.train_many([(words, urls, clicked)])
+        else:
+            ours.train(words, urls, clicked)
+        book.trainquery(words, urls, clicked)
+        qw, qu, _ = random_sessions(rng, 1)[0]
+        np.testing.assert_allclose(ours.scores(qw, qu), book.getresult(qw, qu), rtol=0, atol=1e-12)
+    # same stored links, same weights
+    links = ours.links()
+    assert len(links["word_hidden"]) == book.con.execute("select count(*) from wordhidden").fetchone()[0]
+    assert len(links["hidden_url"]) == book.con.execute("select count(*) from hiddenurl").fetchone()[0]
+    assert ours.n_hidden == book.con.execute("select count(*) from hiddennode").fetchone()[0]
+
+
+def test_four_word_queries_get_no_hidden_neuron_under_pci():
+    net = SearchNet()
+    net.train(["a", "b", "c", "d"], ["u"], "u")
+    assert net.n_hidden == 0
+    hg = SearchNet(rules="hypergraphdb")
+    hg.train(["a", "b", "c", "d"], ["u"], "u")
+    assert hg.n_hidden == 1
+
+
+def test_hypergraphdb_rules():
+    net = SearchNet(rules="hypergraphdb")
+    net.train(["x", "y"], ["u1", "u2"], "u1")
+    links = net.links()
+    # only real links exist: 2 words -> hidden, hidden -> 2 urls
+    assert len(links["word_hidden"]) == 2 and len(links["hidden_url"]) == 2
+    # a new url for an existing hidden neuron is linked at 0.1, then trained
+    net2 = SearchNet(rules="hypergraphdb")
+    net2.train(["x", "y"], ["u1"], "u1")
+    net2._generate_hidden(net2._mem, ["x", "y"], ["u1", "u3"])
+    assert net2.links()["hidden_url"][(("x", "y"), "u3")] == 0.1
+    # missing links count nothing: a word with no links does not change scores
+    assert net.scores(["x", "y"], ["u1"]) == net.scores(["x", "y"], ["u1"])
+    a = SearchNet(rules="hypergraphdb")
+    a.train(["x"], ["u1"], "u1")
+    assert a.scores(["x", "zzz"], ["u1"]) == a.scores(["x"], ["u1"])
+    p = SearchNet()  # under pci an unknown word counts -0.2
+    p.train(["x"], ["u1"], "u1")
+    assert p.scores(["x", "zzz"], ["u1"])[0] < p.scores(["x"], ["u1"])[0]
+
+
+def test_scores_many_equals_single():
+    rng = np.random.default_rng(5)
+    net = SearchNet()
+    net.train_many(random_sessions(rng, 40))
+    queries = [(w, u) for w, u, _ in random_sessions(rng, 25)]
+    many = net.scores_many(queries)
+    for (w, u), got in zip(queries, many):
+        np.testing.assert_allclose(got, net.scores(w, u), rtol=0, atol=1e-15)
+
+
+def test_unknown_urls_score_zero_and_order_is_kept():
+    net = SearchNet()
+    net.train(W, U, "worldbank")
+    s = net.scores(W, ["nowhere", "worldbank", "river"])
+    assert s[0] == 0.0
+    assert s[1:] == net.scores(W, ["worldbank", "river"])
+
+
+def test_remove_output():
+    net = SearchNet()
+    net.train(W, U, "worldbank")
+    net.remove_output("worldbank")
+    assert all(url != "worldbank" for (_, url) in net.links()["hidden_url"])
+    assert net.scores(W, ["worldbank"]) == [0.0]
+    with pytest.raises(ArgumentError, match="url: unknown url 'worldbank'"):
+        net.remove_output("worldbank")
+
+
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (lambda n: n.scores([], ["u"]), ArgumentError, "words: expected at least one key"),
+        (lambda n: n.scores(["w"], []), ArgumentError, "urls: expected at least one key"),
+        (lambda n: n.scores(["w"], ["u", "u"]), ArgumentError, "urls: duplicate key 'u'"),
+        (lambda n: n.scores([["w"]], ["u"]), ArgumentTypeError, "words: keys must be hashable"),
+        (lambda n: n.scores("world", ["u"]), ArgumentTypeError, "words: expected a list of keys"),
+        (lambda n: n.train(["w"], ["u"], "v"), ArgumentError, "clicked: expected one of the urls; got 'v'"),
+        (lambda n: n.train_many([(["w"], ["u"])]), ArgumentTypeError, r"sessions\[0\]"),
+        (lambda n: n.remove_output("nope"), ArgumentError, "unknown url"),
+        (lambda n: n.remove_output(["x"]), ArgumentTypeError, "url: keys must be hashable"),
+    ],
+)
+def test_bad_input(call, exc, match):
+    net = SearchNet()
+    net.train(["w"], ["u"], "u")
+    with pytest.raises(exc, match=match):
+        call(net)
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ArgumentError, match="rules"):
+        SearchNet(rules="bing")
+    with pytest.raises(ArgumentError, match="learning_rate"):
+        SearchNet(learning_rate=0)
+
+
+# ------------------------------------------------------------ graph-backed
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_backed_equals_in_memory(tmp_path, rules):
+    rng = np.random.default_rng(11)
+    sessions = random_sessions(rng, 40)
+    mem = SearchNet(rules=rules)
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        g = SearchNet(store, rules=rules, name="sn")
+        for k in range(0, 40, 8):
+            batch = sessions[k:k + 8]
+            mem.train_many(batch)
+            g.train_many(batch) if k % 16 == 0 else [g.train(*s) for s in batch]
+        for w, u, _ in random_sessions(rng, 15):
+            np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+        gl, ml = g.links(), mem.links()
+        assert gl.keys() == ml.keys()
+        for part in gl:
+            assert gl[part].keys() == ml[part].keys()
+            np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), atol=1e-12)
+        assert g.n_hidden == mem.n_hidden
+    # reopened from disk: the same net
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        again = SearchNet(store, rules=rules, name="sn")
+        w, u, _ = sessions[0]
+        np.testing.assert_allclose(again.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+        with pytest.raises(ArgumentError, match="rules: net 'sn' in this store uses rules"):
+            SearchNet(store, rules="hypergraphdb" if rules == "pci" else "pci", name="sn")
+
+
+def test_graph_query_reads_only_its_neighbourhood(tmp_path):
+    rng = np.random.default_rng(3)
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        g = SearchNet(store, name="sn")
+        g.train_many(random_sessions(rng, 60, n_words=40, n_urls=60))
+        total = sum(len(v) for v in g.links().values())
+        seen: list[int] = []
+        real = store.backend.run
+
+        def counting(query, params=None):
+            rows = real(query, params)
+            seen.append(len(rows))
+            return rows
+
+        store.backend.run = counting
+        w, u = [3], [101, 102]
+        scores = g.scores(w, u)
+        store.backend.run = real
+        hood = g._store.neighbourhood(w, u)
+        touched = sum(len(r) for r in hood.wh) + sum(len(r) for r in hood.hu)
+        assert sum(seen) <= touched + len(w) + len(u)  # link rows + node existence rows
+        assert touched < total / 4  # far from the whole net
+        assert len(scores) == 2
+
+
+def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch):
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        g = SearchNet(store, name="sn")
+        g.train(W, U, "worldbank")
+        before = g.links()
+        monkeypatch.setattr(searchnet_store, "UPDATE_LINKS", "MATCH (broken")
+        with pytest.raises(GraphError):
+            g.train(W + ["new"], U + ["new-url"], "river")
+        assert g.links() == before
+        assert store.query("MATCH (n:SnNode) RETURN count(n) AS k")[0]["k"] == 2 + 3 + 1
+
+
+def test_graph_keys_and_remove(tmp_path):
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        g = SearchNet(store, name="sn")
+        g.train([1, "1"], [2, "2"], 2)  # int and str keys stay distinct
+        assert g.n_hidden == 1
+        assert set(u for (_, u) in g.links()["hidden_url"]) == {2, "2"}
+        g.remove_output(2)
+        assert set(u for (_, u) in g.links()["hidden_url"]) == {"2"}
+        with pytest.raises(ArgumentError, match="unknown url 2"):
+            g.remove_output(2)
+        with pytest.raises(ArgumentTypeError, match="stores str and int keys"):
+            g.scores([(1, 2)], ["u"])
