@@ -24,66 +24,101 @@ cdef int _check(int status, str func) except -1:
 
 
 cdef class Forward:
-    """Scratch buffers for am_sn_forward, sized for one network snapshot.
-
-    The marks must be all -1 between calls; the kernel restores them.
+    """A network snapshot in CSR form plus the scratch memory of
+    am_sn_forward.  Holding the arrays here keeps a single query's call cheap
+    (no memoryview acquisition per call).  Marks stay -1 between calls; the
+    kernel restores them.
     """
     cdef readonly int64_t n_words, n_hidden, n_urls
-    cdef int64_t[::1] hmark, hcnt, umark, hlist
+    cdef readonly double default_wh
+    cdef object _keep
+    cdef const int64_t[::1] wh_ptr, wh_idx, hu_ptr, hu_idx, uh_ptr, uh_idx
+    cdef const double[::1] wh_w, hu_w
+    cdef int64_t[::1] hmark, hcnt, umark, hlist, q_w, q_u
     cdef double[::1] hsum
 
-    def __init__(self, int64_t n_words, int64_t n_hidden, int64_t n_urls):
-        self.n_words, self.n_hidden, self.n_urls = n_words, n_hidden, n_urls
-        self.hmark = np.full(max(n_hidden, 1), -1, dtype=np.int64)
-        self.hcnt = np.zeros(max(n_hidden, 1), dtype=np.int64)
-        self.hlist = np.zeros(max(n_hidden, 1), dtype=np.int64)
-        self.hsum = np.zeros(max(n_hidden, 1), dtype=np.float64)
-        self.umark = np.full(max(n_urls, 1), -1, dtype=np.int64)
-
-    def run(self,
-            const int64_t[::1] wh_ptr, const int64_t[::1] wh_idx, const double[::1] wh_w,
-            const int64_t[::1] hu_ptr, const int64_t[::1] hu_idx, const double[::1] hu_w,
-            const int64_t[::1] uh_ptr, const int64_t[::1] uh_idx,
-            double default_wh,
-            const int64_t[::1] qw_ptr, const int64_t[::1] qw, const int64_t[::1] qn,
-            const int64_t[::1] qu_ptr, const int64_t[::1] qu):
-        """Scores of every query's urls, concatenated (float64)."""
-        cdef int64_t nq = qn.shape[0]
-        if (wh_ptr.shape[0] != self.n_words + 1 or hu_ptr.shape[0] != self.n_hidden + 1
-                or uh_ptr.shape[0] != self.n_urls + 1):
-            raise ShapeError("csr: indptr lengths do not match the network size")
-        if wh_idx.shape[0] != wh_w.shape[0] or hu_idx.shape[0] != hu_w.shape[0]:
+    def __init__(self, wh_ptr, wh_idx, wh_w, hu_ptr, hu_idx, hu_w, uh_ptr, uh_idx, double default_wh):
+        arrays = [np.ascontiguousarray(a, dtype=np.int64) if i not in (2, 5) else
+                  np.ascontiguousarray(a, dtype=np.float64)
+                  for i, a in enumerate((wh_ptr, wh_idx, wh_w, hu_ptr, hu_idx, hu_w, uh_ptr, uh_idx))]
+        # never hand C a zero-length buffer's address
+        arrays = [a if a.size else np.zeros(1, dtype=a.dtype) for a in arrays]
+        self._keep = arrays
+        self.wh_ptr, self.wh_idx, self.wh_w, self.hu_ptr, self.hu_idx, self.hu_w, self.uh_ptr, self.uh_idx = arrays
+        self.n_words = len(wh_ptr) - 1
+        self.n_hidden = len(hu_ptr) - 1
+        self.n_urls = len(uh_ptr) - 1
+        if self.n_words < 0 or self.n_hidden < 0 or self.n_urls < 0:
+            raise ShapeError("csr: indptr arrays must have at least one entry")
+        if len(wh_idx) != len(wh_w) or len(hu_idx) != len(hu_w):
             raise ShapeError("csr: indices and weights differ in length")
-        if wh_ptr[self.n_words] != wh_idx.shape[0] or hu_ptr[self.n_hidden] != hu_idx.shape[0] \
-                or uh_ptr[self.n_urls] != uh_idx.shape[0]:
+        if wh_ptr[-1] != len(wh_idx) or hu_ptr[-1] != len(hu_idx) or uh_ptr[-1] != len(uh_idx):
             raise ShapeError("csr: indptr does not end at the number of entries")
-        if qw_ptr.shape[0] != nq + 1 or qu_ptr.shape[0] != nq + 1:
-            raise ShapeError("queries: pointer arrays must have n_queries + 1 entries")
-        if qw_ptr[nq] != qw.shape[0] or qu_ptr[nq] != qu.shape[0]:
-            raise ShapeError("queries: pointers do not end at the number of entries")
-        out = np.empty(qu.shape[0], dtype=np.float64)
-        cdef double[::1] ov = out
+        for ptr, idx, bound in ((wh_ptr, wh_idx, self.n_hidden), (hu_ptr, hu_idx, self.n_urls),
+                                (uh_ptr, uh_idx, self.n_hidden)):
+            if len(idx) and (np.min(idx) < 0 or np.max(idx) >= bound) or np.any(np.diff(ptr) < 0):
+                raise ShapeError("csr: an index is out of range or indptr decreases")
+        self.default_wh = default_wh
+        self.hmark = np.full(max(self.n_hidden, 1), -1, dtype=np.int64)
+        self.hcnt = np.zeros(max(self.n_hidden, 1), dtype=np.int64)
+        self.hlist = np.zeros(max(self.n_hidden, 1), dtype=np.int64)
+        self.hsum = np.zeros(max(self.n_hidden, 1), dtype=np.float64)
+        self.umark = np.full(max(self.n_urls, 1), -1, dtype=np.int64)
+        self.q_w = np.zeros(16, dtype=np.int64)
+        self.q_u = np.zeros(64, dtype=np.int64)
+
+    cdef int _call(self, int64_t nq, const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
+                   const int64_t *qu_ptr, const int64_t *qu, double *out) except -1:
         cdef int st
-        # empty arrays still need a valid address
-        cdef int64_t zero_i = 0
-        cdef double zero_d = 0.0
-        cdef const int64_t *p_wh_idx = &wh_idx[0] if wh_idx.shape[0] else &zero_i
-        cdef const double *p_wh_w = &wh_w[0] if wh_w.shape[0] else &zero_d
-        cdef const int64_t *p_hu_idx = &hu_idx[0] if hu_idx.shape[0] else &zero_i
-        cdef const double *p_hu_w = &hu_w[0] if hu_w.shape[0] else &zero_d
-        cdef const int64_t *p_uh_idx = &uh_idx[0] if uh_idx.shape[0] else &zero_i
-        cdef const int64_t *p_qw = &qw[0] if qw.shape[0] else &zero_i
-        cdef const int64_t *p_qu = &qu[0] if qu.shape[0] else &zero_i
-        cdef double *p_out = &ov[0] if ov.shape[0] else &zero_d
         with nogil:
             st = am_sn_forward(self.n_words, self.n_hidden, self.n_urls,
-                               &wh_ptr[0], p_wh_idx, p_wh_w, &hu_ptr[0], p_hu_idx, p_hu_w,
-                               &uh_ptr[0], p_uh_idx, default_wh,
-                               nq, &qw_ptr[0], p_qw, &qn[0] if nq else &zero_i, &qu_ptr[0], p_qu,
+                               &self.wh_ptr[0], &self.wh_idx[0], &self.wh_w[0],
+                               &self.hu_ptr[0], &self.hu_idx[0], &self.hu_w[0],
+                               &self.uh_ptr[0], &self.uh_idx[0], self.default_wh,
+                               nq, qw_ptr, qw, qn, qu_ptr, qu,
                                &self.hmark[0], &self.hsum[0], &self.hcnt[0], &self.umark[0],
-                               &self.hlist[0], p_out)
-        _check(st, "am_sn_forward")
-        return out
+                               &self.hlist[0], out)
+        return _check(st, "am_sn_forward")
+
+    def score(self, list words, int64_t n_words, list urls):
+        """Scores (list of floats) of one query: known word ids, the number
+        of query words, url ids (-1 for unknown urls)."""
+        cdef Py_ssize_t nw = len(words), nu = len(urls), k
+        if self.q_w.shape[0] < nw:
+            self.q_w = np.zeros(2 * nw, dtype=np.int64)
+        if self.q_u.shape[0] < nu:
+            self.q_u = np.zeros(2 * nu, dtype=np.int64)
+        for k in range(nw):
+            self.q_w[k] = words[k]
+        for k in range(nu):
+            self.q_u[k] = urls[k]
+        out = np.empty(max(nu, 1), dtype=np.float64)
+        cdef double[::1] ov = out
+        cdef int64_t wp[2]
+        cdef int64_t up[2]
+        wp[0] = 0
+        wp[1] = nw
+        up[0] = 0
+        up[1] = nu
+        self._call(1, wp, &self.q_w[0], &n_words, up, &self.q_u[0], &ov[0])
+        return out[:nu].tolist()
+
+    def run(self, const int64_t[::1] qw_ptr, const int64_t[::1] qw, const int64_t[::1] qn,
+            const int64_t[::1] qu_ptr, const int64_t[::1] qu):
+        """Scores of many queries' urls, concatenated (float64)."""
+        cdef int64_t nq = qn.shape[0]
+        if qw_ptr.shape[0] != nq + 1 or qu_ptr.shape[0] != nq + 1:
+            raise ShapeError("queries: pointer arrays must have n_queries + 1 entries")
+        if qw_ptr[nq] != qw.shape[0] or qu_ptr[nq] != qu.shape[0] or qw_ptr[0] != 0 or qu_ptr[0] != 0:
+            raise ShapeError("queries: pointers must start at 0 and end at the number of entries")
+        out = np.empty(max(qu.shape[0], 1), dtype=np.float64)
+        cdef double[::1] ov = out
+        cdef int64_t zero = 0
+        if nq == 0:
+            return out[:0]
+        self._call(nq, &qw_ptr[0], &qw[0] if qw.shape[0] else &zero, &qn[0], &qu_ptr[0],
+                   &qu[0] if qu.shape[0] else &zero, &ov[0])
+        return out[:qu.shape[0]]
 
 
 def backprop(double[:, ::1] wi, const uint8_t[:, ::1] mi, double[:, ::1] wo,

@@ -141,11 +141,22 @@ class _Links:
                 return ptr, idx, w
 
             self._csr = (*pack(self.wh, True), *pack(self.hu, True), *pack(self.uh, False))
-            self._fwd = _searchnet.Forward(len(self.wh), len(self.hu), len(self.uh))
+            self._fwd = None
         return self._csr
 
-    def forward(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]], default_wh: float) -> list[list[float]]:
+    def kernel(self, default_wh: float) -> Any:
         csr = self.csr()
+        if self._fwd is None or self._fwd.default_wh != default_wh:
+            self._fwd = _searchnet.Forward(*csr, default_wh)
+        return self._fwd
+
+    def score(self, words: Sequence[Hashable], urls: Sequence[Hashable], default_wh: float) -> list[float]:
+        wid, uid = self.word_id, self.url_id
+        known = [wid[w] for w in words if w in wid]
+        return self.kernel(default_wh).score(known, len(words), [uid.get(u, -1) for u in urls])
+
+    def forward(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]], default_wh: float) -> list[list[float]]:
+        fwd = self.kernel(default_wh)
         qw_ptr, qu_ptr, qn, qw, qu = [0], [0], [], [], []
         for words, urls in queries:
             known = [self.word_id[w] for w in words if w in self.word_id]
@@ -155,7 +166,7 @@ class _Links:
             qu.extend(self.url_id.get(u, -1) for u in urls)
             qu_ptr.append(len(qu))
         arr = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
-        out = self._fwd.run(*csr, default_wh, arr(qw_ptr), arr(qw), arr(qn), arr(qu_ptr), arr(qu))
+        out = fwd.run(arr(qw_ptr), arr(qw), arr(qn), arr(qu_ptr), arr(qu))
         return [out[qu_ptr[q]:qu_ptr[q + 1]].tolist() for q in range(len(queries))]
 
 
@@ -205,9 +216,8 @@ class SearchNet:
         words = _check_keys("words", words)
         urls = _check_keys("urls", urls)
         if self._store is None:
-            return self._mem.forward([(words, urls)], self._default_wh)[0]
-        links = self._store.neighbourhood(words, urls)
-        return links.forward([(words, urls)], self._default_wh)[0]
+            return self._mem.score(words, urls, self._default_wh)
+        return self._store.neighbourhood(words, urls).score(words, urls, self._default_wh)
 
     def scores_many(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]]) -> list[list[float]]:
         """Scores of many (words, urls) queries in one kernel call."""

@@ -1,0 +1,140 @@
+"""SearchNet against a faithful port of the book's SQLite searchnet, in the
+same run, at 100,000 urls and 10,000 hidden neurons.
+
+Timed: python -m pytest benchmarks/test_bench_searchnet.py --benchmark-enable -s
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assocmem import SearchNet, graph
+from assocmem.searchnet import NEW_URL_WEIGHT, NEW_WORD_WEIGHT
+from pci_searchnet import searchnet as BookNet
+
+N_URLS, N_HIDDEN, N_WORDS = 100_000, 10_000, 2_000
+_t: dict[str, float] = {}
+
+
+def synthetic(seed=0):
+    """10,000 hidden neurons for 1-3 word combinations, each linked to 10 urls."""
+    rng = np.random.default_rng(seed)
+    combos = {}
+    while len(combos) < N_HIDDEN:
+        words = tuple(sorted(int(w) for w in rng.choice(N_WORDS, size=rng.integers(1, 4), replace=False)))
+        combos[words] = [int(u) for u in rng.choice(N_URLS, size=10, replace=False)]
+    return combos
+
+
+@pytest.fixture(scope="module")
+def nets():
+    combos = synthetic()
+    ours = SearchNet()
+    links = ours._mem
+    for words, urls in combos.items():
+        h, _ = links.hidden(words)
+        for w in words:
+            links.set_wh(links.word(w), h, NEW_WORD_WEIGHT / len(words))
+        for u in urls:
+            links.set_hu(h, links.url(u), NEW_URL_WEIGHT)
+    book = BookNet()
+    book.maketables()
+    for h, (words, urls) in enumerate(combos.items(), start=1):
+        book.con.execute("insert into hiddennode (rowid, create_key) values (?, ?)", (h, "_".join(map(str, words))))
+        book.con.executemany("insert into wordhidden values (?,?,?)", [(w, h, NEW_WORD_WEIGHT / len(words)) for w in words])
+        book.con.executemany("insert into hiddenurl values (?,?,?)", [(h, u, NEW_URL_WEIGHT) for u in urls])
+    book.con.commit()
+    rng = np.random.default_rng(1)
+    items = list(combos.items())
+    queries = []
+    for k in rng.choice(len(items), size=200, replace=False):
+        words, urls = items[k]
+        extra = [int(u) for u in rng.choice(N_URLS, size=10, replace=False) if u not in urls]
+        queries.append((list(words), urls[:5] + extra[:5]))
+    return ours, book, queries
+
+
+@pytest.mark.benchmark(group="searchnet-score")
+def test_score_book_port(benchmark, nets):
+    ours, book, queries = nets
+
+    def run():
+        return [book.getresult(w, u) for w, u in queries]
+
+    got = benchmark.pedantic(run, rounds=3, iterations=1)
+    for (w, u), ref in zip(queries, got):
+        np.testing.assert_allclose(ours.scores(w, u), ref, rtol=0, atol=1e-12)
+    _t["book"] = None if benchmark.disabled else benchmark.stats.stats.min / len(queries)
+
+
+@pytest.mark.benchmark(group="searchnet-score")
+def test_score_kernel(benchmark, nets):
+    ours, book, queries = nets
+    ours.scores(*queries[0])  # build the CSR snapshot outside the timing
+
+    def run():
+        return [ours.scores(w, u) for w, u in queries]
+
+    got = benchmark(run)
+    for (w, u), scores in zip(queries[:20], got):
+        np.testing.assert_allclose(scores, book.getresult(w, u), rtol=0, atol=1e-12)
+    if not benchmark.disabled:
+        per = benchmark.stats.stats.min / len(queries)
+        print(f"\nscoring: {per * 1e6:.1f} us per query")
+        assert per < 100e-6
+        if _t.get("book"):
+            print(f"scoring speed-up over the book's SQLite searchnet: {_t['book'] / per:,.0f}x")
+            assert _t["book"] / per >= 100
+
+
+@pytest.mark.benchmark(group="searchnet-score")
+def test_score_kernel_batch(benchmark, nets):
+    ours, _, queries = nets
+    got = benchmark(ours.scores_many, queries)
+    np.testing.assert_allclose(got[0], ours.scores(*queries[0]), rtol=0, atol=1e-15)
+
+
+@pytest.mark.benchmark(group="searchnet-train")
+@pytest.mark.parametrize("impl", ["book", "assocmem"])
+def test_training_clicks_per_second(benchmark, impl):
+    rng = np.random.default_rng(4)
+    sessions = []
+    for _ in range(300):
+        words = [int(w) for w in rng.choice(200, size=rng.integers(1, 4), replace=False)]
+        urls = [int(u) for u in rng.choice(2000, size=10, replace=False)]
+        sessions.append((words, urls, urls[int(rng.integers(10))]))
+
+    def run():
+        if impl == "book":
+            net = BookNet()
+            net.maketables()
+            for s in sessions:
+                net.trainquery(*s)
+            return net.getresult(*sessions[0][:2])
+        net = SearchNet()
+        net.train_many(sessions)
+        return net.scores(*sessions[0][:2])
+
+    result = benchmark.pedantic(run, rounds=1, iterations=1)
+    assert len(result) == 10
+    if not benchmark.disabled:
+        print(f"\n{impl}: {len(sessions) / benchmark.stats.stats.min:,.0f} clicks/s")
+
+
+@pytest.mark.benchmark(group="searchnet-graph")
+def test_graph_backed_query_latency(benchmark, tmp_path):
+    rng = np.random.default_rng(6)
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        g = SearchNet(store, name="bench")
+        sessions = []
+        for _ in range(200):
+            words = [f"w{int(w)}" for w in rng.choice(300, size=rng.integers(1, 4), replace=False)]
+            urls = [f"u{int(u)}" for u in rng.choice(3000, size=10, replace=False)]
+            sessions.append((words, urls, urls[0]))
+        g.train_many(sessions)
+        mem = SearchNet()
+        mem.train_many(sessions)
+        w, u, _ = sessions[5]
+        got = benchmark(g.scores, w, u)
+        np.testing.assert_allclose(got, mem.scores(w, u), rtol=0, atol=1e-12)
