@@ -5,6 +5,18 @@
 #include <math.h>
 #include <stddef.h>
 
+/* Add hidden neuron h to the query's hidden layer once. */
+static inline void mark_hidden(int64_t h, int64_t *hmark, int64_t *hlist,
+                               int64_t *nh, double *hsum, int64_t *hcnt)
+{
+    if (hmark[h] == -1) {
+        hmark[h] = *nh;
+        hlist[(*nh)++] = h;
+        hsum[h] = 0.0;
+        hcnt[h] = 0;
+    }
+}
+
 int am_sn_forward(int64_t n_words, int64_t n_hidden, int64_t n_urls,
                   const int64_t *wh_ptr, const int64_t *wh_idx,
                   const double *wh_w,
@@ -48,12 +60,7 @@ int am_sn_forward(int64_t n_words, int64_t n_hidden, int64_t n_urls,
             if (w < 0 || w >= n_words) { status = AM_ERANGE; break; }
             for (int64_t e = wh_ptr[w]; e < wh_ptr[w + 1]; ++e) {
                 const int64_t h = wh_idx[e];
-                if (hmark[h] == -1) {
-                    hmark[h] = nh;
-                    hlist[nh++] = h;
-                    hsum[h] = 0.0;
-                    hcnt[h] = 0;
-                }
+                mark_hidden(h, hmark, hlist, &nh, hsum, hcnt);
                 hsum[h] += wh_w[e];
                 hcnt[h] += 1;
             }
@@ -62,15 +69,8 @@ int am_sn_forward(int64_t n_words, int64_t n_hidden, int64_t n_urls,
         for (int64_t k = u0; k < u1 && status == AM_OK; ++k) {
             const int64_t u = qu[k];
             if (u == -1) continue;
-            for (int64_t e = uh_ptr[u]; e < uh_ptr[u + 1]; ++e) {
-                const int64_t h = uh_idx[e];
-                if (hmark[h] == -1) {
-                    hmark[h] = nh;
-                    hlist[nh++] = h;
-                    hsum[h] = 0.0;
-                    hcnt[h] = 0;
-                }
-            }
+            for (int64_t e = uh_ptr[u]; e < uh_ptr[u + 1]; ++e)
+                mark_hidden(uh_idx[e], hmark, hlist, &nh, hsum, hcnt);
         }
         if (status == AM_OK) {
             for (int64_t t = 0; t < nh; ++t) {
