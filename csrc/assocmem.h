@@ -113,6 +113,32 @@ int am_quadratic(const int8_t *s, const int64_t *h, int64_t n, int64_t *q);
 int am_theta_dot(const double *theta, const int8_t *s, int64_t n,
                  double *out);
 
+/* ---------------------------------------------------------------------------
+ * Real-valued learning rules (Storkey, pseudo-inverse): same update rule
+ * s_i = (h_i >= theta_i) ? +1 : -1, fields in double precision.
+ */
+
+/* Storkey (1997) incremental rule, one pattern xi (n) into w (n x n, zero
+ * diagonal, symmetric), using the scratch field (n):
+ *   w_ij += (xi_i xi_j - xi_i h_ji - h_ij xi_j) / n   (i != j)
+ *   h_ij  = sum_{k != i, j} w_ik xi_k   (all from the weights before). */
+int am_storkey_add(double *w, int64_t n, const int8_t *xi, double *field);
+
+/* One asynchronous sweep over dense real weights w (n x n, zero diagonal)
+ * with incremental fields h (n): h_j += 2 s_i w_ji on each flip of i. */
+int am_async_sweep_dense_f64(const double *w, int64_t n, const double *theta,
+                             const int64_t *order, int8_t *s, double *h,
+                             int64_t *flips);
+
+/* One asynchronous sweep in pattern space for a low-rank weight matrix
+ * W = A X - diag(d), A (n x p) real, xt (n x p) int8: the field is
+ * h_i = sum_mu A[i, mu] m[mu] - d_i s_i with the exact overlaps m = X s
+ * updated on every flip. */
+int am_async_sweep_patterns_f64(const double *a, const double *d,
+                                const int8_t *xt, int64_t n, int64_t p,
+                                const double *theta, const int64_t *order,
+                                int8_t *s, int64_t *m, int64_t *flips);
+
 /* Check that s holds only +-1; AM_EVALUE otherwise. */
 int am_check_signs(const int8_t *s, int64_t n);
 

@@ -346,3 +346,47 @@ def recall_sync(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
         if converged or cycle:
             break
     return converged, cycle, sweeps, total_flips, energies[:sweeps + 1].copy(), m
+
+
+# ---------------------------------------------------------------------------
+# Real-valued rules (Storkey, pseudo-inverse)
+
+def storkey_add(double[:, ::1] w, const int8_t[::1] xi):
+    """Add one pattern to the Storkey weights w (n, n) in place."""
+    cdef int64_t n = w.shape[0]
+    if w.shape[1] != n or xi.shape[0] != n or n < 1:
+        raise ShapeError(f"storkey: expected w of shape (n, n) and a pattern of length n; got {w.shape[0]}, {xi.shape[0]}")
+    field = np.empty(n, dtype=np.float64)
+    cdef double[::1] f = field
+    cdef int st
+    with nogil:
+        st = am_storkey_add(&w[0, 0], n, &xi[0], &f[0])
+    _check(st, "am_storkey_add")
+
+
+def sweep_dense_f64(const double[:, ::1] w, const double[::1] theta, const int64_t[::1] order,
+                    int8_t[::1] s, double[::1] h):
+    """One async sweep over real dense weights; returns the number of flips."""
+    cdef int64_t n = w.shape[0], flips = 0
+    if w.shape[1] != n or theta.shape[0] != n or order.shape[0] != n or s.shape[0] != n or h.shape[0] != n:
+        raise ShapeError(f"sweep: every buffer must have length {n}")
+    cdef int st
+    with nogil:
+        st = am_async_sweep_dense_f64(&w[0, 0], n, &theta[0], &order[0], &s[0], &h[0], &flips)
+    _check(st, "am_async_sweep_dense_f64")
+    return flips
+
+
+def sweep_patterns_f64(const double[:, ::1] a, const double[::1] d, const int8_t[:, ::1] xt,
+                       const double[::1] theta, const int64_t[::1] order, int8_t[::1] s, int64_t[::1] m):
+    """One async sweep for W = A X - diag(d); returns the number of flips."""
+    cdef int64_t n = a.shape[0], p = a.shape[1], flips = 0
+    if xt.shape[0] != n or xt.shape[1] != p or d.shape[0] != n or theta.shape[0] != n \
+            or order.shape[0] != n or s.shape[0] != n or m.shape[0] != p or p < 1:
+        raise ShapeError("sweep: A (n, p), d (n), xt (n, p), m (p) and the states must agree")
+    cdef int st
+    with nogil:
+        st = am_async_sweep_patterns_f64(&a[0, 0], &d[0], &xt[0, 0], n, p, &theta[0], &order[0],
+                                         &s[0], &m[0], &flips)
+    _check(st, "am_async_sweep_patterns_f64")
+    return flips

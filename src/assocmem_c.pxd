@@ -54,6 +54,14 @@ cdef extern from "assocmem.h" nogil:
     int am_theta_dot(const double *theta, const int8_t *s, int64_t n,
                      double *out)
     int am_check_signs(const int8_t *s, int64_t n)
+    int am_storkey_add(double *w, int64_t n, const int8_t *xi, double *field)
+    int am_async_sweep_dense_f64(const double *w, int64_t n, const double *theta,
+                                 const int64_t *order, int8_t *s, double *h,
+                                 int64_t *flips)
+    int am_async_sweep_patterns_f64(const double *a, const double *d,
+                                    const int8_t *xt, int64_t n, int64_t p,
+                                    const double *theta, const int64_t *order,
+                                    int8_t *s, int64_t *m, int64_t *flips)
 
     int am_sn_forward(int64_t n_words, int64_t n_hidden, int64_t n_urls,
                       const int64_t *wh_ptr, const int64_t *wh_idx,

@@ -102,3 +102,67 @@ def flip(rng: np.random.Generator, state: np.ndarray, fraction: float) -> np.nda
     idx = rng.choice(len(out), size=k, replace=False)
     out[idx] *= -1
     return out
+
+
+# ------------------------------------------------------- real-valued rules
+def storkey_weights(patterns: np.ndarray) -> np.ndarray:
+    """Storkey (1997), vectorised from the published formula."""
+    x = np.asarray(patterns, dtype=np.float64)
+    n = x.shape[1]
+    w = np.zeros((n, n))
+    for xi in x:
+        h = w @ xi  # w_ii = 0
+        # h_ij = sum_{k != i, j} w_ik xi_k = h_i - w_ij xi_j
+        hij = h[:, None] - w * xi[None, :]
+        upd = (np.outer(xi, xi) - xi[:, None] * hij.T - hij * xi[None, :]) / n
+        np.fill_diagonal(upd, 0.0)
+        w = w + upd
+    return w
+
+
+def projection_weights(patterns: np.ndarray) -> np.ndarray:
+    x = np.asarray(patterns, dtype=np.float64)
+    w = np.linalg.pinv(x) @ x
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+def recall_real(w, probe, theta=None, mode="async", max_sweeps=100, seed=None, order="random") -> Result:
+    """Per-neuron reference for real weights: h_i = W[i] @ s from scratch."""
+    n = len(probe)
+    theta = np.zeros(n) if theta is None else np.asarray(theta, dtype=np.float64)
+
+    def energy(s):
+        return -0.5 * s @ w @ s + float(np.cumsum(theta * s)[-1])
+
+    s = np.asarray(probe, dtype=np.float64).copy()
+    energies = [energy(s)]
+    sweeps = flips = 0
+    converged = cycle = False
+    rng = np.random.default_rng(seed)
+    prev = None
+    while sweeps < max_sweeps:
+        if mode == "async":
+            perm = (rng.permutation(n) if order == "random" else np.arange(n)) if isinstance(order, str) else order
+            changed = 0
+            for i in perm:
+                new = 1.0 if w[i] @ s >= theta[i] else -1.0
+                if new != s[i]:
+                    s[i] = new
+                    changed += 1
+            new_state = s
+        else:
+            new_state = np.where(w @ s >= theta, 1.0, -1.0)
+            changed = int((new_state != s).sum())
+        sweeps += 1
+        flips += changed
+        energies.append(energy(new_state))
+        if changed == 0:
+            converged = True
+        elif mode == "sync" and prev is not None and np.array_equal(prev, new_state):
+            cycle = True
+        if mode == "sync":
+            prev, s = s, new_state
+        if converged or cycle:
+            break
+    return Result(s.astype(np.int8), converged, cycle, sweeps, flips, np.array(energies))

@@ -40,6 +40,9 @@ FILE_FORMAT = "assocmem.hopfield"
 FILE_VERSION = 1
 #: Integer thresholds are clipped to +-2**62: every exact field is far inside.
 _T_LIMIT = 2**62
+#: Learning rules.  "hebbian" keeps exact integer counts; the others have
+#: real-valued weights (recall compares double-precision fields).
+RULES = ("hebbian", "storkey", "pseudoinverse")
 #: Dense counts with incremental fields beat pattern space once p exceeds
 #: about this fraction of n (measured, see benchmarks/README.md).
 DENSE_RATIO = 1 / 16
@@ -159,6 +162,10 @@ class Hopfield:
         self._xt = np.empty((self._n, 0), dtype=np.int8)
         self._counts: np.ndarray | None = None
         self._weights: np.ndarray | None = None
+        self._rule: str | None = None
+        self._w: np.ndarray | None = None  # storkey: real weights (n, n)
+        self._a: np.ndarray | None = None  # pseudoinverse: A = X^T (X X^T)^-1, (n, p)
+        self._d: np.ndarray | None = None  # pseudoinverse: diag(A X), (n,)
         #: JSON-serialisable dict saved with the network (e.g. image shape).
         self.metadata: dict[str, Any] = {}
 
@@ -186,12 +193,20 @@ class Hopfield:
         return out
 
     @property
+    def rule(self) -> str:
+        """Learning rule of the stored patterns ("hebbian" before any store)."""
+        return self._rule or "hebbian"
+
+    @property
     def counts(self) -> np.ndarray:
         """(n, n) exact Hebbian counts C_ij (read-only), zero diagonal.
 
         The dtype is the narrowest signed integer holding +-p (int8 for
         p <= 127).  Computed on first use and kept up to date by `store`.
+        Only the Hebbian rule has integer counts.
         """
+        if self.rule != "hebbian":
+            raise ArgumentError(f"counts: exact integer counts exist only for the Hebbian rule; this network uses {self.rule!r}")
         view = self._dense_counts().view()
         view.flags.writeable = False
         return view
@@ -200,8 +215,14 @@ class Hopfield:
     def weights(self) -> np.ndarray:
         """(n, n) float64 weights w_ij = C_ij / n (read-only), zero diagonal."""
         if self._weights is None:
-            w = self._dense_counts().astype(np.float64)
-            w /= self._n
+            if self.rule == "storkey":
+                w = self._w.copy() if self._w is not None else np.zeros((self._n, self._n))
+            elif self.rule == "pseudoinverse":
+                w = self._a @ self._patterns.astype(np.float64)
+                np.fill_diagonal(w, 0.0)
+            else:
+                w = self._dense_counts().astype(np.float64)
+                w /= self._n
             w.flags.writeable = False
             self._weights = w
         return self._weights
@@ -210,17 +231,49 @@ class Hopfield:
         return f"Hopfield(n_neurons={self._n}, n_patterns={self.n_patterns})"
 
     # ---------------------------------------------------------------- storage
-    def store(self, patterns: Any) -> None:
-        """Store patterns with the Hebbian rule (adds to those stored before).
+    def store(self, patterns: Any, rule: Literal["hebbian", "storkey", "pseudoinverse"] = "hebbian") -> None:
+        """Store patterns (adds to those stored before).
 
         Parameters
         ----------
         patterns : array-like of shape (n_patterns, n_neurons) or (n_neurons,)
             Values +1/-1.
+        rule : {"hebbian", "storkey", "pseudoinverse"}
+            "hebbian": w_ij = (1/n) sum_mu xi_i xi_j, exact integer counts.
+            "storkey": Storkey's (1997) local incremental rule, capacity about
+            n / sqrt(2 ln n).  "pseudoinverse": the projection rule
+            (Kanter & Sompolinsky 1987), W = X^T (X X^T)^-1 X with zero
+            diagonal: every stored pattern is a fixed point for p < n; the
+            patterns must be linearly independent.  One network uses one rule.
         """
+        rule = choice("rule", rule, RULES)
+        if self._rule is not None and rule != self._rule:
+            raise ArgumentError(f"rule: this network stores with {self._rule!r}; mixing rules is not supported (got {rule!r})")
         new = bipolar("patterns", patterns, self._n, ndim=(1, 2))
         if new.ndim == 1:
             new = new[None, :]
+        if rule == "storkey":
+            w = np.zeros((self._n, self._n)) if self._w is None else self._w
+            for xi in new:
+                _hopfield.storkey_add(w, xi)
+            self._w = w
+        elif rule == "pseudoinverse":
+            x = np.concatenate([self._patterns, new]).astype(np.float64)
+            rank = np.linalg.matrix_rank(x)
+            if rank < x.shape[0]:
+                raise ArgumentError(
+                    f"patterns: the pseudo-inverse rule needs linearly independent patterns; these {x.shape[0]} "
+                    f"patterns have rank {rank}"
+                )
+            a = np.ascontiguousarray(np.linalg.solve(x @ x.T, x).T)
+            self._a, self._d = a, np.einsum("ip,pi->i", a, x)
+        if rule != "hebbian":
+            self._rule = rule
+            self._patterns = np.concatenate([self._patterns, new])
+            self._xt = np.ascontiguousarray(self._patterns.T)
+            self._weights = None
+            return
+        self._rule = "hebbian"
         total = self.n_patterns + new.shape[0]
         _hopfield.count_dtype(total)  # raises when counts could not be exact
         if self._counts is not None:
@@ -251,7 +304,19 @@ class Hopfield:
         s = self._state(state)
         if self.n_patterns == 0:
             return float(np.cumsum(self._theta * s)[-1])
+        if self.rule != "hebbian":
+            return self._real_energy(s, self._real_fields(s))
         return _hopfield.energy(self._xt, self._counts, self._thr, self._theta_or_none(), s)
+
+    def _real_fields(self, s: np.ndarray) -> np.ndarray:
+        sf = s.astype(np.float64)
+        if self.rule == "storkey":
+            return self._w @ sf
+        return self._a @ (self._patterns.astype(np.float64) @ sf) - self._d * sf
+
+    def _real_energy(self, s: np.ndarray, h: np.ndarray) -> float:
+        t = float(np.cumsum(self._theta * s)[-1]) if self._theta.any() else 0.0
+        return -0.5 * float(s.astype(np.float64) @ h) + t
 
     def overlaps(self, state: Any) -> np.ndarray:
         """(p,) float64 overlaps m_mu = (1/n) sum_i xi_i^mu s_i (-1: inverted)."""
@@ -317,6 +382,8 @@ class Hopfield:
         s = self._state(probe, "probe").copy()
         if self.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
+        if self.rule != "hebbian":
+            return self._recall_real(s, mode, max_sweeps, rng, fixed, representation)
         dense = representation == "dense" or (
             representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n
         )
@@ -341,6 +408,96 @@ class Hopfield:
             overlaps=m / self._n,
         )
 
+    def recall_many(
+        self,
+        probes: Any,
+        mode: Literal["async", "sync"] = "async",
+        max_sweeps: int = 100,
+        seed: int | None = None,
+        order: Literal["random", "sequential"] | Any = "random",
+        *,
+        representation: Literal["auto", "patterns", "dense"] = "auto",
+        workers: int | None = None,
+    ) -> list[RecallResult]:
+        """Recall many probes in parallel threads (the kernels release the GIL).
+
+        Each result equals ``recall(probes[k], ..., seed=seed + k)`` (or
+        ``seed=None`` for every probe when no seed is given).
+
+        Parameters
+        ----------
+        probes : array-like of shape (n_probes, n_neurons)
+        workers : int, optional
+            Threads to use (default: the number of CPUs).
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        batch = bipolar("probes", probes, self._n, ndim=(2,))
+        seed = _seed("seed", seed)
+        workers = (os.cpu_count() or 1) if workers is None else positive_int("workers", workers)
+        # validate the shared arguments once, before any thread starts
+        self.recall(batch[0], mode, max_sweeps, seed, order, representation=representation)
+        if self._counts is None and self.rule == "hebbian" and (
+            representation == "dense" or (representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n)
+        ):
+            self._dense_counts()  # materialise once, not in every thread
+
+        def one(k: int) -> RecallResult:
+            return self.recall(batch[k], mode, max_sweeps, None if seed is None else seed + k, order,
+                               representation=representation)
+
+        if workers == 1 or len(batch) == 1:
+            return [one(k) for k in range(len(batch))]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(one, range(len(batch))))
+
+    def _recall_real(self, s, mode, max_sweeps, rng, fixed, representation) -> RecallResult:
+        """Recall for real-valued weights: Storkey on the dense matrix,
+        pseudo-inverse in pattern space (W = A X - diag(d))."""
+        want = "dense" if self.rule == "storkey" else "patterns"
+        if representation not in ("auto", want):
+            raise ArgumentError(f"representation: the {self.rule!r} rule recalls with {want!r}; got {representation!r}")
+        n = self._n
+        theta = np.ascontiguousarray(self._theta)
+        h = self._real_fields(s)
+        energies = [self._real_energy(s, h)]
+        sweeps = flips = 0
+        converged = cycle = False
+        if mode == "async":
+            m = _hopfield.overlaps(self._xt, s)
+            while sweeps < max_sweeps:
+                order = np.asarray(rng.permutation(n), dtype=np.int64) if rng is not None else fixed
+                if self.rule == "storkey":
+                    changed = _hopfield.sweep_dense_f64(self._w, theta, order, s, h)
+                else:
+                    changed = _hopfield.sweep_patterns_f64(self._a, self._d, self._xt, theta, order, s, m)
+                h = self._real_fields(s)  # resynchronise: no drift across sweeps
+                sweeps += 1
+                flips += changed
+                energies.append(self._real_energy(s, h))
+                if changed == 0:
+                    converged = True
+                    break
+        else:
+            prev = None
+            while sweeps < max_sweeps:
+                new = np.where(h >= theta, 1, -1).astype(np.int8)
+                changed = int((new != s).sum())
+                sweeps += 1
+                flips += changed
+                h = self._real_fields(new)
+                energies.append(self._real_energy(new, h))
+                if changed == 0:
+                    converged = True
+                elif prev is not None and np.array_equal(prev, new):
+                    cycle = True
+                prev, s = s, new
+                if converged or cycle:
+                    break
+        m = _hopfield.overlaps(self._xt, s)
+        return RecallResult(state=s, converged=converged, cycle=cycle, sweeps=sweeps, flips=flips,
+                            energies=np.array(energies, dtype=np.float64), overlaps=m / n)
+
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (NumPy .npz, lossless).
@@ -357,6 +514,7 @@ class Hopfield:
         np.savez(
             buf,
             metadata=np.array(meta),
+            rule=np.array(self.rule),
             format=np.array(FILE_FORMAT),
             version=np.array(FILE_VERSION, dtype=np.int64),
             n_neurons=np.array(self._n, dtype=np.int64),
@@ -416,8 +574,9 @@ class Hopfield:
             raise FormatError(f"path: {str(path)!r} holds inconsistent thresholds (shape {theta.shape})")
         try:
             net = cls(n, theta)
+            rule = str(contents["rule"]) if "rule" in contents else "hebbian"
             if patterns.shape[0]:
-                net.store(patterns)
+                net.store(patterns, rule=rule)
             meta = json.loads(str(contents["metadata"])) if "metadata" in contents else {}
             if not isinstance(meta, dict):
                 raise ArgumentError("metadata: expected a JSON object")

@@ -219,6 +219,10 @@ class GraphStore:
             raise ArgumentError(f"method: 'copy' needs LadybugDB; this store is {self.dialect}")
         if net.n_patterns == 0:
             raise ArgumentError("net: no patterns are stored; nothing to save")
+        if net.rule != "hebbian":
+            raise ArgumentError(
+                f"net: the graph mirror stores Hebbian networks (exact integer counts); this one uses {net.rule!r}"
+            )
         n, p = net.n_neurons, net.n_patterns
         s = np.ones(n, dtype=np.int8) if state is None else _validate.bipolar("state", state, n)
         counts = net.counts
