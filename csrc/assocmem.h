@@ -139,6 +139,17 @@ int am_async_sweep_patterns_f64(const double *a, const double *d,
                                 const double *theta, const int64_t *order,
                                 int8_t *s, int64_t *m, int64_t *flips);
 
+/* One asynchronous sweep of a sparse {0, 1} memory stored with the
+ * covariance rule w_ij = (1/n) sum_mu (xi_i - a)(xi_j - a), i != j, over
+ * 0/1 neurons.  xt (n x p) holds 0/1 patterns; k[mu] = sum_j xi_j s_j and
+ * *active = sum_j s_j are exact integers kept up to date, so
+ *   h_i = (1/n) sum_mu (xi_i - a)(k_mu - a active) - wdiag_i s_i,
+ * and s_i = (h_i >= theta_i) ? 1 : 0. */
+int am_async_sweep_binary(const int8_t *xt, int64_t n, int64_t p, double a,
+                          const double *wdiag, const double *theta,
+                          const int64_t *order, int8_t *s, int64_t *k,
+                          int64_t *active, int64_t *flips);
+
 /* Check that s holds only +-1; AM_EVALUE otherwise. */
 int am_check_signs(const int8_t *s, int64_t n);
 

@@ -89,3 +89,39 @@ int am_async_sweep_patterns_f64(const double *a, const double *d,
     *flips = nflips;
     return AM_OK;
 }
+
+int am_async_sweep_binary(const int8_t *xt, int64_t n, int64_t p, double a,
+                          const double *wdiag, const double *theta,
+                          const int64_t *order, int8_t *s, int64_t *k,
+                          int64_t *active, int64_t *flips)
+{
+    if (xt == NULL || wdiag == NULL || theta == NULL || order == NULL ||
+        s == NULL || k == NULL || active == NULL || flips == NULL || n < 1 ||
+        p < 0)
+        return AM_EINVAL;
+    const double inv_n = 1.0 / (double)n;
+    int64_t nflips = 0, act = *active;
+    for (int64_t q = 0; q < n; ++q) {
+        const int64_t i = order[q];
+        if (i < 0 || i >= n)
+            return AM_ERANGE;
+        const int8_t *xi = xt + i * p;
+        const double a_act = a * (double)act;
+        double acc = 0.0;
+        for (int64_t mu = 0; mu < p; ++mu)
+            acc += ((double)xi[mu] - a) * ((double)k[mu] - a_act);
+        const double h = acc * inv_n - wdiag[i] * s[i];
+        const int8_t upd = (h >= theta[i]) ? 1 : 0;
+        if (upd != s[i]) {
+            const int64_t d = upd ? 1 : -1;
+            for (int64_t mu = 0; mu < p; ++mu)
+                k[mu] += d * xi[mu];
+            act += d;
+            s[i] = upd;
+            ++nflips;
+        }
+    }
+    *active = act;
+    *flips = nflips;
+    return AM_OK;
+}

@@ -390,3 +390,19 @@ def sweep_patterns_f64(const double[:, ::1] a, const double[::1] d, const int8_t
                                          &s[0], &m[0], &flips)
     _check(st, "am_async_sweep_patterns_f64")
     return flips
+
+
+def sweep_binary(const int8_t[:, ::1] xt, double a, const double[::1] wdiag, const double[::1] theta,
+                 const int64_t[::1] order, int8_t[::1] s, int64_t[::1] k, int64_t active):
+    """One async sweep of a covariance-rule memory over 0/1 neurons.
+    Returns (flips, active)."""
+    cdef int64_t n = xt.shape[0], p = xt.shape[1], flips = 0, act = active
+    if wdiag.shape[0] != n or theta.shape[0] != n or order.shape[0] != n or s.shape[0] != n \
+            or k.shape[0] != p or p < 1:
+        raise ShapeError("sweep: xt (n, p), wdiag, theta, order, s (n) and k (p) must agree")
+    cdef int st
+    with nogil:
+        st = am_async_sweep_binary(&xt[0, 0], n, p, a, &wdiag[0], &theta[0], &order[0], &s[0],
+                                   &k[0], &act, &flips)
+    _check(st, "am_async_sweep_binary")
+    return flips, act

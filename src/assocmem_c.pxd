@@ -58,6 +58,10 @@ cdef extern from "assocmem.h" nogil:
     int am_async_sweep_dense_f64(const double *w, int64_t n, const double *theta,
                                  const int64_t *order, int8_t *s, double *h,
                                  int64_t *flips)
+    int am_async_sweep_binary(const int8_t *xt, int64_t n, int64_t p, double a,
+                              const double *wdiag, const double *theta,
+                              const int64_t *order, int8_t *s, int64_t *k,
+                              int64_t *active, int64_t *flips)
     int am_async_sweep_patterns_f64(const double *a, const double *d,
                                     const int8_t *xt, int64_t n, int64_t p,
                                     const double *theta, const int64_t *order,

@@ -155,3 +155,105 @@ def test_recall_many_bad_input(rng):
         net.recall_many(np.ones((2, 10)), workers=0)
     with pytest.raises(ValueError, match="mode"):
         net.recall_many(np.ones((2, 10)), mode="x")
+
+
+# ------------------------------------------------ sparse covariance memories
+def sparse_patterns(rng, p, n, a):
+    return (rng.random((p, n)) < a).astype(np.int8)
+
+
+def covariance_weights(x, a):
+    z = x.astype(np.float64) - a
+    w = z.T @ z / x.shape[1]
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+def recall_binary_reference(w, theta, probe, seed, max_sweeps=100):
+    n = len(probe)
+    s = probe.astype(np.float64).copy()
+    rng = np.random.default_rng(seed)
+    sweeps = flips = 0
+    energies = [-0.5 * s @ w @ s + float(np.cumsum(theta * s)[-1])]
+    while sweeps < max_sweeps:
+        changed = 0
+        for i in rng.permutation(n):
+            new = 1.0 if w[i] @ s >= theta[i] else 0.0
+            if new != s[i]:
+                s[i] = new
+                changed += 1
+        sweeps += 1
+        flips += changed
+        energies.append(-0.5 * s @ w @ s + float(np.cumsum(theta * s)[-1]))
+        if changed == 0:
+            break
+    return s.astype(np.int8), sweeps, flips, np.array(energies)
+
+
+def test_covariance_weights_dense_and_sparse_input(rng):
+    import scipy.sparse as sp
+
+    x = sparse_patterns(rng, 30, 200, 0.05)
+    a = float(x.mean())
+    dense = assocmem.Hopfield(200)
+    dense.store(x, rule="covariance")
+    assert dense.activity == a and dense.binary
+    np.testing.assert_allclose(dense.weights, covariance_weights(x, a), rtol=0, atol=1e-14)
+    sparse = assocmem.Hopfield(200)
+    sparse.store(sp.csr_matrix(x[:10]), rule="covariance", activity=a)
+    sparse.store(sp.csr_matrix(x[10:]), rule="covariance")
+    np.testing.assert_allclose(sparse.weights, dense.weights, rtol=0, atol=1e-14)
+    np.testing.assert_array_equal(sparse.patterns, x)
+
+
+def test_covariance_recall_matches_reference_and_recalls(rng):
+    n, p, a = 600, 30, 0.05
+    x = sparse_patterns(rng, p, n, a)
+    theta = np.full(n, 0.02)
+    net = assocmem.Hopfield(n, theta)
+    net.store(x, rule="covariance", activity=a)
+    w = net.weights
+    exact = 0
+    for k in range(6):
+        probe = x[k].copy()
+        on, off = np.flatnonzero(probe), np.flatnonzero(probe == 0)
+        probe[rng.choice(on, len(on) // 5, replace=False)] = 0
+        probe[rng.choice(off, len(on) // 5, replace=False)] = 1
+        res = net.recall(probe, seed=k)
+        state, sweeps, flips, energies = recall_binary_reference(w, theta, probe, k)
+        np.testing.assert_array_equal(res.state, state)
+        assert (res.sweeps, res.flips) == (sweeps, flips)
+        np.testing.assert_allclose(res.energies, energies, rtol=1e-9, atol=1e-9)
+        assert set(np.unique(res.state)) <= {0, 1}
+        assert np.all(np.diff(res.energies) <= 1e-9)
+        exact += np.array_equal(res.state, x[k])
+        assert res.best == k
+    assert exact >= 5
+    # save/load keeps rule, activity and 0/1 neurons
+    import tempfile, os
+
+    with tempfile.TemporaryDirectory() as d:
+        net.save(os.path.join(d, "m.npz"))
+        back = assocmem.Hopfield.load(os.path.join(d, "m.npz"))
+    assert back.binary and back.activity == a
+    np.testing.assert_array_equal(back.weights, net.weights)
+
+
+def test_covariance_errors(rng):
+    x = sparse_patterns(rng, 5, 50, 0.1)
+    with pytest.raises(ArgumentError, match="activity: expected a value strictly between 0 and 1; got 0.0"):
+        assocmem.Hopfield(50).store(np.zeros((3, 50)), rule="covariance")
+    with pytest.raises(ArgumentError, match="every neuron is active"):
+        assocmem.Hopfield(50).store(np.ones((3, 50)), rule="covariance")
+    with pytest.raises(ArgumentError, match="activity"):
+        assocmem.Hopfield(50).store(x, rule="covariance", activity=1.0)
+    with pytest.raises(ValueError, match=r"patterns: expected only 0/1 values .* got \{-1\}"):
+        assocmem.Hopfield(50).store(2 * x - 1, rule="covariance")
+    net = assocmem.Hopfield(50)
+    net.store(x, rule="covariance")
+    with pytest.raises(ValueError, match="probe: expected only 0/1 values"):
+        net.recall(2 * x[0] - 1)
+    with pytest.raises(ArgumentError, match="mixing rules"):
+        net.store(2 * x - 1)
+    with pytest.raises(ArgumentError, match="activity: only the covariance rule"):
+        assocmem.Hopfield(50).store(2 * x - 1, activity=0.1)

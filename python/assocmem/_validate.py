@@ -104,3 +104,24 @@ def permutation(name: str, value: Any, n: int) -> np.ndarray:
     if not np.array_equal(np.sort(arr), np.arange(n)):
         raise ArgumentError(f"{name}: expected a permutation of 0..{n - 1} (each index once); got {arr[:8].tolist()}...")
     return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def binary01(name: str, value: Any, n: int | None = None, *, ndim: tuple[int, ...] = (1,)) -> np.ndarray:
+    """Validate {0, 1} data (0/1 neurons) and return it as C-contiguous int8."""
+    arr = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    if arr.dtype == np.bool_:
+        arr = arr.astype(np.int8)
+    arr = as_array(name, arr)
+    if arr.ndim not in ndim:
+        want = " or ".join(f"{d}-D" for d in ndim)
+        raise ShapeError(f"{name}: expected a {want} array; got shape {arr.shape}")
+    if arr.size == 0:
+        raise ShapeError(f"{name}: expected a non-empty array; got shape {arr.shape}")
+    if n is not None and arr.shape[-1] != n:
+        raise ShapeError(f"{name}: expected length {n} along the last axis (one value per neuron); got shape {arr.shape}")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise StateValueError(f"{name}: expected 0/1 values; got NaN")
+    ok = (arr == 0) | (arr == 1)
+    if not ok.all():
+        raise StateValueError(f"{name}: expected only 0/1 values (this network has 0/1 neurons); got {_describe(arr[~ok])}")
+    return np.ascontiguousarray(arr, dtype=np.int8)

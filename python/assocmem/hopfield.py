@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _hopfield
-from ._validate import as_array, bipolar, choice, permutation, positive_int, seed as _seed
+from ._validate import as_array, binary01, bipolar, choice, permutation, positive_int, seed as _seed
 from .errors import ArgumentError, FormatError, ShapeError, StateValueError
 
 __all__ = ["Hopfield", "RecallResult"]
@@ -42,7 +42,7 @@ FILE_VERSION = 1
 _T_LIMIT = 2**62
 #: Learning rules.  "hebbian" keeps exact integer counts; the others have
 #: real-valued weights (recall compares double-precision fields).
-RULES = ("hebbian", "storkey", "pseudoinverse")
+RULES = ("hebbian", "storkey", "pseudoinverse", "covariance")
 #: Dense counts with incremental fields beat pattern space once p exceeds
 #: about this fraction of n (measured, see benchmarks/README.md).
 DENSE_RATIO = 1 / 16
@@ -166,6 +166,10 @@ class Hopfield:
         self._w: np.ndarray | None = None  # storkey: real weights (n, n)
         self._a: np.ndarray | None = None  # pseudoinverse: A = X^T (X X^T)^-1, (n, p)
         self._d: np.ndarray | None = None  # pseudoinverse: diag(A X), (n,)
+        self._sparse: Any = None  # covariance: scipy.sparse CSR (p, n) of 0/1 patterns
+        self._activity: float | None = None
+        self._colsum: np.ndarray | None = None  # covariance: active count per neuron
+        self._bxt: np.ndarray | None = None  # covariance: dense (n, p) 0/1, built for recall
         #: JSON-serialisable dict saved with the network (e.g. image shape).
         self.metadata: dict[str, Any] = {}
 
@@ -178,7 +182,19 @@ class Hopfield:
     @property
     def n_patterns(self) -> int:
         """Number of stored patterns p."""
+        if self._sparse is not None:
+            return self._sparse.shape[0]
         return self._patterns.shape[0]
+
+    @property
+    def binary(self) -> bool:
+        """True for 0/1 neurons (the covariance rule), False for +-1."""
+        return self._rule == "covariance"
+
+    @property
+    def activity(self) -> float | None:
+        """Mean activity a of a covariance-rule memory (None otherwise)."""
+        return self._activity
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -188,7 +204,7 @@ class Hopfield:
     @property
     def patterns(self) -> np.ndarray:
         """(p, n) int8 copy of the stored patterns (read-only)."""
-        out = self._patterns.copy()
+        out = self._sparse.toarray().astype(np.int8) if self._sparse is not None else self._patterns.copy()
         out.flags.writeable = False
         return out
 
@@ -220,6 +236,12 @@ class Hopfield:
             elif self.rule == "pseudoinverse":
                 w = self._a @ self._patterns.astype(np.float64)
                 np.fill_diagonal(w, 0.0)
+            elif self.rule == "covariance":
+                x, a, p = self._sparse, self._activity, self.n_patterns
+                c = self._colsum.astype(np.float64)
+                w = (x.T @ x).toarray().astype(np.float64) - a * (c[:, None] + c[None, :]) + p * a * a
+                w /= self._n
+                np.fill_diagonal(w, 0.0)
             else:
                 w = self._dense_counts().astype(np.float64)
                 w /= self._n
@@ -231,7 +253,13 @@ class Hopfield:
         return f"Hopfield(n_neurons={self._n}, n_patterns={self.n_patterns})"
 
     # ---------------------------------------------------------------- storage
-    def store(self, patterns: Any, rule: Literal["hebbian", "storkey", "pseudoinverse"] = "hebbian") -> None:
+    def store(
+        self,
+        patterns: Any,
+        rule: Literal["hebbian", "storkey", "pseudoinverse", "covariance"] = "hebbian",
+        *,
+        activity: float | None = None,
+    ) -> None:
         """Store patterns (adds to those stored before).
 
         Parameters
@@ -244,11 +272,23 @@ class Hopfield:
             n / sqrt(2 ln n).  "pseudoinverse": the projection rule
             (Kanter & Sompolinsky 1987), W = X^T (X X^T)^-1 X with zero
             diagonal: every stored pattern is a fixed point for p < n; the
-            patterns must be linearly independent.  One network uses one rule.
+            patterns must be linearly independent.  "covariance": sparse
+            memories of 0/1 patterns (dense or ``scipy.sparse``) with low
+            activity a, w_ij = (1/n) sum_mu (xi_i - a)(xi_j - a), over 0/1
+            neurons with the network's thresholds; stored in work
+            proportional to the active entries.  One network uses one rule.
+        activity : float in (0, 1), optional
+            Covariance rule only: the activity a (default: the mean of the
+            first patterns stored; fixed afterwards).
         """
         rule = choice("rule", rule, RULES)
         if self._rule is not None and rule != self._rule:
             raise ArgumentError(f"rule: this network stores with {self._rule!r}; mixing rules is not supported (got {rule!r})")
+        if rule == "covariance":
+            self._store_covariance(patterns, activity)
+            return
+        if activity is not None:
+            raise ArgumentError(f"activity: only the covariance rule takes an activity; rule is {rule!r}")
         new = bipolar("patterns", patterns, self._n, ndim=(1, 2))
         if new.ndim == 1:
             new = new[None, :]
@@ -285,6 +325,46 @@ class Hopfield:
         self._xt = np.ascontiguousarray(self._patterns.T)
         self._weights = None
 
+    def _store_covariance(self, patterns: Any, activity: float | None) -> None:
+        import scipy.sparse as sp
+
+        if sp.issparse(patterns):
+            x = sp.csr_matrix(patterns)
+            if x.ndim != 2 or x.shape[1] != self._n or x.shape[0] == 0:
+                raise ShapeError(f"patterns: expected a sparse matrix of shape (p, {self._n}); got {x.shape}")
+            x.eliminate_zeros()
+            if x.nnz and not np.all(x.data == 1):
+                raise StateValueError("patterns: expected only 0/1 values in the sparse matrix")
+            x = sp.csr_matrix((np.ones(x.nnz, dtype=np.int8), x.indices, x.indptr), shape=x.shape)
+        else:
+            dense = binary01("patterns", patterns, self._n, ndim=(1, 2))
+            x = sp.csr_matrix(dense.reshape(-1, self._n))
+        a = self._activity
+        if a is None:
+            a = float(x.nnz) / (x.shape[0] * self._n) if activity is None else activity
+            if isinstance(a, bool) or not isinstance(a, (int, float)) or not 0.0 < a < 1.0:
+                raise ArgumentError(
+                    f"activity: expected a value strictly between 0 and 1; got {a!r}"
+                    + (" (the patterns have no active neuron)" if a == 0 else " (every neuron is active)" if a == 1 else "")
+                )
+        elif activity is not None and activity != a:
+            raise ArgumentError(f"activity: this memory uses a = {a}; got {activity!r}")
+        self._rule, self._activity = "covariance", float(a)
+        self._sparse = x if self._sparse is None else sp.vstack([self._sparse, x], format="csr")
+        add = np.bincount(x.indices, minlength=self._n).astype(np.int64)
+        self._colsum = add if self._colsum is None else self._colsum + add
+        self._bxt = None
+        self._weights = None
+
+    def _binary_xt(self) -> np.ndarray:
+        if self._bxt is None:
+            self._bxt = np.ascontiguousarray(self._sparse.T.toarray(), dtype=np.int8)
+        return self._bxt
+
+    def _binary_wdiag(self) -> np.ndarray:
+        a, p, c = self._activity, self.n_patterns, self._colsum.astype(np.float64)
+        return (c * (1 - a) ** 2 + (p - c) * a * a) / self._n
+
     def _dense_counts(self) -> np.ndarray:
         if self._counts is None:
             self._counts = _hopfield.hebb_counts(self._patterns)
@@ -292,6 +372,8 @@ class Hopfield:
 
     # ----------------------------------------------------------- measurements
     def _state(self, state: Any, name: str = "state") -> np.ndarray:
+        if self.binary:
+            return binary01(name, state, self._n)
         return bipolar(name, state, self._n)
 
     def energy(self, state: Any) -> float:
@@ -304,9 +386,24 @@ class Hopfield:
         s = self._state(state)
         if self.n_patterns == 0:
             return float(np.cumsum(self._theta * s)[-1])
+        if self.binary:
+            return self._binary_energy(s, self._binary_xt().T.astype(np.int64) @ s, int(s.sum()))
         if self.rule != "hebbian":
             return self._real_energy(s, self._real_fields(s))
         return _hopfield.energy(self._xt, self._counts, self._thr, self._theta_or_none(), s)
+
+    def _binary_energy(self, s: np.ndarray, k: np.ndarray, active: int) -> float:
+        m = k - self._activity * active
+        quad = float(m @ m) / self._n - float(self._binary_wdiag() @ s)
+        t = float(np.cumsum(self._theta * s)[-1]) if self._theta.any() else 0.0
+        return -0.5 * quad + t
+
+    def _binary_overlaps(self, s: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """m_mu = sum_i (xi_i - a)(s_i - a) / (n a (1 - a)): 1 for a stored
+        pattern of activity exactly a, about 0 for an unrelated state."""
+        a, n = self._activity, self._n
+        r = np.asarray(self._sparse.sum(axis=1)).ravel()
+        return (k - a * r - a * s.sum() + n * a * a) / (n * a * (1 - a))
 
     def _real_fields(self, s: np.ndarray) -> np.ndarray:
         sf = s.astype(np.float64)
@@ -323,6 +420,8 @@ class Hopfield:
         s = self._state(state)
         if self.n_patterns == 0:
             return np.empty(0, dtype=np.float64)
+        if self.binary:
+            return self._binary_overlaps(s, self._binary_xt().T.astype(np.int64) @ s)
         return _hopfield.overlaps(self._xt, s) / self._n
 
     def _theta_or_none(self) -> np.ndarray | None:
@@ -382,6 +481,8 @@ class Hopfield:
         s = self._state(probe, "probe").copy()
         if self.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
+        if self.binary:
+            return self._recall_binary(s, mode, max_sweeps, rng, fixed, representation)
         if self.rule != "hebbian":
             return self._recall_real(s, mode, max_sweeps, rng, fixed, representation)
         dense = representation == "dense" or (
@@ -432,7 +533,7 @@ class Hopfield:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        batch = bipolar("probes", probes, self._n, ndim=(2,))
+        batch = (binary01 if self.binary else bipolar)("probes", probes, self._n, ndim=(2,))
         seed = _seed("seed", seed)
         workers = (os.cpu_count() or 1) if workers is None else positive_int("workers", workers)
         # validate the shared arguments once, before any thread starts
@@ -450,6 +551,44 @@ class Hopfield:
             return [one(k) for k in range(len(batch))]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(one, range(len(batch))))
+
+    def _recall_binary(self, s, mode, max_sweeps, rng, fixed, representation) -> RecallResult:
+        """Recall over 0/1 neurons in pattern space (covariance rule)."""
+        if representation not in ("auto", "patterns"):
+            raise ArgumentError(f"representation: the covariance rule recalls with 'patterns'; got {representation!r}")
+        n, a = self._n, self._activity
+        xt = self._binary_xt()
+        wdiag = self._binary_wdiag()
+        theta = np.ascontiguousarray(self._theta)
+        k = xt.T.astype(np.int64) @ s
+        active = int(s.sum())
+        energies = [self._binary_energy(s, k, active)]
+        sweeps = flips = 0
+        converged = cycle = False
+        prev = None
+        while sweeps < max_sweeps:
+            if mode == "async":
+                order = np.asarray(rng.permutation(n), dtype=np.int64) if rng is not None else fixed
+                changed, active = _hopfield.sweep_binary(xt, a, wdiag, theta, order, s, k, active)
+                new = s
+            else:
+                h = ((xt - a) @ (k - a * active)) / n - wdiag * s
+                new = (h >= theta).astype(np.int8)
+                changed = int((new != s).sum())
+                k, active = xt.T.astype(np.int64) @ new, int(new.sum())
+            sweeps += 1
+            flips += changed
+            energies.append(self._binary_energy(new, k, active))
+            if changed == 0:
+                converged = True
+            elif mode == "sync" and prev is not None and np.array_equal(prev, new):
+                cycle = True
+            if mode == "sync":
+                prev, s = s, new
+            if converged or cycle:
+                break
+        return RecallResult(state=s, converged=converged, cycle=cycle, sweeps=sweeps, flips=flips,
+                            energies=np.array(energies, dtype=np.float64), overlaps=self._binary_overlaps(s, k))
 
     def _recall_real(self, s, mode, max_sweeps, rng, fixed, representation) -> RecallResult:
         """Recall for real-valued weights: Storkey on the dense matrix,
@@ -515,10 +654,11 @@ class Hopfield:
             buf,
             metadata=np.array(meta),
             rule=np.array(self.rule),
+            activity=np.array(np.nan if self._activity is None else self._activity),
             format=np.array(FILE_FORMAT),
             version=np.array(FILE_VERSION, dtype=np.int64),
             n_neurons=np.array(self._n, dtype=np.int64),
-            patterns=self._patterns,
+            patterns=self.patterns,
             thresholds=np.asarray(self._theta),
         )
         directory = path.parent if str(path.parent) else Path(".")
@@ -575,7 +715,9 @@ class Hopfield:
         try:
             net = cls(n, theta)
             rule = str(contents["rule"]) if "rule" in contents else "hebbian"
-            if patterns.shape[0]:
+            if patterns.shape[0] and rule == "covariance":
+                net.store(patterns, rule=rule, activity=float(contents["activity"]))
+            elif patterns.shape[0]:
                 net.store(patterns, rule=rule)
             meta = json.loads(str(contents["metadata"])) if "metadata" in contents else {}
             if not isinstance(meta, dict):
