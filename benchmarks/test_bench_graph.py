@@ -8,7 +8,6 @@ and still checks every result.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest

@@ -8,7 +8,6 @@ are recorded in benchmarks/README.md.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest

@@ -9,7 +9,6 @@ import pytest
 import assocmem
 from assocmem.errors import (
     ArgumentError,
-    GraphError,
     NetworkExistsError,
     NetworkNotFoundError,
     ShapeError,

@@ -464,20 +464,10 @@ class Hopfield:
         -------
         RecallResult
         """
-        mode = choice("mode", mode, ("async", "sync"))
-        max_sweeps = positive_int("max_sweeps", max_sweeps)
-        seed = _seed("seed", seed)
-        representation = choice("representation", representation, ("auto", "patterns", "dense"))
-        rng = fixed = None
-        if mode == "async":
-            if isinstance(order, str):
-                choice("order", order, ("random", "sequential"))
-                if order == "random":
-                    rng = np.random.default_rng(seed)
-                else:
-                    fixed = np.arange(self._n, dtype=np.int64)
-            else:
-                fixed = permutation("order", order, self._n)
+        mode, max_sweeps, seed, representation, fixed = self._recall_args(
+            mode, max_sweeps, seed, order, representation
+        )
+        rng = np.random.default_rng(seed) if mode == "async" and fixed is None else None
         s = self._state(probe, "probe").copy()
         if self.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
@@ -509,6 +499,23 @@ class Hopfield:
             overlaps=m / self._n,
         )
 
+    def _recall_args(self, mode: Any, max_sweeps: Any, seed: Any, order: Any, representation: Any) -> tuple:
+        """Validate recall's arguments; ``fixed`` is the visit order unless
+        it is random (None)."""
+        mode = choice("mode", mode, ("async", "sync"))
+        max_sweeps = positive_int("max_sweeps", max_sweeps)
+        seed = _seed("seed", seed)
+        representation = choice("representation", representation, ("auto", "patterns", "dense"))
+        fixed = None
+        if mode == "async":
+            if isinstance(order, str):
+                choice("order", order, ("random", "sequential"))
+                if order == "sequential":
+                    fixed = np.arange(self._n, dtype=np.int64)
+            else:
+                fixed = permutation("order", order, self._n)
+        return mode, max_sweeps, seed, representation, fixed
+
     def recall_many(
         self,
         probes: Any,
@@ -536,8 +543,9 @@ class Hopfield:
         batch = (binary01 if self.binary else bipolar)("probes", probes, self._n, ndim=(2,))
         seed = _seed("seed", seed)
         workers = (os.cpu_count() or 1) if workers is None else positive_int("workers", workers)
-        # validate the shared arguments once, before any thread starts
-        self.recall(batch[0], mode, max_sweeps, seed, order, representation=representation)
+        self._recall_args(mode, max_sweeps, seed, order, representation)  # fail before any thread starts
+        if self.n_patterns == 0:
+            raise ArgumentError("recall: no patterns are stored; call store() first")
         if self._counts is None and self.rule == "hebbian" and (
             representation == "dense" or (representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n)
         ):

@@ -8,7 +8,6 @@ trained by backpropagation from clicks.  Kept in memory or in a graph store
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Literal
@@ -17,7 +16,7 @@ import numpy as np
 
 from . import _searchnet
 from ._validate import choice
-from .errors import ArgumentError, ArgumentTypeError, GraphError
+from .errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["SearchNet", "RULES"]
 
@@ -68,7 +67,6 @@ class _Links:
         self.wh: list[dict[int, float]] = []  # word -> {hidden: w}
         self.hu: list[dict[int, float]] = []  # hidden -> {url: w}
         self.uh: list[dict[int, None]] = []  # url -> {hidden} (ordered set)
-        self.wh_in: list[dict[int, None]] = []  # hidden -> {word}
         self._csr: tuple | None = None
         self._fwd: Any = None
 
@@ -96,13 +94,11 @@ class _Links:
         i = self.hidden_id[key] = len(self.hu)
         self.hidden_key.append(key)
         self.hu.append({})
-        self.wh_in.append({})
         self._csr = None
         return i, True
 
     def set_wh(self, w: int, h: int, value: float) -> None:
         self.wh[w][h] = value
-        self.wh_in[h][w] = None
         self._csr = None
 
     def set_hu(self, h: int, u: int, value: float) -> None:

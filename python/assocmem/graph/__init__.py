@@ -9,7 +9,6 @@ dialect differences live in :mod:`assocmem.graph.dialects`.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from .backends import open_backend
 from .store import GraphStore

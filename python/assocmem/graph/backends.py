@@ -123,8 +123,8 @@ class LadybugBackend(Backend):
         except BaseException:
             try:
                 self._execute("ROLLBACK")
-            finally:
-                pass
+            except GraphError:
+                pass  # keep the original error; the transaction is gone either way
             raise
         self._execute("COMMIT")
 

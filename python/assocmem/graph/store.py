@@ -16,7 +16,6 @@ from ..errors import (
     GraphError,
     NetworkExistsError,
     NetworkNotFoundError,
-    ShapeError,
 )
 from ..hopfield import Hopfield, RecallResult, _integer_thresholds, _thresholds
 from . import cypher
