@@ -38,13 +38,8 @@ def as_array(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def bipolar(name: str, value: Any, n: int | None = None, *, ndim: tuple[int, ...] = (1,)) -> np.ndarray:
-    """Validate +-1 data and return it as C-contiguous int8.
-
-    ``ndim`` lists the accepted numbers of dimensions; the last axis must have
-    length ``n`` when ``n`` is given.
-    """
-    arr = as_array(name, value)
+def _shaped(name: str, arr: np.ndarray, n: int | None, ndim: tuple[int, ...], values: str) -> np.ndarray:
+    """Dimensions, non-emptiness, length n along the last axis, no NaN."""
     if arr.ndim not in ndim:
         want = " or ".join(f"{d}-D" for d in ndim)
         raise ShapeError(f"{name}: expected a {want} array; got shape {arr.shape}")
@@ -53,7 +48,17 @@ def bipolar(name: str, value: Any, n: int | None = None, *, ndim: tuple[int, ...
     if n is not None and arr.shape[-1] != n:
         raise ShapeError(f"{name}: expected length {n} along the last axis (one value per neuron); got shape {arr.shape}")
     if arr.dtype.kind == "f" and np.isnan(arr).any():
-        raise StateValueError(f"{name}: expected +1/-1 values; got NaN")
+        raise StateValueError(f"{name}: expected {values} values; got NaN")
+    return arr
+
+
+def bipolar(name: str, value: Any, n: int | None = None, *, ndim: tuple[int, ...] = (1,)) -> np.ndarray:
+    """Validate +-1 data and return it as C-contiguous int8.
+
+    ``ndim`` lists the accepted numbers of dimensions; the last axis must have
+    length ``n`` when ``n`` is given.
+    """
+    arr = _shaped(name, as_array(name, value), n, ndim, "+1/-1")
     ok = (arr == 1) | (arr == -1)
     if not ok.all():
         raise StateValueError(f"{name}: expected only +1/-1 values; got {_describe(arr[~ok])}")
@@ -111,16 +116,7 @@ def binary01(name: str, value: Any, n: int | None = None, *, ndim: tuple[int, ..
     arr = np.asarray(value) if not isinstance(value, np.ndarray) else value
     if arr.dtype == np.bool_:
         arr = arr.astype(np.int8)
-    arr = as_array(name, arr)
-    if arr.ndim not in ndim:
-        want = " or ".join(f"{d}-D" for d in ndim)
-        raise ShapeError(f"{name}: expected a {want} array; got shape {arr.shape}")
-    if arr.size == 0:
-        raise ShapeError(f"{name}: expected a non-empty array; got shape {arr.shape}")
-    if n is not None and arr.shape[-1] != n:
-        raise ShapeError(f"{name}: expected length {n} along the last axis (one value per neuron); got shape {arr.shape}")
-    if arr.dtype.kind == "f" and np.isnan(arr).any():
-        raise StateValueError(f"{name}: expected 0/1 values; got NaN")
+    arr = _shaped(name, as_array(name, arr), n, ndim, "0/1")
     ok = (arr == 0) | (arr == 1)
     if not ok.all():
         raise StateValueError(f"{name}: expected only 0/1 values (this network has 0/1 neurons); got {_describe(arr[~ok])}")
