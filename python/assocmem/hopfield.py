@@ -105,6 +105,12 @@ class RecallResult:
         return float(self.energies[-1])
 
 
+def theta_term(theta: np.ndarray, s: np.ndarray) -> float:
+    """sum_i theta_i s_i, summed in index order (np.cumsum is sequential):
+    the one order every implementation (C kernel, graph loop) uses."""
+    return float(np.cumsum(theta * s)[-1]) if theta.any() else 0.0
+
+
 def _integer_thresholds(theta: np.ndarray, n: int) -> np.ndarray:
     """T_i = ceil(n * theta_i), exactly (H_i / n >= theta_i  <=>  H_i >= T_i)."""
     if not theta.any():
@@ -385,7 +391,7 @@ class Hopfield:
         """
         s = self._state(state)
         if self.n_patterns == 0:
-            return float(np.cumsum(self._theta * s)[-1])
+            return theta_term(self._theta, s)
         if self.binary:
             return self._binary_energy(s, self._binary_xt().T.astype(np.int64) @ s, int(s.sum()))
         if self.rule != "hebbian":
@@ -395,8 +401,7 @@ class Hopfield:
     def _binary_energy(self, s: np.ndarray, k: np.ndarray, active: int) -> float:
         m = k - self._activity * active
         quad = float(m @ m) / self._n - float(self._binary_wdiag() @ s)
-        t = float(np.cumsum(self._theta * s)[-1]) if self._theta.any() else 0.0
-        return -0.5 * quad + t
+        return -0.5 * quad + theta_term(self._theta, s)
 
     def _binary_overlaps(self, s: np.ndarray, k: np.ndarray) -> np.ndarray:
         """m_mu = sum_i (xi_i - a)(s_i - a) / (n a (1 - a)): 1 for a stored
@@ -412,8 +417,7 @@ class Hopfield:
         return self._a @ (self._patterns.astype(np.float64) @ sf) - self._d * sf
 
     def _real_energy(self, s: np.ndarray, h: np.ndarray) -> float:
-        t = float(np.cumsum(self._theta * s)[-1]) if self._theta.any() else 0.0
-        return -0.5 * float(s.astype(np.float64) @ h) + t
+        return -0.5 * float(s.astype(np.float64) @ h) + theta_term(self._theta, s)
 
     def overlaps(self, state: Any) -> np.ndarray:
         """(p,) float64 overlaps m_mu = (1/n) sum_i xi_i^mu s_i (-1: inverted)."""

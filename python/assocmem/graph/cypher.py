@@ -47,6 +47,7 @@ CREATE_NETWORK = (
 COMPLETE_NETWORK = "MATCH (w:Network) WHERE w.key = $key SET w.complete = true"
 DELETE_NETWORK_NODE = "MATCH (w:Network) WHERE w.key = $key DELETE w"
 MAX_NEURON_ID = "MATCH (x:Neuron) RETURN max(x.id) AS top"
+MAX_NEURON_IDX = "MATCH (x:Neuron) WHERE x.net = $key RETURN max(x.idx) AS top"
 NEURON_KEYS = "MATCH (x:Neuron) RETURN DISTINCT x.net AS key"
 PATTERN_KEYS = "MATCH (q:Pattern) RETURN DISTINCT q.net AS key"
 # deleted in slices so no single transaction holds millions of synapses

@@ -17,7 +17,7 @@ from ..errors import (
     NetworkExistsError,
     NetworkNotFoundError,
 )
-from ..hopfield import Hopfield, RecallResult, _integer_thresholds, _thresholds
+from ..hopfield import Hopfield, RecallResult, _integer_thresholds, _thresholds, theta_term
 from . import cypher
 from .backends import Backend, batched
 
@@ -133,7 +133,7 @@ class GraphStore:
         }
         orphans |= {rel[len("SYNAPSE_"):] for rel in self._b.synapse_types()}
         for key in orphans - keys:
-            top = self._b.run("MATCH (x:Neuron) WHERE x.net = $key RETURN max(x.idx) AS top", {"key": key})
+            top = self._b.run(cypher.MAX_NEURON_IDX, {"key": key})
             self._delete_key(key, (top[0]["top"] or 0) + 1 if top else 1)
 
     def delete_network(self, name: str) -> None:
@@ -469,8 +469,7 @@ class GraphStore:
         theta = np.array([r["theta"] for r in self._b.run(cypher.READ_NEURONS, {"key": key})], dtype=np.float64)
 
         def energy(q: int) -> float:
-            t = float(np.cumsum(theta * s)[-1]) if theta.any() else 0.0
-            return -q / (2.0 * n) + t
+            return -q / (2.0 * n) + theta_term(theta, s)
 
         self._set_state(found, s)
         q = int(self._b.run(quad, {"key": key, "lb": self._lb})[0]["q"])
