@@ -52,9 +52,54 @@ def medium():
     return net, x, ref.flip(rng, x[0], 0.2)
 
 
+def _upper_checksums(counts: np.ndarray) -> dict[str, int]:
+    """NumPy reference for the synapse checksums queried below: the count,
+    sum of c, and sum of c weighted by the pair's position (i * n + j)."""
+    n = counts.shape[0]
+    i, j = np.triu_indices(n, 1)
+    c = counts[i, j].astype(np.int64)
+    return {"k": int(i.size), "sc": int(c.sum()), "pos": int((c * (i * n + j)).sum())}
+
+
+SYNAPSE_CHECKSUMS = (
+    "MATCH (a:Neuron)-[s:{rel}]->(b:Neuron) "
+    "RETURN count(s) AS k, sum(s.c) AS sc, sum(s.c * (a.idx * $n + b.idx)) AS pos, "
+    "sum(CASE WHEN s.w = s.c / $nf THEN 0 ELSE 1 END) AS bad_w"
+)
+
+
+@pytest.fixture(scope="module")
+def bare_copy_rate(full, tmp_path_factory):
+    """The peer: LadybugDB's own COPY of the same rows (from, to, c INT8,
+    w DOUBLE) into a bare schema, timed in this run.  The end-to-end save
+    cannot beat it; the benchmark asserts how close it comes."""
+    if "bare-copy" not in _t:
+        import time
+
+        import ladybug
+        import pandas as pd
+
+        net = full[0]
+        i, j = np.triu_indices(N, 1)
+        c = net.counts[i, j]
+        frame = pd.DataFrame({"from": i.astype(np.int64), "to": j.astype(np.int64), "c": c, "w": c / N}, copy=False)
+        db = ladybug.Database(str(tmp_path_factory.mktemp("bare") / "bare.lbdb"))
+        conn = ladybug.Connection(db)
+        conn.execute("CREATE NODE TABLE N(id INT64, PRIMARY KEY(id))")
+        conn.execute("CREATE REL TABLE S(FROM N TO N, c INT8, w DOUBLE)")
+        conn.execute("COPY N FROM $d", {"d": pd.DataFrame({"id": np.arange(N, dtype=np.int64)})})
+        t = time.perf_counter()
+        conn.execute("COPY S FROM $d", {"d": frame})
+        _t["bare-copy"] = M / (time.perf_counter() - t)
+        assert conn.execute("MATCH ()-[s:S]->() RETURN count(s)").get_next()[0] == M
+        conn.close()
+        db.close()
+    return _t["bare-copy"]
+
+
 @pytest.mark.slow
 @pytest.mark.benchmark(group="graph-save-n4800")
-def test_save_full_network_copy(benchmark, store, full):
+def test_save_full_network_copy(benchmark, store, full, request):
     net, _, _ = full
 
     def save():
@@ -62,13 +107,18 @@ def test_save_full_network_copy(benchmark, store, full):
 
     benchmark.pedantic(save, rounds=1, iterations=1, warmup_rounds=0)
     rel = store.synapse_type("full")
-    assert store.query(f"MATCH ()-[s:{rel}]->() RETURN count(s) AS k")[0]["k"] == M
+    got = store.query(SYNAPSE_CHECKSUMS.format(rel=rel), n=N, nf=float(N))[0]
+    want = _upper_checksums(net.counts)
+    assert {k: got[k] for k in want} == want
+    assert got["bad_w"] == 0  # every w is c / n to the bit
     if not benchmark.disabled:
         rate = M / benchmark.stats.stats.min
-        # Goal 800k/s; a bare LadybugDB COPY of (from, to, c, w) peaks at
-        # 810-840k/s here, so end to end we measure 570-790k/s (README).
-        print(f"\nfull network saved at {rate:,.0f} synapses/s end to end (goal 800,000)")
-        assert rate >= 500_000
+        bare = request.getfixturevalue("bare_copy_rate")
+        print(f"\nfull network saved at {rate:,.0f} synapses/s end to end (goal 800,000); "
+              f"bare LadybugDB COPY of the same rows: {bare:,.0f}/s ({rate / bare:.2f}x)")
+        # The save is the database's COPY plus ~0.1 s of row building; the
+        # ratio is robust to this shared machine's speed, the absolute rate is not.
+        assert rate >= 0.9 * bare
 
 
 @pytest.mark.slow

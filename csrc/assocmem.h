@@ -153,6 +153,21 @@ int am_async_sweep_binary(const int8_t *xt, int64_t n, int64_t p, double a,
 /* Check that s holds only +-1; AM_EVALUE otherwise. */
 int am_check_signs(const int8_t *s, int64_t n);
 
+/* Synapse list of the upper triangle, rows [lo, hi) of an n x n count
+   matrix (row-major): for every i in [lo, hi) and j in (i, n), in that
+   order, writes src = base + i, dst = base + j, c = counts[i, j] and
+   w = c / n (the same IEEE division as the weights).  The outputs hold
+   sum_{i=lo}^{hi-1} (n - 1 - i) entries.  0 <= lo <= hi <= n. */
+int am_upper_pairs_i8(const int8_t *counts, int64_t n, int64_t lo, int64_t hi,
+                      int64_t base, int64_t *src, int64_t *dst, int8_t *c,
+                      double *w);
+int am_upper_pairs_i16(const int16_t *counts, int64_t n, int64_t lo,
+                       int64_t hi, int64_t base, int64_t *src, int64_t *dst,
+                       int16_t *c, double *w);
+int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
+                       int64_t hi, int64_t base, int64_t *src, int64_t *dst,
+                       int32_t *c, double *w);
+
 /* ---------------------------------------------------------------------------
  * Search-ranking net ("Programming Collective Intelligence", ch. 4).
  *

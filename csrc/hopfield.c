@@ -278,3 +278,29 @@ int am_check_signs(const int8_t *s, int64_t n)
             return AM_EVALUE;
     return AM_OK;
 }
+
+#define AM_UPPER_PAIRS(SUFFIX, T)                                             \
+    int am_upper_pairs_##SUFFIX(const T *counts, int64_t n, int64_t lo,       \
+                                int64_t hi, int64_t base, int64_t *src,       \
+                                int64_t *dst, T *c, double *w)                \
+    {                                                                         \
+        if (counts == NULL || src == NULL || dst == NULL || c == NULL ||      \
+            w == NULL || n < 0 || lo < 0 || hi < lo || hi > n)                \
+            return AM_EINVAL;                                                 \
+        const double dn = (double)n;                                          \
+        int64_t k = 0;                                                        \
+        for (int64_t i = lo; i < hi; ++i) {                                   \
+            const T *row = counts + i * n;                                    \
+            for (int64_t j = i + 1; j < n; ++j, ++k) {                        \
+                src[k] = base + i;                                            \
+                dst[k] = base + j;                                            \
+                c[k] = row[j];                                                \
+                w[k] = (double)row[j] / dn;                                   \
+            }                                                                 \
+        }                                                                     \
+        return AM_OK;                                                         \
+    }
+
+AM_UPPER_PAIRS(i8, int8_t)
+AM_UPPER_PAIRS(i16, int16_t)
+AM_UPPER_PAIRS(i32, int32_t)

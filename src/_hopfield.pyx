@@ -11,7 +11,7 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
 
 from assocmem_c cimport *
 
-from assocmem.errors import KernelError, ShapeError, StateValueError
+from assocmem.errors import ArgumentTypeError, KernelError, ShapeError, StateValueError
 
 ctypedef fused count_t:
     int8_t
@@ -346,6 +346,50 @@ def recall_sync(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
         if converged or cycle:
             break
     return converged, cycle, sweeps, total_flips, energies[:sweeps + 1].copy(), m
+
+
+# ---------------------------------------------------------------------------
+# Synapse lists (graph mirror)
+
+cdef int _upper_pairs(const count_t[:, ::1] counts, int64_t lo, int64_t hi, int64_t base,
+                      int64_t[::1] src, int64_t[::1] dst, count_t[::1] c, double[::1] w) except -1:
+    cdef int64_t n = counts.shape[0]
+    cdef int st
+    if src.shape[0] == 0:
+        return 0
+    with nogil:
+        if count_t is int8_t:
+            st = am_upper_pairs_i8(&counts[0, 0], n, lo, hi, base, &src[0], &dst[0], &c[0], &w[0])
+        elif count_t is int16_t:
+            st = am_upper_pairs_i16(&counts[0, 0], n, lo, hi, base, &src[0], &dst[0], &c[0], &w[0])
+        else:
+            st = am_upper_pairs_i32(&counts[0, 0], n, lo, hi, base, &src[0], &dst[0], &c[0], &w[0])
+    return _check(st, "am_upper_pairs")
+
+
+def upper_pairs(counts, Py_ssize_t lo, Py_ssize_t hi, int64_t base):
+    """Synapses i < j of rows [lo, hi) of a square int8/16/32 count matrix:
+    new arrays (src, dst, c, w) with src = base + i, dst = base + j,
+    c = counts[i, j] and w = c / n, row by row."""
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ShapeError(f"counts: expected a square matrix; got shape {counts.shape}")
+    cdef int64_t n = counts.shape[0]
+    if not 0 <= lo <= hi <= n:
+        raise ShapeError(f"rows: expected 0 <= lo <= hi <= {n}; got lo={lo}, hi={hi}")
+    cdef int64_t size = (hi - lo) * (2 * n - 1 - lo - hi) // 2  # sum of n - 1 - i over the rows
+    src = np.empty(size, dtype=np.int64)
+    dst = np.empty(size, dtype=np.int64)
+    c = np.empty(size, dtype=counts.dtype)
+    w = np.empty(size, dtype=np.float64)
+    if counts.dtype == np.int8:
+        _upper_pairs[int8_t](counts, lo, hi, base, src, dst, c, w)
+    elif counts.dtype == np.int16:
+        _upper_pairs[int16_t](counts, lo, hi, base, src, dst, c, w)
+    elif counts.dtype == np.int32:
+        _upper_pairs[int32_t](counts, lo, hi, base, src, dst, c, w)
+    else:
+        raise ArgumentTypeError(f"counts: expected int8, int16 or int32; got {counts.dtype}")
+    return src, dst, c, w
 
 
 # ---------------------------------------------------------------------------

@@ -54,6 +54,15 @@ cdef extern from "assocmem.h" nogil:
     int am_theta_dot(const double *theta, const int8_t *s, int64_t n,
                      double *out)
     int am_check_signs(const int8_t *s, int64_t n)
+    int am_upper_pairs_i8(const int8_t *counts, int64_t n, int64_t lo, int64_t hi,
+                          int64_t base, int64_t *src, int64_t *dst, int8_t *c,
+                          double *w)
+    int am_upper_pairs_i16(const int16_t *counts, int64_t n, int64_t lo,
+                           int64_t hi, int64_t base, int64_t *src, int64_t *dst,
+                           int16_t *c, double *w)
+    int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
+                           int64_t hi, int64_t base, int64_t *src, int64_t *dst,
+                           int32_t *c, double *w)
     int am_storkey_add(double *w, int64_t n, const int8_t *xi, double *field)
     int am_async_sweep_dense_f64(const double *w, int64_t n, const double *theta,
                                  const int64_t *order, int8_t *s, double *h,

@@ -41,6 +41,38 @@ def test_counts_dtype_widths():
     assert _hopfield.count_dtype(32768) == np.int32
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32])
+@pytest.mark.parametrize("rows", [(0, 41), (0, 1), (5, 17), (39, 41), (40, 41), (12, 12)])
+def test_upper_pairs_match_numpy(rng, dtype, rows):
+    """The synapse list the graph mirror COPYs: pairs i < j of rows [lo, hi),
+    row-major, with c = C_ij and w = c / n bit for bit."""
+    n, (lo, hi) = 41, rows
+    info = np.iinfo(dtype)
+    counts = rng.integers(info.min, info.max, (n, n), endpoint=True).astype(dtype)
+    src, dst, c, w = _hopfield.upper_pairs(counts, lo, hi, 1000)
+    i, j = np.triu_indices(n, 1)
+    keep = (i >= lo) & (i < hi)
+    i, j = i[keep], j[keep]
+    np.testing.assert_array_equal(src, i + 1000)
+    np.testing.assert_array_equal(dst, j + 1000)
+    np.testing.assert_array_equal(c, counts[i, j])
+    assert c.dtype == dtype and src.dtype == dst.dtype == np.int64
+    assert w.tobytes() == (counts[i, j] / n).tobytes()
+
+
+def test_upper_pairs_rejects_bad_input():
+    with pytest.raises(assocmem.ShapeError, match="square"):
+        _hopfield.upper_pairs(np.zeros((3, 4), np.int8), 0, 3, 0)
+    with pytest.raises(assocmem.ShapeError, match="lo <= hi"):
+        _hopfield.upper_pairs(np.zeros((3, 3), np.int8), 2, 1, 0)
+    with pytest.raises(assocmem.ShapeError, match="lo <= hi"):
+        _hopfield.upper_pairs(np.zeros((3, 3), np.int8), 0, 4, 0)
+    with pytest.raises(assocmem.ArgumentTypeError, match="int8, int16 or int32"):
+        _hopfield.upper_pairs(np.zeros((3, 3), np.float64), 0, 3, 0)
+    with pytest.raises(ValueError):  # a strided view is not a C-contiguous buffer
+        _hopfield.upper_pairs(np.zeros((6, 6), np.int8)[::2, ::2], 0, 3, 0)
+
+
 @pytest.mark.parametrize("split", [(3, 4), (100, 27), (120, 20), (1, 1, 1)])
 def test_incremental_store_equals_batch(rng, split):
     n = 61

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 from tqdm import tqdm
 
-from .. import _validate
+from .. import _hopfield, _validate
 from ..errors import (
     ArgumentError,
     GraphError,
@@ -296,8 +296,8 @@ class GraphStore:
             bar.update(len(batch))
 
     def _save_synapses(self, key, base, counts, n, method, batch_size, bar) -> None:
-        """Synapses i < j, built vectorised in blocks of rows (never n^2
-        index arrays beyond one block)."""
+        """Synapses i < j, listed by the C kernel in blocks of whole rows
+        (never more than one block of rows in memory)."""
         chunk = COPY_CHUNK if method == "copy" else max(batch_size, 100_000)
         create = cypher.for_network(cypher.CREATE_SYNAPSES, key)
         lo = 0
@@ -308,23 +308,18 @@ class GraphStore:
             while hi < n - 1 and size + (n - 1 - hi) <= chunk:
                 size += n - 1 - hi
                 hi += 1
-            rows = np.arange(lo, hi, dtype=np.int64)
-            lengths = n - 1 - rows
-            i = np.repeat(rows, lengths)
-            starts = np.cumsum(lengths) - lengths
-            j = np.arange(i.size, dtype=np.int64) - np.repeat(starts, lengths) + i + 1
-            c = counts[i, j]
-            w = c.astype(np.float64) / n
+            a, b, c, w = _hopfield.upper_pairs(counts, lo, hi, base)
             if method == "copy":
                 import pandas as pd  # LadybugDB scans a DataFrame ~4 % faster than Arrow here
 
-                self._b.copy(cypher.synapse_type(key), pd.DataFrame({"from": i + base, "to": j + base, "c": c, "w": w}))
-                bar.update(i.size)
+                # copy=False: the frame wraps the four arrays (no 0.3 s consolidation copy)
+                frame = pd.DataFrame({"from": a, "to": b, "c": c, "w": w}, copy=False)
+                self._b.copy(cypher.synapse_type(key), frame)
+                bar.update(a.size)
             else:
-                a_ids, b_ids = (i + base).tolist(), (j + base).tolist()
-                c_list, w_list = c.tolist(), w.tolist()
-                for s in range(0, i.size, batch_size):
-                    e = min(i.size, s + batch_size)
+                a_ids, b_ids, c_list, w_list = a.tolist(), b.tolist(), c.tolist(), w.tolist()
+                for s in range(0, a.size, batch_size):
+                    e = min(a.size, s + batch_size)
                     batch = [{"a": a_ids[k], "b": b_ids[k], "c": c_list[k], "w": w_list[k]} for k in range(s, e)]
                     self._b.unwind(create, batch)
                     bar.update(e - s)
