@@ -102,7 +102,8 @@ def hebb_counts(const int8_t[:, ::1] x, out=None, Py_ssize_t total_patterns=-1,
         raise ShapeError(f"method: expected 'auto', 'rows' or 'popcount'; got {method!r}")
     accumulate = out is not None
     if out is None:
-        out = np.empty((n, n), dtype=count_dtype(p))
+        # zeros, not empty: with no pattern (p == 0) the kernels write nothing
+        out = np.zeros((n, n), dtype=count_dtype(p))
     else:
         if total_patterns < p or count_dtype(total_patterns).itemsize > out.dtype.itemsize:
             raise ShapeError("counts: dtype too narrow for the total number of patterns")
@@ -272,8 +273,8 @@ def recall_async(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
     hv = h
     _fields(xt, counts, s, mv, hv)
     q = _quadratic(s, hv)
-    energies = np.empty(max_sweeps + 1, dtype=np.float64)
-    energies[0] = _energy(q, theta, s)
+    # the trace grows with the sweeps made, not with the limit
+    energies = [_energy(q, theta, s)]
     converged = False
     dense_dtype = None if counts is None else counts.dtype
     while sweeps < max_sweeps:
@@ -293,7 +294,7 @@ def recall_async(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
         sweeps += 1
         total_flips += flips
         q += dq
-        energies[sweeps] = _energy(q, theta, s)
+        energies.append(_energy(q, theta, s))
         if flips == 0:
             converged = True
             break
@@ -301,7 +302,7 @@ def recall_async(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
         with nogil:
             st = am_overlaps(&xt[0, 0], n, p, &s[0], &mv[0])
         _check(st, "am_overlaps")
-    return converged, sweeps, total_flips, energies[:sweeps + 1].copy(), m
+    return converged, sweeps, total_flips, np.array(energies, dtype=np.float64), m
 
 
 def recall_sync(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
@@ -326,8 +327,7 @@ def recall_sync(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
     cdef int8_t[::1] nxt = nxt_arr
     prev = None
     _fields(xt, counts, cur, mv, hv)
-    energies = np.empty(max_sweeps + 1, dtype=np.float64)
-    energies[0] = _energy(_quadratic(cur, hv), theta, cur)
+    energies = [_energy(_quadratic(cur, hv), theta, cur)]
     converged = cycle = False
     while sweeps < max_sweeps:
         with nogil:
@@ -336,7 +336,7 @@ def recall_sync(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
         sweeps += 1
         total_flips += changed
         _fields(xt, counts, nxt, mv, hv)
-        energies[sweeps] = _energy(_quadratic(nxt, hv), theta, nxt)
+        energies.append(_energy(_quadratic(nxt, hv), theta, nxt))
         if changed == 0:
             converged = True
         elif prev is not None and np.array_equal(prev, nxt_arr):
@@ -345,7 +345,7 @@ def recall_sync(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
         cur[:] = nxt
         if converged or cycle:
             break
-    return converged, cycle, sweeps, total_flips, energies[:sweeps + 1].copy(), m
+    return converged, cycle, sweeps, total_flips, np.array(energies, dtype=np.float64), m
 
 
 # ---------------------------------------------------------------------------

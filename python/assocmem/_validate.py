@@ -65,12 +65,20 @@ def bipolar(name: str, value: Any, n: int | None = None, *, ndim: tuple[int, ...
     return np.ascontiguousarray(arr, dtype=np.int8)
 
 
-def positive_int(name: str, value: Any, minimum: int = 1) -> int:
+#: Largest count the kernels take (int64).
+INT64_MAX = 2**63 - 1
+
+
+def positive_int(name: str, value: Any, minimum: int = 1, maximum: int = INT64_MAX) -> int:
+    """An integer in [minimum, maximum] (by default at most int64's range,
+    which every kernel and loop counter holds)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise ArgumentTypeError(f"{name}: expected an integer >= {minimum}; got {value!r}")
     v = operator.index(value)
     if v < minimum:
         raise ArgumentError(f"{name}: expected an integer >= {minimum}; got {v}")
+    if v > maximum:
+        raise ArgumentError(f"{name}: expected an integer <= {maximum}; got {v}")
     return v
 
 

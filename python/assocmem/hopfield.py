@@ -20,8 +20,10 @@ from __future__ import annotations
 import io
 import json
 import math
+import numbers
 import os
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -30,14 +32,17 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _hopfield
+from . import _hopfield, _npz
+from ._rwlock import RWLock
 from ._validate import as_array, binary01, bipolar, choice, permutation, positive_int, seed as _seed
-from .errors import ArgumentError, FormatError, ShapeError, StateValueError
+from .errors import ArgumentError, ArgumentTypeError, FormatError, ShapeError, StateValueError
 
 __all__ = ["Hopfield", "RecallResult"]
 
 FILE_FORMAT = "assocmem.hopfield"
 FILE_VERSION = 1
+#: Metadata (JSON text) longer than this is refused when a file is read.
+MAX_METADATA_CHARS = 1 << 20
 #: Integer thresholds are clipped to +-2**62: every exact field is far inside.
 _T_LIMIT = 2**62
 #: Learning rules.  "hebbian" keeps exact integer counts; the others have
@@ -178,6 +183,25 @@ class Hopfield:
         self._bxt: np.ndarray | None = None  # covariance: dense (n, p) 0/1, built for recall
         #: JSON-serialisable dict saved with the network (e.g. image shape).
         self.metadata: dict[str, Any] = {}
+        self._init_locks()
+
+    def _init_locks(self) -> None:
+        # Thread-safety contract: recalls and reads hold ``_lock`` shared and
+        # run in parallel; ``store`` holds it exclusively, so each recall
+        # sees the whole state before or after a store.  ``_lazy`` serialises
+        # the lazy caches (dense counts, weights) built under a shared lock.
+        self._lock = RWLock()
+        self._lazy = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock.read():
+            state = self.__dict__.copy()
+        del state["_lock"], state["_lazy"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_locks()
 
     # ------------------------------------------------------------------ state
     @property
@@ -210,7 +234,8 @@ class Hopfield:
     @property
     def patterns(self) -> np.ndarray:
         """(p, n) int8 copy of the stored patterns (read-only)."""
-        out = self._sparse.toarray().astype(np.int8) if self._sparse is not None else self._patterns.copy()
+        with self._lock.read():
+            out = self._sparse.toarray().astype(np.int8) if self._sparse is not None else self._patterns.copy()
         out.flags.writeable = False
         return out
 
@@ -224,18 +249,24 @@ class Hopfield:
         """(n, n) exact Hebbian counts C_ij (read-only), zero diagonal.
 
         The dtype is the narrowest signed integer holding +-p (int8 for
-        p <= 127).  Computed on first use and kept up to date by `store`.
-        Only the Hebbian rule has integer counts.
+        p <= 127).  Computed on first use; a later `store` builds new counts,
+        so an array returned here never changes.  Only the Hebbian rule has
+        integer counts.
         """
         if self.rule != "hebbian":
             raise ArgumentError(f"counts: exact integer counts exist only for the Hebbian rule; this network uses {self.rule!r}")
-        view = self._dense_counts().view()
+        with self._lock.read():
+            view = self._dense_counts().view()
         view.flags.writeable = False
         return view
 
     @property
     def weights(self) -> np.ndarray:
         """(n, n) float64 weights w_ij = C_ij / n (read-only), zero diagonal."""
+        with self._lock.read(), self._lazy:
+            return self._weights_locked()
+
+    def _weights_locked(self) -> np.ndarray:
         if self._weights is None:
             if self.rule == "storkey":
                 w = self._w.copy() if self._w is not None else np.zeros((self._n, self._n))
@@ -249,7 +280,7 @@ class Hopfield:
                 w /= self._n
                 np.fill_diagonal(w, 0.0)
             else:
-                w = self._dense_counts().astype(np.float64)
+                w = self._dense_counts_locked().astype(np.float64)
                 w /= self._n
             w.flags.writeable = False
             self._weights = w
@@ -286,7 +317,17 @@ class Hopfield:
         activity : float in (0, 1), optional
             Covariance rule only: the activity a (default: the mean of the
             first patterns stored; fixed afterwards).
+
+        Notes
+        -----
+        The inputs are never modified.  A store waits for the recalls in
+        flight in other threads and runs alone; a store that raises leaves
+        the network as it was.
         """
+        with self._lock.write():
+            self._store(patterns, rule, activity)
+
+    def _store(self, patterns: Any, rule: Any, activity: Any) -> None:
         rule = choice("rule", rule, RULES)
         if self._rule is not None and rule != self._rule:
             raise ArgumentError(f"rule: this network stores with {self._rule!r}; mixing rules is not supported (got {rule!r})")
@@ -299,7 +340,8 @@ class Hopfield:
         if new.ndim == 1:
             new = new[None, :]
         if rule == "storkey":
-            w = np.zeros((self._n, self._n)) if self._w is None else self._w
+            # a new matrix: weights handed out earlier never change
+            w = np.zeros((self._n, self._n)) if self._w is None else self._w.copy()
             for xi in new:
                 _hopfield.storkey_add(w, xi)
             self._w = w
@@ -322,11 +364,12 @@ class Hopfield:
         self._rule = "hebbian"
         total = self.n_patterns + new.shape[0]
         _hopfield.count_dtype(total)  # raises when counts could not be exact
-        if self._counts is not None:
-            if _hopfield.count_dtype(total) == self._counts.dtype:
-                _hopfield.hebb_counts(new, out=self._counts, total_patterns=total)
-            else:
-                self._counts = None  # re-materialised, wider, on next use
+        counts = None
+        if self._counts is not None and _hopfield.count_dtype(total) == self._counts.dtype:
+            # copy on write: counts handed out (or read by a view) never change
+            counts = _hopfield.hebb_counts(new, out=self._counts.copy(), total_patterns=total)
+        # else: re-materialised, wider, on next use
+        self._counts = counts
         self._patterns = np.concatenate([self._patterns, new])
         self._xt = np.ascontiguousarray(self._patterns.T)
         self._weights = None
@@ -335,7 +378,7 @@ class Hopfield:
         import scipy.sparse as sp
 
         if sp.issparse(patterns):
-            x = sp.csr_matrix(patterns)
+            x = sp.csr_matrix(patterns, copy=True)  # never modify the caller's matrix
             if x.ndim != 2 or x.shape[1] != self._n or x.shape[0] == 0:
                 raise ShapeError(f"patterns: expected a sparse matrix of shape (p, {self._n}); got {x.shape}")
             x.eliminate_zeros()
@@ -348,14 +391,15 @@ class Hopfield:
         a = self._activity
         if a is None:
             a = float(x.nnz) / (x.shape[0] * self._n) if activity is None else activity
-            if isinstance(a, bool) or not isinstance(a, (int, float)) or not 0.0 < a < 1.0:
+            if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Real) or not 0.0 < a < 1.0:
                 raise ArgumentError(
                     f"activity: expected a value strictly between 0 and 1; got {a!r}"
                     + (" (the patterns have no active neuron)" if a == 0 else " (every neuron is active)" if a == 1 else "")
                 )
         elif activity is not None and activity != a:
             raise ArgumentError(f"activity: this memory uses a = {a}; got {activity!r}")
-        self._rule, self._activity = "covariance", float(a)
+        a = float(a)
+        self._rule, self._activity = "covariance", a
         self._sparse = x if self._sparse is None else sp.vstack([self._sparse, x], format="csr")
         add = np.bincount(x.indices, minlength=self._n).astype(np.int64)
         self._colsum = add if self._colsum is None else self._colsum + add
@@ -364,7 +408,9 @@ class Hopfield:
 
     def _binary_xt(self) -> np.ndarray:
         if self._bxt is None:
-            self._bxt = np.ascontiguousarray(self._sparse.T.toarray(), dtype=np.int8)
+            with self._lazy:
+                if self._bxt is None:
+                    self._bxt = np.ascontiguousarray(self._sparse.T.toarray(), dtype=np.int8)
         return self._bxt
 
     def _binary_wdiag(self) -> np.ndarray:
@@ -372,6 +418,14 @@ class Hopfield:
         return (c * (1 - a) ** 2 + (p - c) * a * a) / self._n
 
     def _dense_counts(self) -> np.ndarray:
+        """Materialise the counts once (the caller holds ``_lock``)."""
+        counts = self._counts
+        if counts is None:
+            with self._lazy:
+                counts = self._dense_counts_locked()
+        return counts
+
+    def _dense_counts_locked(self) -> np.ndarray:
         if self._counts is None:
             self._counts = _hopfield.hebb_counts(self._patterns)
         return self._counts
@@ -390,6 +444,10 @@ class Hopfield:
         state : array-like of shape (n_neurons,), values +1/-1
         """
         s = self._state(state)
+        with self._lock.read():
+            return self._energy(s)
+
+    def _energy(self, s: np.ndarray) -> float:
         if self.n_patterns == 0:
             return theta_term(self._theta, s)
         if self.binary:
@@ -422,6 +480,10 @@ class Hopfield:
     def overlaps(self, state: Any) -> np.ndarray:
         """(p,) float64 overlaps m_mu = (1/n) sum_i xi_i^mu s_i (-1: inverted)."""
         s = self._state(state)
+        with self._lock.read():
+            return self._overlaps(s)
+
+    def _overlaps(self, s: np.ndarray) -> np.ndarray:
         if self.n_patterns == 0:
             return np.empty(0, dtype=np.float64)
         if self.binary:
@@ -473,6 +535,10 @@ class Hopfield:
         )
         rng = np.random.default_rng(seed) if mode == "async" and fixed is None else None
         s = self._state(probe, "probe").copy()
+        with self._lock.read():
+            return self._recall(s, mode, max_sweeps, rng, fixed, representation)
+
+    def _recall(self, s, mode, max_sweeps, rng, fixed, representation) -> RecallResult:
         if self.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
         if self.binary:
@@ -550,10 +616,11 @@ class Hopfield:
         self._recall_args(mode, max_sweeps, seed, order, representation)  # fail before any thread starts
         if self.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
-        if self._counts is None and self.rule == "hebbian" and (
-            representation == "dense" or (representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n)
-        ):
-            self._dense_counts()  # materialise once, not in every thread
+        with self._lock.read():
+            if self._counts is None and self.rule == "hebbian" and (
+                representation == "dense" or (representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n)
+            ):
+                self._dense_counts()  # materialise once, not in every thread
 
         def one(k: int) -> RecallResult:
             return self.recall(batch[k], mode, max_sweeps, None if seed is None else seed + k, order,
@@ -656,11 +723,15 @@ class Hopfield:
         The file is written to a temporary file beside ``path`` and renamed,
         so an existing file is never left half-written.
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise ArgumentTypeError(f"path: expected a file path (str or os.PathLike); got {type(path).__name__}")
         path = Path(path)
         try:
             meta = json.dumps(self.metadata)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise ArgumentError(f"metadata: expected a JSON-serialisable dict ({exc})") from None
+        if len(meta) > MAX_METADATA_CHARS:
+            raise ArgumentError(f"metadata: expected at most {MAX_METADATA_CHARS} characters of JSON; got {len(meta)}")
         buf = io.BytesIO()
         np.savez(
             buf,
@@ -674,7 +745,10 @@ class Hopfield:
             thresholds=np.asarray(self._theta),
         )
         directory = path.parent if str(path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        except OSError as exc:  # name the user's path, not the temporary file's
+            raise type(exc)(exc.errno, f"cannot write here ({exc.strerror})", str(path)) from None
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(buf.getvalue())
@@ -692,49 +766,59 @@ class Hopfield:
     def load(cls, path: str | os.PathLike[str]) -> "Hopfield":
         """Read a network written by :meth:`save`.
 
+        Only the members a network file has are read, and each member's
+        header (dtype, shape) is checked against the file's ``n_neurons``
+        and against its stored size before any data is allocated, so a
+        crafted file cannot make this allocate more than the file holds.
+
         Raises
         ------
         FormatError
-            The file is missing, unreadable, truncated or not an assocmem file.
+            The file is missing, unreadable, truncated, not an assocmem
+            file, or holds inconsistent members; the message names the file
+            and the member.
         """
-        path = Path(path)
-        try:
-            # open the file ourselves: np.load leaks its handle on a bad zip
-            with open(path, "rb") as fh:
-                data = np.load(fh, allow_pickle=False)
-                if not isinstance(data, np.lib.npyio.NpzFile):
-                    raise ValueError("a single .npy array, not an .npz archive")
-                with data:
-                    contents = {k: data[k] for k in data.files}
-        except FileNotFoundError:
-            raise FormatError(f"path: no such file: {str(path)!r}") from None
-        except IsADirectoryError:
-            raise FormatError(f"path: {str(path)!r} is a directory, not an assocmem file") from None
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-            raise FormatError(f"path: {str(path)!r} is not a readable assocmem file ({exc})") from None
-        need = {"format", "version", "n_neurons", "patterns", "thresholds"}
-        if not need <= contents.keys() or contents["format"].shape != () or str(contents["format"]) != FILE_FORMAT:
-            raise FormatError(f"path: {str(path)!r} is not an assocmem Hopfield file (expected format {FILE_FORMAT!r})")
-        version = int(contents["version"])
+        if not isinstance(path, (str, os.PathLike)):
+            raise ArgumentTypeError(f"path: expected a file path (str or os.PathLike); got {type(path).__name__}")
+        name = os.fspath(path)
+        head = _npz.read_members(path, {
+            "format": _npz.text(64), "version": _npz.scalar("i"), "n_neurons": _npz.scalar("i"),
+            "rule": _npz.text(64), "activity": _npz.scalar("f"),
+        })
+        if str(head.get("format", "")) != FILE_FORMAT:
+            raise FormatError(f"{name}: not an assocmem Hopfield file (expected format {FILE_FORMAT!r})")
+        if "version" not in head or "n_neurons" not in head:
+            raise FormatError(f"{name}: not an assocmem Hopfield file (no version or n_neurons)")
+        version = int(head["version"])
         if version != FILE_VERSION:
-            raise FormatError(f"path: {str(path)!r} has format version {version}; this assocmem reads {FILE_VERSION}")
-        n = int(contents["n_neurons"])
-        patterns, theta = contents["patterns"], contents["thresholds"]
-        if n < 1 or patterns.dtype != np.int8 or patterns.ndim != 2 or patterns.shape[1] != n:
-            raise FormatError(f"path: {str(path)!r} holds inconsistent patterns (shape {patterns.shape}, n={n})")
-        if theta.dtype != np.float64 or theta.shape != (n,):
-            raise FormatError(f"path: {str(path)!r} holds inconsistent thresholds (shape {theta.shape})")
+            raise FormatError(f"{name}: version: format version {version}; this assocmem reads {FILE_VERSION}")
+        n = int(head["n_neurons"])
+        if n < 1:
+            raise FormatError(f"{name}: n_neurons: expected an integer >= 1; got {n}")
+        body = _npz.read_members(path, {
+            "patterns": _npz.array(np.int8, 2, axis1=n),
+            "thresholds": _npz.array(np.float64, 1, axis0=n),
+            "metadata": _npz.text(MAX_METADATA_CHARS),
+        })
+        for member in ("patterns", "thresholds"):
+            if member not in body:
+                raise FormatError(f"{name}: not an assocmem Hopfield file (no {member})")
+        patterns, theta = body["patterns"], body["thresholds"]
+        rule = str(head["rule"]) if "rule" in head else "hebbian"
+        if rule not in RULES:
+            raise FormatError(f"{name}: rule: expected one of {', '.join(map(repr, RULES))}; got {rule!r}")
         try:
             net = cls(n, theta)
-            rule = str(contents["rule"]) if "rule" in contents else "hebbian"
             if patterns.shape[0] and rule == "covariance":
-                net.store(patterns, rule=rule, activity=float(contents["activity"]))
+                net.store(patterns, rule=rule, activity=float(head.get("activity", np.nan)))
             elif patterns.shape[0]:
                 net.store(patterns, rule=rule)
-            meta = json.loads(str(contents["metadata"])) if "metadata" in contents else {}
+            meta = json.loads(str(body["metadata"])) if "metadata" in body else {}
             if not isinstance(meta, dict):
                 raise ArgumentError("metadata: expected a JSON object")
             net.metadata = meta
+        except RecursionError:
+            raise FormatError(f"{name}: metadata: nested too deeply") from None
         except (ArgumentError, StateValueError, ShapeError, json.JSONDecodeError) as exc:
-            raise FormatError(f"path: {str(path)!r} holds invalid data ({exc})") from None
+            raise FormatError(f"{name}: holds invalid data ({exc})") from None
         return net
