@@ -23,19 +23,37 @@ cdef int _check(int status, str func) except -1:
     raise KernelError(f"{func} returned status {status}")
 
 
+cdef class _Scratch:
+    """Scratch memory of one am_sn_forward call at a time.  Marks are -1
+    between calls (the kernel restores them on success)."""
+    cdef int64_t[::1] hmark, hcnt, umark, hlist, q_w, q_u
+    cdef double[::1] hsum
+
+    def __init__(self, int64_t n_hidden, int64_t n_urls):
+        self.hmark = np.full(max(n_hidden, 1), -1, dtype=np.int64)
+        self.hcnt = np.zeros(max(n_hidden, 1), dtype=np.int64)
+        self.hlist = np.zeros(max(n_hidden, 1), dtype=np.int64)
+        self.hsum = np.zeros(max(n_hidden, 1), dtype=np.float64)
+        self.umark = np.full(max(n_urls, 1), -1, dtype=np.int64)
+        self.q_w = np.zeros(16, dtype=np.int64)
+        self.q_u = np.zeros(64, dtype=np.int64)
+
+
 cdef class Forward:
-    """A network snapshot in CSR form plus the scratch memory of
-    am_sn_forward.  Holding the arrays here keeps a single query's call cheap
-    (no memoryview acquisition per call).  Marks stay -1 between calls; the
-    kernel restores them.
+    """A network snapshot in CSR form (immutable once built).
+
+    Scratch memory belongs to the call, not to the snapshot: each call takes
+    a scratch set from a free list (or makes one) and puts it back when it
+    succeeds, so any number of threads can score at once with no lock; the
+    free list holds at most as many sets as calls ever ran concurrently.
+    ``list.pop``/``list.append`` are atomic under the GIL.
     """
     cdef readonly int64_t n_words, n_hidden, n_urls
     cdef readonly double default_wh
     cdef object _keep
+    cdef list _free
     cdef const int64_t[::1] wh_ptr, wh_idx, hu_ptr, hu_idx, uh_ptr, uh_idx
     cdef const double[::1] wh_w, hu_w
-    cdef int64_t[::1] hmark, hcnt, umark, hlist, q_w, q_u
-    cdef double[::1] hsum
 
     def __init__(self, wh_ptr, wh_idx, wh_w, hu_ptr, hu_idx, hu_w, uh_ptr, uh_idx, double default_wh):
         arrays = [np.ascontiguousarray(a, dtype=np.int64) if i not in (2, 5) else
@@ -59,15 +77,15 @@ cdef class Forward:
             if len(idx) and (np.min(idx) < 0 or np.max(idx) >= bound) or np.any(np.diff(ptr) < 0):
                 raise ShapeError("csr: an index is out of range or indptr decreases")
         self.default_wh = default_wh
-        self.hmark = np.full(max(self.n_hidden, 1), -1, dtype=np.int64)
-        self.hcnt = np.zeros(max(self.n_hidden, 1), dtype=np.int64)
-        self.hlist = np.zeros(max(self.n_hidden, 1), dtype=np.int64)
-        self.hsum = np.zeros(max(self.n_hidden, 1), dtype=np.float64)
-        self.umark = np.full(max(self.n_urls, 1), -1, dtype=np.int64)
-        self.q_w = np.zeros(16, dtype=np.int64)
-        self.q_u = np.zeros(64, dtype=np.int64)
+        self._free = []
 
-    cdef int _call(self, int64_t nq, const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
+    cdef _Scratch _take(self):
+        try:
+            return self._free.pop()
+        except IndexError:
+            return _Scratch(self.n_hidden, self.n_urls)
+
+    cdef int _call(self, _Scratch sc, int64_t nq, const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
                    const int64_t *qu_ptr, const int64_t *qu, double *out) except -1:
         cdef int st
         with nogil:
@@ -76,22 +94,26 @@ cdef class Forward:
                                &self.hu_ptr[0], &self.hu_idx[0], &self.hu_w[0],
                                &self.uh_ptr[0], &self.uh_idx[0], self.default_wh,
                                nq, qw_ptr, qw, qn, qu_ptr, qu,
-                               &self.hmark[0], &self.hsum[0], &self.hcnt[0], &self.umark[0],
-                               &self.hlist[0], out)
-        return _check(st, "am_sn_forward")
+                               &sc.hmark[0], &sc.hsum[0], &sc.hcnt[0], &sc.umark[0],
+                               &sc.hlist[0], out)
+        # a failed call may leave marks set: its scratch is dropped, not reused
+        _check(st, "am_sn_forward")
+        self._free.append(sc)
+        return 0
 
     def score(self, list words, int64_t n_words, list urls):
         """Scores (list of floats) of one query: known word ids, the number
         of query words, url ids (-1 for unknown urls)."""
         cdef Py_ssize_t nw = len(words), nu = len(urls), k
-        if self.q_w.shape[0] < nw:
-            self.q_w = np.zeros(2 * nw, dtype=np.int64)
-        if self.q_u.shape[0] < nu:
-            self.q_u = np.zeros(2 * nu, dtype=np.int64)
+        cdef _Scratch sc = self._take()
+        if sc.q_w.shape[0] < nw:
+            sc.q_w = np.zeros(2 * nw, dtype=np.int64)
+        if sc.q_u.shape[0] < nu:
+            sc.q_u = np.zeros(2 * nu, dtype=np.int64)
         for k in range(nw):
-            self.q_w[k] = words[k]
+            sc.q_w[k] = words[k]
         for k in range(nu):
-            self.q_u[k] = urls[k]
+            sc.q_u[k] = urls[k]
         out = np.empty(max(nu, 1), dtype=np.float64)
         cdef double[::1] ov = out
         cdef int64_t wp[2]
@@ -100,7 +122,7 @@ cdef class Forward:
         wp[1] = nw
         up[0] = 0
         up[1] = nu
-        self._call(1, wp, &self.q_w[0], &n_words, up, &self.q_u[0], &ov[0])
+        self._call(sc, 1, wp, &sc.q_w[0], &n_words, up, &sc.q_u[0], &ov[0])
         return out[:nu].tolist()
 
     def run(self, const int64_t[::1] qw_ptr, const int64_t[::1] qw, const int64_t[::1] qn,
@@ -116,7 +138,7 @@ cdef class Forward:
         cdef int64_t zero = 0
         if nq == 0:
             return out[:0]
-        self._call(nq, &qw_ptr[0], &qw[0] if qw.shape[0] else &zero, &qn[0], &qu_ptr[0],
+        self._call(self._take(), nq, &qw_ptr[0], &qw[0] if qw.shape[0] else &zero, &qn[0], &qu_ptr[0],
                    &qu[0] if qu.shape[0] else &zero, &ov[0])
         return out[:qu.shape[0]]
 

@@ -224,5 +224,5 @@ def test_graph_keys_and_remove(tmp_path):
         assert set(u for (_, u) in g.links()["hidden_url"]) == {"2"}
         with pytest.raises(ArgumentError, match="unknown url 2"):
             g.remove_output(2)
-        with pytest.raises(ArgumentTypeError, match="stores str and int keys"):
+        with pytest.raises(ArgumentTypeError, match="keys must be hashable str or int values"):
             g.scores([(1, 2)], ["u"])

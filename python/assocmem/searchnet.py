@@ -9,12 +9,16 @@ trained by backpropagation from clicks.  Kept in memory or in a graph store
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+import numbers
+import threading
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
 
 from . import _searchnet
+from ._rwlock import RWLock
 from ._validate import choice
 from .errors import ArgumentError, ArgumentTypeError
 
@@ -31,8 +35,19 @@ NEW_WORD_WEIGHT = 1.0  # divided by the number of words
 NEW_URL_WEIGHT = 0.1
 
 
-def _order_key(key: Hashable) -> tuple[str, Any]:
-    return (type(key).__name__, key)
+def _order_key(key: Hashable) -> tuple[int, Any]:
+    """A total order over keys: every int before every str (ints and strs
+    never compare with each other)."""
+    return (0, key) if isinstance(key, int) else (1, key)
+
+
+def hidden_order(hkey: tuple) -> tuple:
+    """Sort key of a hidden neuron's word combination."""
+    return tuple(_order_key(k) for k in hkey)
+
+
+def _is_key(k: Any) -> bool:
+    return isinstance(k, str) or isinstance(k, int) and not isinstance(k, bool)
 
 
 def _check_keys(name: str, keys: Any) -> list[Hashable]:
@@ -42,12 +57,12 @@ def _check_keys(name: str, keys: Any) -> list[Hashable]:
     if not out:
         raise ArgumentError(f"{name}: expected at least one key; got an empty list")
     for k in out:
-        if not isinstance(k, Hashable) or isinstance(k, float) and math.isnan(k):
-            raise ArgumentTypeError(f"{name}: keys must be hashable (strings, ints); got {k!r}")
-    try:
-        distinct = len(set(out))
-    except TypeError:  # hashable outside, unhashable inside (a tuple of lists)
-        raise ArgumentTypeError(f"{name}: keys must be hashable (strings, ints)") from None
+        if not _is_key(k):
+            # bool and float would alias ints (True == 1 == 1.0) and have no
+            # order with str: keys are str or int, in memory and in a graph
+            raise ArgumentTypeError(f"{name}: keys must be hashable str or int values; got {k!r}")
+    out = [int(k) if isinstance(k, int) else str(k) for k in out]  # plain types (no subclasses)
+    distinct = len(set(out))
     if distinct != len(out):
         seen: set[Hashable] = set()
         dup = next(k for k in out if k in seen or seen.add(k))
@@ -55,9 +70,16 @@ def _check_keys(name: str, keys: Any) -> list[Hashable]:
     return out
 
 
+_MISSING = object()
+
+
 class _Links:
     """Links with integer ids; per-node dicts are the master copy, a CSR
-    snapshot feeds the forward kernel and is rebuilt after changes."""
+    snapshot feeds the forward kernel and is rebuilt after changes.
+
+    Inside :meth:`transaction` every change is journalled and undone if the
+    block raises, so a failed training step leaves the links as they were.
+    """
 
     def __init__(self) -> None:
         self.word_id: dict[Hashable, int] = {}
@@ -69,6 +91,41 @@ class _Links:
         self.uh: list[dict[int, None]] = []  # url -> {hidden} (ordered set)
         self._csr: tuple | None = None
         self._fwd: Any = None
+        self._build = threading.Lock()  # one snapshot build at a time
+        self._undo: list[tuple] | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All changes in the block, or none if it raises."""
+        self._undo = []
+        try:
+            yield
+        except BaseException:
+            self._rollback(self._undo)
+            raise
+        finally:
+            self._undo = None
+
+    def _rollback(self, undo: list[tuple]) -> None:
+        for entry in reversed(undo):
+            kind = entry[0]
+            if kind == "word":
+                del self.word_id[entry[1]]
+                self.wh.pop()
+            elif kind == "url":
+                del self.url_id[entry[1]]
+                self.uh.pop()
+            elif kind == "hidden":
+                del self.hidden_id[entry[1]]
+                self.hidden_key.pop()
+                self.hu.pop()
+            else:
+                _, row, col, old = entry
+                if old is _MISSING:
+                    del row[col]
+                else:
+                    row[col] = old
+        self._csr = None
 
     # ids
     def word(self, key: Hashable) -> int:
@@ -77,6 +134,8 @@ class _Links:
             i = self.word_id[key] = len(self.wh)
             self.wh.append({})
             self._csr = None
+            if self._undo is not None:
+                self._undo.append(("word", key))
         return i
 
     def url(self, key: Hashable) -> int:
@@ -85,6 +144,8 @@ class _Links:
             i = self.url_id[key] = len(self.uh)
             self.uh.append({})
             self._csr = None
+            if self._undo is not None:
+                self._undo.append(("url", key))
         return i
 
     def hidden(self, key: tuple) -> tuple[int, bool]:
@@ -95,15 +156,22 @@ class _Links:
         self.hidden_key.append(key)
         self.hu.append({})
         self._csr = None
+        if self._undo is not None:
+            self._undo.append(("hidden", key))
         return i, True
 
+    def _set(self, row: dict, col: int, value: Any) -> None:
+        if self._undo is not None:
+            self._undo.append(("set", row, col, row.get(col, _MISSING)))
+        row[col] = value
+
     def set_wh(self, w: int, h: int, value: float) -> None:
-        self.wh[w][h] = value
+        self._set(self.wh[w], h, value)
         self._csr = None
 
     def set_hu(self, h: int, u: int, value: float) -> None:
-        self.hu[h][u] = value
-        self.uh[u][h] = None
+        self._set(self.hu[h], u, value)
+        self._set(self.uh[u], h, None)
         self._csr = None
 
     def remove_url(self, key: Hashable) -> None:
@@ -122,7 +190,7 @@ class _Links:
         for u in urls:
             if u is not None:
                 found.update(self.uh[u])
-        return sorted(found, key=lambda h: self.hidden_key[h])
+        return sorted(found, key=lambda h: hidden_order(self.hidden_key[h]))
 
     # CSR snapshot for the forward kernel
     def csr(self) -> tuple:
@@ -141,10 +209,16 @@ class _Links:
         return self._csr
 
     def kernel(self, default_wh: float) -> Any:
-        csr = self.csr()
-        if self._fwd is None or self._fwd.default_wh != default_wh:
-            self._fwd = _searchnet.Forward(*csr, default_wh)
-        return self._fwd
+        """The forward kernel over a snapshot of the links (built once per
+        change; concurrent readers share it, writers must be excluded)."""
+        fwd = self._fwd
+        if self._csr is not None and fwd is not None and fwd.default_wh == default_wh:
+            return fwd
+        with self._build:
+            csr = self.csr()
+            if self._fwd is None or self._fwd.default_wh != default_wh:
+                self._fwd = _searchnet.Forward(*csr, default_wh)
+            return self._fwd
 
     def score(self, words: Sequence[Hashable], urls: Sequence[Hashable], default_wh: float) -> list[float]:
         wid, uid = self.word_id, self.url_id
@@ -192,10 +266,14 @@ class SearchNet:
                  name: str = "searchnet", learning_rate: float = LEARNING_RATE) -> None:
         self.rules = choice("rules", rules, tuple(RULES))
         self._default_wh, self._max_words, self._link_new_urls, self._learn_missing = RULES[rules]
-        if not isinstance(learning_rate, (int, float)) or not 0 < learning_rate < math.inf:
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
+                or not 0 < learning_rate < math.inf:
             raise ArgumentError(f"learning_rate: expected a positive number; got {learning_rate!r}")
         self.learning_rate = float(learning_rate)
         self._mem = _Links()
+        # scoring holds it shared (any number of threads at once), training
+        # and edits exclusively
+        self._lock = RWLock()
         self._store = None
         if store is not None:
             from .graph.searchnet_store import SearchNetGraph
@@ -212,14 +290,18 @@ class SearchNet:
         words = _check_keys("words", words)
         urls = _check_keys("urls", urls)
         if self._store is None:
-            return self._mem.score(words, urls, self._default_wh)
+            with self._lock.read():
+                return self._mem.score(words, urls, self._default_wh)
         return self._store.neighbourhood(words, urls).score(words, urls, self._default_wh)
 
     def scores_many(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]]) -> list[list[float]]:
         """Scores of many (words, urls) queries in one kernel call."""
         checked = [(_check_keys("words", w), _check_keys("urls", u)) for w, u in queries]
         if self._store is None:
-            return self._mem.forward(checked, self._default_wh) if checked else []
+            if not checked:
+                return []
+            with self._lock.read():
+                return self._mem.forward(checked, self._default_wh)
         return [self.scores(w, u) for w, u in checked]
 
     # ----------------------------------------------------------- training
@@ -238,12 +320,14 @@ class SearchNet:
                 raise ArgumentTypeError(f"sessions[{k}]: expected (words, urls, clicked)") from None
             words = _check_keys("words", words)
             urls = _check_keys("urls", urls)
-            if not isinstance(clicked, Hashable) or clicked not in urls:
+            if not _is_key(clicked) or clicked not in urls:
                 raise ArgumentError(f"clicked: expected one of the urls; got {clicked!r}")
             checked.append((words, urls, clicked))
         if self._store is None:
-            for words, urls, clicked in checked:
-                self._train_one(self._mem, words, urls, clicked)
+            # all sessions or none: a failure rolls every change back
+            with self._lock.write(), self._mem.transaction():
+                for words, urls, clicked in checked:
+                    self._train_one(self._mem, words, urls, clicked)
             return
         self._store.train(checked, self._train_one)
 
@@ -300,14 +384,15 @@ class SearchNet:
     # -------------------------------------------------------------- edits
     def remove_output(self, url: Hashable) -> None:
         """Drop a url's neuron and every synapse to it."""
-        if not isinstance(url, Hashable):
-            raise ArgumentTypeError(f"url: keys must be hashable; got {url!r}")
+        if not _is_key(url):
+            raise ArgumentTypeError(f"url: keys must be hashable str or int values; got {url!r}")
         if self._store is not None:
             self._store.remove_url(url)
             return
-        if url not in self._mem.url_id:
-            raise ArgumentError(f"url: unknown url {url!r}")
-        self._mem.remove_url(url)
+        with self._lock.write():
+            if url not in self._mem.url_id:
+                raise ArgumentError(f"url: unknown url {url!r}")
+            self._mem.remove_url(url)
 
     # --------------------------------------------------------- inspection
     @property
@@ -315,13 +400,18 @@ class SearchNet:
         """Hidden neurons (in memory; for a graph store, stored ones)."""
         if self._store is not None:
             return self._store.count("hidden")
-        return len(self._mem.hidden_key)
+        with self._lock.read():
+            return len(self._mem.hidden_key)
 
     def links(self) -> dict[str, dict[tuple, float]]:
         """All weights of an in-memory net: {"word_hidden": {(word, hidden
         key): w}, "hidden_url": {(hidden key, url): w}}."""
         if self._store is not None:
             return self._store.all_links()
+        with self._lock.read():
+            return self._links_locked()
+
+    def _links_locked(self) -> dict[str, dict[tuple, float]]:
         m = self._mem
         words = {v: k for k, v in m.word_id.items()}
         urls = {v: k for k, v in m.url_id.items()}

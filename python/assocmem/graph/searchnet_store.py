@@ -87,7 +87,7 @@ class SearchNetGraph:
 
     def neighbourhood(self, words: list, urls: list):
         """The links a query (or a batch of queries) can touch, as _Links."""
-        from ..searchnet import _Links
+        from ..searchnet import _Links, hidden_order
 
         links = _Links()
         wid = {self._id("word", encode("words", w)): w for w in words}
@@ -102,7 +102,7 @@ class SearchNetGraph:
             if node_id in existing:
                 links.url(key)
         hidden = {r["h"]: decode_hidden(r["hkey"]) for r in rows_w + rows_u}
-        for hkey in sorted(hidden.values(), key=lambda k: [(type(x).__name__, x) for x in k]):
+        for hkey in sorted(hidden.values(), key=hidden_order):
             links.hidden(hkey)
         for r in rows_w:
             links.set_wh(links.word_id[wid[r["a"]]], links.hidden_id[hidden[r["h"]]], float(r["w"]))

@@ -1,0 +1,142 @@
+"""Trust: SearchNet from many threads, mixed key types, atomic training."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+import numpy as np
+import pytest
+
+from assocmem import SearchNet
+from assocmem.errors import ArgumentTypeError
+
+
+def _log(rng, n, words=40, urls=120):
+    out = []
+    for _ in range(n):
+        w = [f"w{i}" for i in rng.choice(words, rng.integers(1, 4), replace=False)]
+        u = [f"u{i}" for i in rng.choice(urls, 8, replace=False)]
+        out.append((w, u, u[rng.integers(8)]))
+    return out
+
+
+def test_scores_from_many_threads_are_exact():
+    """Four threads score the same net at once: every score list equals the
+    serial one (the forward kernel's scratch memory belongs to the call)."""
+    rng = np.random.default_rng(4)
+    net = SearchNet()
+    net.train_many(_log(rng, 300))
+    queries = [(s[0], s[1]) for s in _log(rng, 60)]
+    want = [net.scores(w, u) for w, u in queries]
+    wrong, errors = [], []
+
+    def worker(k):
+        try:
+            for r in range(40):
+                q = (k * 7 + r) % len(queries)
+                if net.scores(*queries[q]) != want[q]:
+                    wrong.append(q)
+                if r % 10 == 0 and net.scores_many(queries) != want:
+                    wrong.append(-1)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[:3]
+    assert not wrong
+
+
+def test_scoring_while_training_sees_whole_batches():
+    """Scores taken while another thread trains equal the scores of the net
+    before or after some whole train_many call, never a half-trained net."""
+    rng = np.random.default_rng(5)
+    batches = [_log(rng, 20) for _ in range(6)]
+    query = (["w1", "w2"], [f"u{i}" for i in range(10)])
+    ref = SearchNet()
+    allowed = {tuple(ref.scores(*query))}
+    for b in batches:
+        ref.train_many(b)
+        allowed.add(tuple(ref.scores(*query)))
+    net = SearchNet()
+    stop, seen, errors = threading.Event(), [], []
+
+    def reader():
+        try:
+            while not stop.is_set():
+                seen.append(tuple(net.scores(*query)))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for b in batches:
+        net.train_many(b)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert seen and set(seen) <= allowed
+    assert net.links() == ref.links()
+
+
+def test_str_and_int_keys_coexist():
+    net = SearchNet()
+    net.train(["python"], ["a", 1], "a")
+    net.train([3], ["a", 1], 1)
+    net.train([3, "python"], [1, "a"], 1)
+    net.train(["python", 3], ["a", 1], "a")  # same hidden neuron, any order
+    assert net.n_hidden == 3
+    keys = {h for (_, h) in net.links()["word_hidden"]}
+    assert keys == {("python",), (3,), (3, "python")}
+    s = net.scores([3, "python"], ["a", 1])
+    assert len(s) == 2 and all(-1 < v < 1 for v in s)
+
+
+@pytest.mark.parametrize("bad", [True, 1.0, None, (1, 2), b"x"])
+def test_keys_other_than_str_and_int_are_refused(bad):
+    net = SearchNet()
+    with pytest.raises(ArgumentTypeError, match="keys must be hashable str or int values"):
+        net.train([bad], ["u"], "u")
+    assert net.links() == {"word_hidden": {}, "hidden_url": {}}
+
+
+def test_failed_train_leaves_the_net_exactly_as_it_was(monkeypatch):
+    """A batch that fails half-way (here the kernel raises on the third
+    session) is rolled back entirely: links, ids and hidden neurons."""
+    rng = np.random.default_rng(6)
+    net = SearchNet()
+    net.train_many(_log(rng, 30))
+    before = copy.deepcopy((net.links(), net._mem.word_id, net._mem.url_id, net._mem.hidden_id,
+                            net._mem.hidden_key))
+    scores_before = net.scores(["w1", "new-word"], ["u1", "u2", "new-url"])
+    from assocmem import _searchnet
+
+    real = _searchnet.backprop
+    calls = {"k": 0}
+
+    def flaky(*args):
+        calls["k"] += 1
+        if calls["k"] == 3:
+            raise MemoryError("simulated failure")
+        return real(*args)
+
+    monkeypatch.setattr(_searchnet, "backprop", flaky)
+    batch = _log(rng, 5) + [(["new-word"], ["new-url", "u1"], "new-url")]
+    with pytest.raises(MemoryError):
+        net.train_many(batch)
+    monkeypatch.setattr(_searchnet, "backprop", real)
+    after = (net.links(), net._mem.word_id, net._mem.url_id, net._mem.hidden_id, net._mem.hidden_key)
+    assert after == before
+    assert net.scores(["w1", "new-word"], ["u1", "u2", "new-url"]) == scores_before
+    # and training goes on as if the failed batch never happened
+    fresh = SearchNet()
+    fresh.train_many(copy.deepcopy(_log(np.random.default_rng(6), 30)))
+    fresh.train_many(batch)
+    net.train_many(batch)
+    assert net.links() == fresh.links()
