@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, GraphConnectionError, GraphError
-from .cypher import DELETE_SYNAPSES_BATCH, for_network, synapse_type
+from .cypher import DELETE_SYNAPSES_BATCH, for_network, is_key, synapse_type
 from .dialects import LADYBUG, NEO4J, Dialect
 
 Statement = tuple[str, dict[str, Any]]
@@ -58,7 +59,8 @@ class Backend:
         raise NotImplementedError
 
     def synapse_types(self) -> list[str]:
-        """Names of the synapse types present (``SYNAPSE_<key>``)."""
+        """Names of the synapse types present that have assocmem's form
+        (``SYNAPSE_<32 hex digits>``)."""
         raise NotImplementedError
 
     @property
@@ -73,10 +75,60 @@ class Backend:
             self.run(statement)
 
 
+class _SharedDatabases:
+    """One ``ladybug.Database`` per file and process, reference-counted.
+
+    LadybugDB takes a file lock against other processes, but two Database
+    objects on one file in the same process both open it for writing and
+    corrupt it.  Every LadybugBackend of a file therefore shares one
+    Database (each with its own Connection); the last close closes it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, list[Any]] = {}  # real path -> [Database, handles]
+
+    def acquire(self, ladybug: Any, path: str) -> Any:
+        key = os.path.realpath(path)
+        with self._lock:
+            entry = self._open.get(key)
+            if entry is None:
+                entry = self._open[key] = [ladybug.Database(path), 0]
+            entry[1] += 1
+            return entry[0]
+
+    def release(self, path: str) -> None:
+        key = os.path.realpath(path)
+        with self._lock:
+            entry = self._open.get(key)
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._open[key]
+                entry[0].close()
+
+
+_DATABASES = _SharedDatabases()
+
+
+def _one_line(exc: BaseException) -> str:
+    """A database's message on one line (LadybugDB's lock error spans several)."""
+    return " ".join(str(exc).split())
+
+
 class LadybugBackend(Backend):
-    """Embedded LadybugDB (``pip install ladybug``): on-disk or in-memory."""
+    """Embedded LadybugDB (``pip install ladybug``): on-disk or in-memory.
+
+    Opening a file that this process has open already shares its database
+    (see :class:`_SharedDatabases`); another process holding it gets a
+    one-line GraphConnectionError.
+    """
 
     dialect = LADYBUG
+    _shared_path: str | None = None
+    _worker: Any = None
+    _conn: Any = None
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         import ladybug
@@ -92,16 +144,59 @@ class LadybugBackend(Backend):
             p.parent.mkdir(parents=True, exist_ok=True)
             self.target = db_path = str(p)
         try:
-            self._db = ladybug.Database(db_path)
+            if db_path == ":memory:":
+                self._db = ladybug.Database(db_path)
+            else:
+                self._db = _DATABASES.acquire(ladybug, db_path)
+                self._shared_path = db_path
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
-            raise GraphConnectionError(f"target: cannot open LadybugDB database {self.target!r}: {exc}") from None
+            if self._shared_path is not None:
+                _DATABASES.release(self._shared_path)
+                self._shared_path = None
+            self._db = None
+            raise GraphConnectionError(
+                f"target: cannot open LadybugDB database {self.target!r}: {_one_line(exc)}"
+            ) from None
 
     def _execute(self, query: str, params: dict[str, Any] | None = None):
+        if self._conn is None:
+            raise GraphError(f"ladybug: the store {self.target!r} is closed")
         try:
+            if threading.current_thread() is threading.main_thread():
+                return self._interruptible(query, params or {})
             return self._conn.execute(query, params or {})
         except RuntimeError as exc:
-            raise GraphError(f"ladybug: {exc}") from None
+            raise GraphError(f"ladybug: {_one_line(exc)}") from None
+
+    def _interruptible(self, query: str, params: dict[str, Any]):
+        """Run a statement so that Ctrl-C stops it within a fraction of a
+        second: LadybugDB releases the GIL while it works, but Python only
+        runs its signal handler in the main thread between bytecodes, so a
+        long COPY would hold off KeyboardInterrupt until it ended.  The
+        statement runs in a helper thread while the main thread waits; on
+        Ctrl-C the connection is interrupted (LadybugDB rolls the statement
+        back) and KeyboardInterrupt propagates."""
+        if self._worker is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assocmem-ladybug")
+        from concurrent.futures import TimeoutError as WaitTimeout  # not the builtin before 3.11
+
+        future = self._worker.submit(self._conn.execute, query, params)
+        try:
+            while True:
+                try:
+                    return future.result(timeout=0.1)
+                except WaitTimeout:
+                    continue
+        except KeyboardInterrupt:
+            self._conn.interrupt()
+            try:
+                future.result()
+            except RuntimeError:
+                pass  # "Interrupted."
+            raise
 
     def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         result = self._execute(query, params)
@@ -137,7 +232,8 @@ class LadybugBackend(Backend):
 
     def synapse_types(self) -> list[str]:
         rows = self.run("CALL show_tables() RETURN name, type")
-        return [r["name"] for r in rows if r["type"] == "REL" and r["name"].startswith("SYNAPSE_")]
+        return [r["name"] for r in rows if r["type"] == "REL" and is_key(r["name"][len("SYNAPSE_"):])
+                and r["name"].startswith("SYNAPSE_")]
 
     def copy(self, table: str, data: Any) -> None:
         known = ("Neuron", "Pattern", "SnNode", "SN_LINK")
@@ -148,11 +244,17 @@ class LadybugBackend(Backend):
 
     def close(self) -> None:
         conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        self._conn = self._db = None
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
         if conn is not None:
             conn.close()
-        if db is not None:
+        if self._shared_path is not None:
+            _DATABASES.release(self._shared_path)
+            self._shared_path = None
+        elif db is not None:
             db.close()
-        self._conn = self._db = None
 
 
 class Neo4jBackend(Backend):
@@ -224,7 +326,7 @@ class Neo4jBackend(Backend):
 
     def synapse_types(self) -> list[str]:
         rows = self.run("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType AS name")
-        return [r["name"] for r in rows if r["name"].startswith("SYNAPSE_")]
+        return [r["name"] for r in rows if r["name"].startswith("SYNAPSE_") and is_key(r["name"][len("SYNAPSE_"):])]
 
     def close(self) -> None:
         self._driver.close()

@@ -17,9 +17,14 @@ import re
 _KEY = re.compile(r"[0-9a-f]{32}")
 
 
+def is_key(key: object) -> bool:
+    """True for a key assocmem generates (uuid4 hex)."""
+    return isinstance(key, str) and _KEY.fullmatch(key) is not None
+
+
 def synapse_type(key: str) -> str:
     """Relationship type of a network's synapses."""
-    if not _KEY.fullmatch(key):
+    if not is_key(key):
         raise ValueError(f"key: expected 32 lowercase hex digits; got {key!r}")
     return f"SYNAPSE_{key}"
 
@@ -40,6 +45,13 @@ NETWORKS_NAMED = (
     "w.meta AS meta"
 )
 NETWORK_KEYS = "MATCH (w:Network) RETURN w.key AS key"
+# The registry of what assocmem created: one AssocmemKey node per key it
+# generated, written before anything else of that key and deleted after the
+# rest.  Cleanup and vacuum touch only registered keys, so foreign nodes of
+# the same labels and foreign relationship types are never read as ours.
+REGISTER_KEY = "CREATE (:AssocmemKey {key: $key})"
+REGISTERED_KEYS = "MATCH (k:AssocmemKey) RETURN k.key AS key"
+UNREGISTER_KEY = "MATCH (k:AssocmemKey) WHERE k.key = $key DELETE k"
 CREATE_NETWORK = (
     "CREATE (:Network {key: $key, name: $name, complete: false, n: $n, p: $p, base: $base, layout: $layout, "
     "meta: $meta})"
@@ -48,8 +60,6 @@ COMPLETE_NETWORK = "MATCH (w:Network) WHERE w.key = $key SET w.complete = true"
 DELETE_NETWORK_NODE = "MATCH (w:Network) WHERE w.key = $key DELETE w"
 MAX_NEURON_ID = "MATCH (x:Neuron) RETURN max(x.id) AS top"
 MAX_NEURON_IDX = "MATCH (x:Neuron) WHERE x.net = $key RETURN max(x.idx) AS top"
-NEURON_KEYS = "MATCH (x:Neuron) RETURN DISTINCT x.net AS key"
-PATTERN_KEYS = "MATCH (q:Pattern) RETURN DISTINCT q.net AS key"
 # deleted in slices so no single transaction holds millions of synapses
 DELETE_NEURONS_SLICE = "MATCH (x:Neuron) WHERE x.net = $key AND x.idx >= $lo AND x.idx < $hi DETACH DELETE x"
 DELETE_PATTERNS = "MATCH (q:Pattern) WHERE q.net = $key DELETE q"

@@ -40,6 +40,7 @@ LADYBUG = Dialect(
         "CREATE NODE TABLE IF NOT EXISTS Neuron(id INT64, net STRING, idx INT64, state INT8, theta DOUBLE, "
         "thr INT64, c INT32[], PRIMARY KEY(id))",
         "CREATE NODE TABLE IF NOT EXISTS Pattern(id STRING, net STRING, mu INT64, xi INT8[], PRIMARY KEY(id))",
+        "CREATE NODE TABLE IF NOT EXISTS AssocmemKey(key STRING, PRIMARY KEY(key))",
         # search-ranking net (assocmem.searchnet)
         "CREATE NODE TABLE IF NOT EXISTS SnNet(name STRING, rules STRING, PRIMARY KEY(name))",
         "CREATE NODE TABLE IF NOT EXISTS SnNode(id STRING, net STRING, kind STRING, key STRING, PRIMARY KEY(id))",
@@ -58,6 +59,7 @@ NEO4J = Dialect(
         "CREATE CONSTRAINT assocmem_neuron_id IF NOT EXISTS FOR (x:Neuron) REQUIRE x.id IS UNIQUE",
         "CREATE CONSTRAINT assocmem_pattern_id IF NOT EXISTS FOR (x:Pattern) REQUIRE x.id IS UNIQUE",
         "CREATE INDEX assocmem_neuron_net IF NOT EXISTS FOR (x:Neuron) ON (x.net)",
+        "CREATE CONSTRAINT assocmem_key IF NOT EXISTS FOR (x:AssocmemKey) REQUIRE x.key IS UNIQUE",
         "CREATE INDEX assocmem_network_name IF NOT EXISTS FOR (x:Network) ON (x.name)",
         "CREATE CONSTRAINT assocmem_sn_net IF NOT EXISTS FOR (x:SnNet) REQUIRE x.name IS UNIQUE",
         "CREATE CONSTRAINT assocmem_sn_node IF NOT EXISTS FOR (x:SnNode) REQUIRE x.id IS UNIQUE",

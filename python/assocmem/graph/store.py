@@ -115,24 +115,26 @@ class GraphStore:
         return found
 
     def _delete_key(self, key: str, n: int) -> None:
+        """Delete everything of one registered key; the registry entry goes
+        last, so an interrupted delete is finished by a later vacuum."""
         self._b.drop_synapse_type(key)
         for lo in range(0, max(n, 1), DELETE_SLICE):
             self._b.run(cypher.DELETE_NEURONS_SLICE, {"key": key, "lo": lo, "hi": lo + DELETE_SLICE})
         self._b.run(cypher.DELETE_PATTERNS, {"key": key})
         self._b.run(cypher.DELETE_NETWORK_NODE, {"key": key})
+        self._b.run(cypher.UNREGISTER_KEY, {"key": key})
 
     def _vacuum(self, name: str) -> None:
         """Remove what failed or overwritten saves left: incomplete networks
-        of this name, and neurons/patterns whose network node is gone."""
+        of this name, and registered keys whose network node is gone.  Only
+        keys in assocmem's registry are touched, never foreign data."""
         for r in self._b.run(cypher.NETWORKS_NAMED, {"name": name}):
-            if not r["complete"]:
+            if not r["complete"] and cypher.is_key(r["key"]):
                 self._delete_key(r["key"], r["n"])
         keys = {r["key"] for r in self._b.run(cypher.NETWORK_KEYS)}
-        orphans = {r["key"] for r in self._b.run(cypher.NEURON_KEYS)} | {
-            r["key"] for r in self._b.run(cypher.PATTERN_KEYS)
-        }
-        orphans |= {rel[len("SYNAPSE_"):] for rel in self._b.synapse_types()}
-        for key in orphans - keys:
+        for key in {r["key"] for r in self._b.run(cypher.REGISTERED_KEYS)} - keys:
+            if not cypher.is_key(key):
+                continue  # not a key assocmem generates: leave it alone
             top = self._b.run(cypher.MAX_NEURON_IDX, {"key": key})
             self._delete_key(key, (top[0]["top"] or 0) + 1 if top else 1)
 
@@ -149,10 +151,11 @@ class GraphStore:
         top = self._b.run(cypher.MAX_NEURON_ID)[0]["top"]
         base = 0 if top is None else int(top) + 1
         key = uuid.uuid4().hex
-        self._b.run(
-            cypher.CREATE_NETWORK,
-            {"key": key, "name": name, "n": n, "p": p, "base": base, "layout": layout, "meta": json.dumps(meta)},
-        )
+        self._b.run_tx([
+            (cypher.REGISTER_KEY, {"key": key}),
+            (cypher.CREATE_NETWORK,
+             {"key": key, "name": name, "n": n, "p": p, "base": base, "layout": layout, "meta": json.dumps(meta)}),
+        ])
         return key, base, existing
 
     def _finish(self, key: str, existing: dict[str, Any] | None) -> None:

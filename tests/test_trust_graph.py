@@ -1,0 +1,166 @@
+"""Trust: the graph mirror never loses data and never touches foreign data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import assocmem
+from assocmem import graph
+from assocmem.errors import GraphConnectionError, GraphError
+
+
+def _net(n=12, p=3, seed=0):
+    x = np.random.default_rng(seed).choice(np.array([-1, 1], dtype=np.int8), size=(p, n))
+    net = assocmem.Hopfield(n)
+    net.store(x)
+    return net, x
+
+
+# ------------------------------------------------ the same file twice
+def test_same_file_opened_twice_in_one_process_loses_nothing(tmp_path):
+    """A notebook cell run twice: two handles on one file share the
+    database; saves through either are visible to both and survive."""
+    path = tmp_path / "twice.lbdb"
+    net, x = _net()
+    a = graph.open(path)
+    b = graph.open(path)
+    c = graph.open(str(tmp_path / "." / "twice.lbdb"))  # another spelling of the same file
+    a.save_network(net, "one", progress=False)
+    b.save_network(net, "two", progress=False, layout="dendrites")
+    assert [r["name"] for r in c.networks()] == ["one", "two"]
+    a.close()
+    np.testing.assert_array_equal(b.load_network("one", verify=True).patterns, x)
+    b.close()
+    b.close()  # closing twice is harmless
+    c.close()
+    with graph.open(path) as again:
+        assert [r["name"] for r in again.networks()] == ["one", "two"]
+        np.testing.assert_array_equal(again.load_network("two", verify=True).patterns, x)
+
+
+def test_other_process_holding_the_file_is_one_line_error(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "locked.lbdb"
+    graph.open(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from assocmem import graph
+            s = graph.open({str(path)!r})
+            print("ready", flush=True)
+            sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(GraphConnectionError) as info:
+            graph.open(path)
+        assert "\n" not in str(info.value) and "locked.lbdb" in str(info.value)
+    finally:
+        holder.communicate("\n", timeout=60)
+
+
+# ---------------------------------------------------- foreign data
+FOREIGN = [
+    # foreign nodes of our labels: no net, a net that looks like one of our keys
+    "CREATE (:Neuron {id: 900001, idx: 0, state: 1})",
+    "CREATE (:Neuron {id: 900002, net: 'abcdefabcdefabcdefabcdefabcdef12', idx: 0, state: 1})",
+    "CREATE (:Pattern {id: 'theirs', mu: 7})",
+    "CREATE (:Pattern {id: 'theirs-2', net: 'abcdefabcdefabcdefabcdefabcdef12', mu: 7})",
+    # a foreign relationship type that starts like ours
+    "CREATE REL TABLE IF NOT EXISTS SYNAPSE_TO(FROM Neuron TO Neuron, note STRING)",
+    "CREATE REL TABLE IF NOT EXISTS SYNAPSE_0123456789abcdef0123456789abcdef(FROM Neuron TO Neuron, note STRING)",
+    "MATCH (a:Neuron {id: 900001}), (b:Neuron {id: 900002}) CREATE (a)-[:SYNAPSE_TO {note: 'mine'}]->(b)",
+    "MATCH (a:Neuron {id: 900002}), (b:Neuron {id: 900001}) "
+    "CREATE (a)-[:SYNAPSE_0123456789abcdef0123456789abcdef {note: 'also mine'}]->(b)",
+]
+
+
+def _foreign_state(s):
+    return (
+        s.query("MATCH (x:Neuron) WHERE x.id >= 900000 RETURN x.id AS id, x.net AS net ORDER BY id"),
+        s.query("MATCH (q:Pattern) WHERE q.id STARTS WITH 'theirs' RETURN q.id AS id ORDER BY id"),
+        s.query("MATCH ()-[r:SYNAPSE_TO]->() RETURN r.note AS note"),
+        s.query("MATCH ()-[r:SYNAPSE_0123456789abcdef0123456789abcdef]->() RETURN r.note AS note"),
+    )
+
+
+def test_foreign_data_in_a_shared_database_is_never_touched(tmp_path, monkeypatch):
+    net, x = _net()
+    with graph.open(tmp_path / "shared.lbdb") as s:
+        for q in FOREIGN:
+            s.query(q)
+        before = _foreign_state(s)
+        assert len(before[0]) == 2 and len(before[2]) == 1 and len(before[3]) == 1
+        s.save_network(net, "a", progress=False)
+        s.save_network(net, "a", progress=False, overwrite=True)
+        s.save_network(net, "d", progress=False, layout="dendrites")
+        s.cypher_store("c", x)
+        # a save that fails half-way, then the vacuum of the next save
+        real = s.backend.copy
+
+        def dying(table, data):
+            if table.startswith("SYNAPSE_"):
+                raise GraphError("simulated crash")
+            return real(table, data)
+
+        monkeypatch.setattr(s.backend, "copy", dying)
+        with pytest.raises(GraphError):
+            s.save_network(net, "b", progress=False)
+        monkeypatch.setattr(s.backend, "copy", real)
+        s.save_network(net, "b", progress=False)
+        for name in ("a", "b", "c", "d"):
+            np.testing.assert_array_equal(s.load_network(name, verify=True).patterns, x)
+            s.delete_network(name)
+        assert _foreign_state(s) == before
+        assert s.networks() == []
+        # nothing of ours is left behind either
+        assert s.query("MATCH (x:Neuron) RETURN count(x) AS k")[0]["k"] == 2
+        assert s.query("MATCH (k:AssocmemKey) RETURN count(k) AS k")[0]["k"] == 0
+        assert s.backend.synapse_types() == ["SYNAPSE_0123456789abcdef0123456789abcdef"]
+
+
+# ------------------------------------------------------------- Ctrl-C
+def test_ctrl_c_during_graph_save_stops_fast_and_leaves_nothing(tmp_path):
+    """SIGINT while `assocmem graph save` is in its COPY: exit 130 within
+    seconds, no visible network, nothing of it left in the database."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    n = 3500  # about 6.1M synapses: several seconds of COPY
+    net, _ = _net(n=n, p=4)
+    mem = tmp_path / "big.npz"
+    net.save(mem)
+    db = tmp_path / "ctrlc.lbdb"
+    with graph.open(db) as s:  # an older network that must survive intact
+        small, xs = _net()
+        s.save_network(small, "keep", progress=False)
+    proc = subprocess.Popen([sys.executable, "-m", "assocmem.cli", "graph", "save", "--db", str(db),
+                             "--memory", str(mem), "--name", "big"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3.5)  # imports (~1 s), then the save (~8 s here, mostly the synapse COPY)
+        assert proc.poll() is None, "the save ended before it could be interrupted"
+        t = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        stopped = time.monotonic() - t
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert stopped < 3.0, f"took {stopped:.1f} s to stop"
+    with graph.open(db) as s:
+        assert [r["name"] for r in s.networks()] == ["keep"]
+        np.testing.assert_array_equal(s.load_network("keep", verify=True).patterns, xs)
+        assert s.query("MATCH (x:Neuron) RETURN count(x) AS k")[0]["k"] == small.n_neurons
+        assert s.query("MATCH (k:AssocmemKey) RETURN count(k) AS k")[0]["k"] == 1
+        assert len(s.backend.synapse_types()) == 1
