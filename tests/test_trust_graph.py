@@ -164,3 +164,34 @@ def test_ctrl_c_during_graph_save_stops_fast_and_leaves_nothing(tmp_path):
         assert s.query("MATCH (x:Neuron) RETURN count(x) AS k")[0]["k"] == small.n_neurons
         assert s.query("MATCH (k:AssocmemKey) RETURN count(k) AS k")[0]["k"] == 1
         assert len(s.backend.synapse_types()) == 1
+
+
+# ----------------------------------------------------------- messages
+def test_query_parameters_numpy_scalars_and_refusals():
+    with graph.open() as s:
+        row = s.query("RETURN $a AS a, $b AS b, $c AS c, $d AS d", a=np.int64(3), b=np.float32(0.5),
+                      c=np.array([[1, 2], [3, 4]]), d={"k": [np.int8(1), None]})[0]
+        assert row == {"a": 3, "b": 0.5, "c": [[1, 2], [3, 4]], "d": {"k": [1, None]}}
+        assert type(row["a"]) is int
+        from assocmem.errors import ArgumentError, ArgumentTypeError
+
+        with pytest.raises(ArgumentTypeError, match=r"x: a list parameter must hold one kind of value"):
+            s.query("RETURN $x AS x", x=[1, "a"])
+        with pytest.raises(ArgumentTypeError, match=r"x\[1\]: a list parameter must hold one kind"):
+            s.query("RETURN $x AS x", x=[[1], [1, [2]]])
+        with pytest.raises(ArgumentTypeError, match=r"x: cannot pass a object to the database"):
+            s.query("RETURN $x AS x", x=object())
+        with pytest.raises(ArgumentTypeError, match=r"x: a map parameter must have str keys"):
+            s.query("RETURN $x AS x", x={1: 2})
+        with pytest.raises(ArgumentError, match=r"x: integers must fit in 64 bits"):
+            s.query("RETURN $x AS x", x=2**70)
+
+
+def test_graph_recall_noise_out_of_range_names_the_option(capsys):
+    from assocmem import cli
+
+    with pytest.raises(SystemExit) as info:  # argparse's error exit
+        cli.main(["graph", "recall", "x.png", "--name", "a", "--out", "o.png", "--noise", "1.5"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--noise" in err and err.count("\n") == 1

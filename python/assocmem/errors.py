@@ -13,6 +13,7 @@ __all__ = [
     "ShapeError",
     "StateValueError",
     "FormatError",
+    "ImageError",
     "KernelError",
     "GraphError",
     "NetworkNotFoundError",
@@ -43,6 +44,10 @@ class StateValueError(AssocmemError, ValueError):
 
 class FormatError(AssocmemError, ValueError):
     """A file is unreadable, truncated or not an assocmem file."""
+
+
+class ImageError(FormatError):
+    """An image file is missing, unreadable, corrupt or too large to decode."""
 
 
 class KernelError(AssocmemError, RuntimeError):

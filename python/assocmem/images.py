@@ -7,17 +7,23 @@ length height * width.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
+import re
+import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Union
+
+import sys
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from ._validate import bipolar, fraction as _fraction, seed as _seed
-from .errors import ArgumentError, ArgumentTypeError, FormatError, ShapeError
+from .errors import ArgumentError, ArgumentTypeError, FormatError, ImageError, ShapeError
 
 __all__ = [
     "DEFAULT_SHAPE",
@@ -35,6 +41,41 @@ DEFAULT_SHAPE = (80, 60)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm")
 
 PathOrImage = Union[str, "os.PathLike[str]", Image.Image]
+#: Images with more pixels than this are refused before decoding (a
+#: 10000 x 10000 photo is 1e8); the header is read first, so a small file that
+#: claims 1e11 pixels costs nothing.
+MAX_PIXELS = 2**27
+#: Above this many pixels, decoding works at reduced size (JPEG draft mode,
+#: then Image.reduce) so memory stays bounded; below it, images are decoded
+#: exactly as before.
+REDUCE_ABOVE = 2**24
+
+
+@contextlib.contextmanager
+def _captured_stderr():
+    """Collect what C libraries (libtiff) write to file descriptor 2, so it
+    can go into one error message instead of the user's terminal."""
+    captured: list[str] = []
+    try:
+        fd = sys.stderr.fileno() if sys.stderr is not None else 2
+    except (AttributeError, OSError, ValueError):
+        fd = 2
+    try:
+        saved = os.dup(fd)
+    except OSError:  # no usable descriptor 2: nothing to capture
+        yield captured
+        return
+    with tempfile.TemporaryFile() as tmp:
+        if sys.stderr is not None:
+            sys.stderr.flush()
+        os.dup2(tmp.fileno(), fd)
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            tmp.seek(0)
+            captured.append(" ".join(tmp.read(4096).decode("utf-8", "replace").split()))
 
 
 def _shape(shape: Any) -> tuple[int, int]:
@@ -56,17 +97,53 @@ def _open(source: PathOrImage) -> tuple[Image.Image, str]:
     path = Path(source)
     name = str(path)
     if not path.exists():
-        raise FormatError(f"{name}: no such file")
+        raise ImageError(f"{name}: no such file")
     if path.is_dir():
-        raise FormatError(f"{name}: is a directory, not an image")
+        raise ImageError(f"{name}: is a directory, not an image")
+    if not os.access(path, os.R_OK):
+        raise ImageError(f"{name}: permission denied")
+    chatter: list[str] = []
     try:
-        with Image.open(path) as img:
-            img.load()  # decode now: a truncated file fails here, not later
-            return img.copy(), name
+        with warnings.catch_warnings():
+            # our own pixel limit below replaces Pillow's bomb warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                pixels = img.width * img.height
+                if pixels > MAX_PIXELS:
+                    raise ImageError(f"{name}: image has {pixels:,} pixels ({img.width}x{img.height}, w x h); "
+                                     f"at most {MAX_PIXELS:,} are decoded")
+                with _captured_stderr() if img.format == "TIFF" else contextlib.nullcontext(chatter) as chatter:
+                    small = _decode_bounded(img)
+                return small, name
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, checked when it opens the file
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
+        raise ImageError(f"{name}: image has {size}; at most {MAX_PIXELS:,} are decoded") from None
     except UnidentifiedImageError:
-        raise FormatError(f"{name}: not an image Pillow can read") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise FormatError(f"{name}: unreadable or truncated image ({exc})") from None
+        raise ImageError(f"{name}: not an image Pillow can read") from None
+    except (OSError, SyntaxError, ValueError, MemoryError) as exc:
+        said = "; ".join(c for c in chatter if c)
+        raise ImageError(f"{name}: unreadable or truncated image ({exc}{'; ' + said if said else ''})") from None
+
+
+def _decode_bounded(img: Image.Image) -> Image.Image:
+    """Decode now (a truncated file fails here, not later), at reduced size
+    when the image is large: JPEG's draft mode decodes at 1/2..1/8 scale and
+    Image.reduce averages blocks, keeping at least 1024 px on each side."""
+    if img.width * img.height > REDUCE_ABOVE:
+        if img.format == "JPEG":
+            img.draft(img.mode, (max(1024, img.width // 8), max(1024, img.height // 8)))
+        img.load()
+        factor = min(img.width, img.height) // 1024
+        if factor >= 2:
+            try:
+                return img.reduce(factor)
+            except ValueError:  # a mode reduce does not handle: keep full size
+                pass
+    img.load()
+    return img.copy()
 
 
 def _gray(img: Image.Image) -> np.ndarray:

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..cli import _fraction  # one parser of fractions for every subcommand
+
 DEFAULT_DB = "assocmem.lbdb"
 
 
@@ -48,7 +50,7 @@ def add_graph_parser(sub: Any) -> None:
     p.add_argument("image")
     p.add_argument("--name", required=True)
     p.add_argument("--out", required=True, help="PNG of the recalled state")
-    p.add_argument("--noise", type=float, default=0.0, help="flip this fraction of the probe first")
+    p.add_argument("--noise", type=_fraction, default=0.0, help="flip this fraction of the probe first")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cypher", action="store_true", help="run the pure-Cypher update loop in the database "
                                                           "instead of the compiled kernel")

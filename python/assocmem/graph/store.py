@@ -13,6 +13,7 @@ from tqdm import tqdm
 from .. import _hopfield, _validate
 from ..errors import (
     ArgumentError,
+    ArgumentTypeError,
     GraphError,
     NetworkExistsError,
     NetworkNotFoundError,
@@ -40,6 +41,55 @@ def _name(name: Any) -> str:
             f"got {name!r}"
         )
     return name
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, list):  # nested lists must agree on their items too
+        inner = {_kind(v) for v in value} - {"null"}
+        if len(inner) > 1:
+            inner.discard("list")
+        return "list of " + "/".join(sorted(inner)) if inner else "list"
+    return type(value).__name__
+
+
+def _param(name: str, value: Any) -> Any:
+    """A query parameter as a plain value every backend stores as given."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise ArgumentError(f"{name}: integers must fit in 64 bits; got {value}")
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_param(f"{name}[{k}]", v) for k, v in enumerate(value)]
+        kinds = {_kind(v) for v in items} - {"null"}
+        if len(kinds) > 1:
+            kinds.discard("list")  # an empty list fits any list kind
+        if len(kinds) > 1:
+            raise ArgumentTypeError(
+                f"{name}: a list parameter must hold one kind of value; got {', '.join(sorted(kinds))}"
+            )
+        return items
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ArgumentTypeError(f"{name}: a map parameter must have str keys")
+        return {k: _param(f"{name}.{k}", v) for k, v in value.items()}
+    raise ArgumentTypeError(
+        f"{name}: cannot pass a {type(value).__name__} to the database; expected None, bool, int, float, str, "
+        "a list or a dict of these"
+    )
 
 
 class GraphStore:
@@ -78,10 +128,15 @@ class GraphStore:
         return f"GraphStore({self.dialect}: {self._b.target})"
 
     def query(self, cypher_text: str, **params: Any) -> list[dict[str, Any]]:
-        """Run any Cypher with ``$parameters``; rows as plain dicts."""
+        """Run any Cypher with ``$parameters``; rows as plain dicts.
+
+        Parameters may be None, bool, int (64-bit), float, str, NumPy
+        scalars and arrays, lists of one kind of value, and dicts with str
+        keys; anything else is refused with an error naming the parameter.
+        """
         if not isinstance(cypher_text, str) or not cypher_text.strip():
             raise ArgumentError("cypher: expected a non-empty Cypher string")
-        return self._b.run(cypher_text, params)
+        return self._b.run(cypher_text, {k: _param(k, v) for k, v in params.items()})
 
     # ------------------------------------------------------------ networks
     def networks(self) -> list[dict[str, Any]]:
