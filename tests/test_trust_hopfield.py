@@ -336,3 +336,29 @@ def test_save_into_missing_directory_names_the_users_path(tmp_path):
         assocmem.Hopfield(3).save(target)
     assert info.value.filename == str(target)
     assert ".tmp" not in str(info.value)
+
+
+# --------------------------------------------- image memories on the CLI
+@pytest.mark.parametrize(
+    "meta,match",
+    [
+        ({}, r"m\.npz: metadata\.shape: expected \[height, width\]"),
+        ({"shape": [2, "3"], "labels": ["a"]}, r"m\.npz: metadata\.shape: expected"),
+        ({"shape": [2, 4], "labels": ["a"]}, r"m\.npz: metadata\.shape: 2x4 images need 8 neurons; the network has 6"),
+        ({"shape": [2, 3], "labels": ["a", "b"]}, r"m\.npz: metadata\.labels: expected 1 labels"),
+    ],
+)
+def test_memory_file_with_bad_image_metadata_names_file_and_field(tmp_path, capsys, meta, match):
+    from assocmem import cli
+
+    net = assocmem.Hopfield(6)
+    net.store(np.ones((1, 6)))
+    net.metadata = meta
+    net.save(tmp_path / "m.npz")
+    assert cli.main(["recall", str(tmp_path / "x.png"), "--memory", str(tmp_path / "m.npz"),
+                     "--out", str(tmp_path / "o.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    import re
+
+    assert re.search(match, err), err

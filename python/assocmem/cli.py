@@ -109,15 +109,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def image_layout(net, where: str, *, labels_required: bool = True) -> tuple[tuple[int, int], list[str]]:
+    """The image shape and labels a memory carries in its metadata, checked
+    against the network; errors name ``where`` (a file or a network) and
+    the field."""
+    meta = net.metadata
+    shape = meta.get("shape")
+    if not (isinstance(shape, list) and len(shape) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in shape)):
+        raise FormatError(f"{where}: metadata.shape: expected [height, width] of an image memory "
+                          f"(written by 'assocmem store'); got {shape!r}")
+    if shape[0] * shape[1] != net.n_neurons:
+        raise FormatError(f"{where}: metadata.shape: {shape[0]}x{shape[1]} images need {shape[0] * shape[1]} "
+                          f"neurons; the network has {net.n_neurons}")
+    labels = meta.get("labels")
+    if labels is None and not labels_required:
+        labels = [str(k) for k in range(net.n_patterns)]
+    if not (isinstance(labels, list) and all(isinstance(v, str) for v in labels) and len(labels) == net.n_patterns):
+        raise FormatError(f"{where}: metadata.labels: expected {net.n_patterns} labels (one per pattern); "
+                          f"got {labels!r:.80}")
+    return (shape[0], shape[1]), labels
+
+
 def _load_memory(path: str):
     from .hopfield import Hopfield
 
     net = Hopfield.load(path)
-    shape = net.metadata.get("shape")
-    labels = net.metadata.get("labels")
-    if not (isinstance(shape, list) and len(shape) == 2 and isinstance(labels, list) and len(labels) == net.n_patterns):
-        raise FormatError(f"{path}: not a memory written by 'assocmem store' (no image shape/labels)")
-    return net, (int(shape[0]), int(shape[1])), labels
+    shape, labels = image_layout(net, path)
+    return net, shape, labels
 
 
 def _cmd_store(args: argparse.Namespace) -> int:

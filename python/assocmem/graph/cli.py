@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cli import _fraction  # one parser of fractions for every subcommand
+from ..cli import _fraction, image_layout  # shared with the file-based commands
 
 DEFAULT_DB = "assocmem.lbdb"
 
@@ -119,13 +119,7 @@ def run_graph(args: argparse.Namespace) -> int:
                 print(json.dumps(row))
         elif cmd == "recall":
             found = store.load_network(args.name)
-            shape = found.metadata.get("shape")
-            labels = found.metadata.get("labels") or [str(k) for k in range(found.n_patterns)]
-            if not (isinstance(shape, list) and len(shape) == 2):
-                from ..errors import ArgumentError
-
-                raise ArgumentError(f"--name: network {args.name!r} has no image shape (save it from 'assocmem store')")
-            shape = (int(shape[0]), int(shape[1]))
+            shape, labels = image_layout(found, f"--name: network {args.name!r}", labels_required=False)
             probe = images.load(args.image, shape)
             if args.noise:
                 probe = images.add_noise(probe, args.noise, seed=args.seed)
