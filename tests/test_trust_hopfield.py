@@ -362,3 +362,15 @@ def test_memory_file_with_bad_image_metadata_names_file_and_field(tmp_path, caps
     import re
 
     assert re.search(match, err), err
+
+
+def test_pickle_round_trip_keeps_network_and_makes_fresh_locks(rng):
+    import pickle
+
+    net = assocmem.Hopfield(30)
+    x = ref.random_patterns(rng, 3, 30)
+    net.store(x)
+    back = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(back.counts, net.counts)
+    back.store(ref.random_patterns(rng, 1, 30))  # its own lock works
+    assert back.n_patterns == 4 and net.n_patterns == 3
