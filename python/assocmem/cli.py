@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     recall.add_argument("--mode", choices=["async", "sync"], default="async")
     recall.add_argument("--seed", type=int, default=0)
     recall.add_argument("--threshold", type=_threshold, default="median")
+    recall.add_argument("--gif", help="also write an animated GIF of the recall (async mode; frames every 5 %% "
+                                      "of a sweep, flipped neurons in red)")
 
     from .graph.cli import add_graph_parser
 
@@ -105,7 +107,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     summary = run_demo(args.images, args.out, args.noise, args.crop, args.seed, tuple(args.shape), args.threshold)
     print(format_table(summary["probes"]))
-    print(f"\nwrote {Path(args.out) / 'montage.png'}, energy.png, summary.json")
+    print(f"\nwrote {Path(args.out) / 'montage.png'}, energy.png, recall.gif ({summary['gif_frames']} frames), "
+          "summary.json")
     return 0
 
 
@@ -165,7 +168,17 @@ def _cmd_recall(args: argparse.Namespace) -> int:
     probe = images.load(args.image, shape, args.threshold)
     if args.noise:
         probe = images.add_noise(probe, args.noise, seed=args.seed)
-    res = net.recall(probe, mode=args.mode, seed=args.seed)
+    if args.gif:
+        from .errors import ArgumentError
+        from .trace import recall_trace, to_gif
+
+        if args.mode != "async":
+            raise ArgumentError("--gif: the animation replays an asynchronous recall; use --mode async")
+        tr = recall_trace(net, probe, seed=args.seed)
+        res = tr.result
+        to_gif([[tr]], args.gif, shape, scale=4)
+    else:
+        res = net.recall(probe, mode=args.mode, seed=args.seed)
     images.to_image(res.state, shape).save(args.out, format="PNG")
     kind = "inverted " if res.inverted else ""
     what = "exactly" if res.exact else "spurious state, closest to"

@@ -17,6 +17,7 @@ from ._validate import fraction, seed as _seed
 from .errors import ArgumentError, FormatError
 from .hopfield import Hopfield, RecallResult
 from .plotting import energy_plot
+from .trace import recall_trace, to_gif
 
 __all__ = ["expand_images", "run_demo", "probe_summary", "format_table"]
 
@@ -92,7 +93,9 @@ def run_demo(
 ) -> dict[str, Any]:
     """Store the images, recall each from a crop and from noisy copies.
 
-    Writes ``montage.png``, ``energy.png`` and ``summary.json`` into ``out``
+    Writes ``montage.png``, ``energy.png`` (energy after every flip, so the
+    descent inside a sweep shows), ``recall.gif`` (every recall, frames every
+    5 % of a sweep, flipped neurons in red) and ``summary.json`` into ``out``
     and returns the summary.  With no ``sources`` the real photographs that
     ship with scikit-image are used.
     """
@@ -119,7 +122,9 @@ def run_demo(
     rows: list[dict[str, Any]] = []
     cells: list[list[np.ndarray]] = []
     cell_labels: list[list[str]] = []
-    curves: dict[str, np.ndarray] = {}
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    traces: list[list[Any]] = []
+    trace_labels: list[list[str]] = []
     header = ["stored"]
     kinds: list[tuple[str, float]] = [("crop", crop)] + [("noise", f) for f in levels]
     for kind, amount in kinds:
@@ -129,15 +134,19 @@ def run_demo(
     for k, label, state in tqdm(jobs, desc="recalling", delay=1.0, disable=progress is False):
         row_cells = [state]
         row_labels = [f"{label}\n(stored)"]
+        row_traces, row_trace_labels = [], []
         for j, (kind, amount) in enumerate(kinds):
             if kind == "crop":
                 probe = images.occlude(state, shape, fraction=amount)
             else:
                 probe = images.add_noise(state, amount, seed=seed + 1000 * k + j)
-            res = net.recall(probe, seed=seed + 1000 * k + j)
+            tr = recall_trace(net, probe, seed=seed + 1000 * k + j)  # the kernel's recall, replayed
+            res = tr.result
             summary = probe_summary(kind, amount, label, labels, res)
             rows.append(summary)
-            curves[f"{label} {kind} {amount:.0%}"] = res.energies
+            curves[f"{label} {kind} {amount:.0%}"] = (tr.energy_x, tr.energy)
+            row_traces.append(tr)
+            row_trace_labels.append(f"{kind} {amount:.0%}" if kind == "noise" else "crop")
             row_cells += [probe, res.state]
             row_labels += [
                 f"m={float(net.overlaps(probe)[k]):+.2f}",
@@ -145,13 +154,17 @@ def run_demo(
             ]
         cells.append(row_cells)
         cell_labels.append(row_labels)
+        traces.append(row_traces)
+        trace_labels.append(row_trace_labels)
     images.montage(cells, shape, cell_labels, header=header).save(out / "montage.png")
-    energy_plot(curves, out / "energy.png", title="Energy per sweep (asynchronous recall)")
+    energy_plot(curves, out / "energy.png", title="Energy during asynchronous recall (after every flip)")
+    frames = to_gif(traces, out / "recall.gif", shape, labels=trace_labels)
     summary = {
         "patterns": labels,
         "shape": [h, w],
         "threshold": threshold,
         "seed": seed,
+        "gif_frames": frames,
         "probes": rows,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -12,7 +12,7 @@ __all__ = ["energy_plot"]
 
 
 def energy_plot(
-    curves: Mapping[str, Sequence[float]],
+    curves: Mapping[str, Sequence[float] | tuple[Sequence[float], Sequence[float]]],
     path: str | os.PathLike[str],
     *,
     title: str = "Energy per sweep",
@@ -21,9 +21,14 @@ def energy_plot(
 
     Parameters
     ----------
-    curves : mapping of label -> energies (``RecallResult.energies``)
+    curves : mapping of label -> energies
+        Either one energy per sweep (``RecallResult.energies``) or a pair
+        ``(x, energies)`` with x in sweeps, e.g. a trace's per-flip energy
+        (``RecallTrace.energy_x``, ``RecallTrace.energy``), which shows the
+        descent inside each sweep.
     path : file to write (PNG)
     """
+    from matplotlib.ticker import MaxNLocator
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -31,8 +36,13 @@ def energy_plot(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     for label, energies in curves.items():
-        e = np.asarray(energies, dtype=np.float64)
-        ax.plot(np.arange(e.size), e, marker="o", markersize=3, label=label)
+        if isinstance(energies, tuple):
+            x, e = (np.asarray(v, dtype=np.float64) for v in energies)
+            ax.plot(x, e, linewidth=1.2, label=label)
+        else:
+            e = np.asarray(energies, dtype=np.float64)
+            ax.plot(np.arange(e.size), e, marker="o", markersize=3, label=label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("sweep")
     ax.set_ylabel("energy E(s)")
     ax.set_title(title)
