@@ -16,7 +16,7 @@ W, U = ["world", "bank"], ["worldbank", "river", "earth"]
 
 def test_book_worked_example():
     net = SearchNet()
-    net._generate_hidden(net._mem, W, U)  # the book calls generatehiddennode first
+    net.generate_hidden(W, U)  # the book calls generatehiddennode first
     assert net.scores(W, U) == pytest.approx([0.076, 0.076, 0.076], abs=5e-4)
     net.train(W, U, "worldbank")
     assert net.scores(W, U) == pytest.approx([0.335, 0.055, 0.055], abs=5e-4)
@@ -29,7 +29,7 @@ def test_book_worked_example():
 
 def net_scores_before():
     n = SearchNet()
-    n._generate_hidden(n._mem, W, U)
+    n.generate_hidden(W, U)
     return n.scores(W, U)
 
 
@@ -226,3 +226,15 @@ def test_graph_keys_and_remove(tmp_path):
             g.remove_output(2)
         with pytest.raises(ArgumentTypeError, match="keys must be hashable str or int values"):
             g.scores([(1, 2)], ["u"])
+
+
+def test_generate_hidden_in_a_graph_equals_memory(tmp_path):
+    mem = SearchNet()
+    mem.generate_hidden(W, U)
+    with graph.open(tmp_path / "g.lbdb") as store:
+        g = SearchNet(store, name="book")
+        g.generate_hidden(W, U)
+        g.generate_hidden(W, U)  # a no-op the second time
+        assert g.n_hidden == 1
+        assert g.scores(W, U) == pytest.approx(mem.scores(W, U), abs=1e-15)
+        assert g.links() == mem.links()

@@ -331,6 +331,18 @@ class SearchNet:
             return
         self._store.train(checked, self._train_one)
 
+    def generate_hidden(self, words: Sequence[Hashable], urls: Sequence[Hashable]) -> None:
+        """Create the hidden neuron of a word combination and its links,
+        without training (the book's ``generatehiddennode``); a no-op when it
+        exists (under ``rules="hypergraphdb"`` new urls are linked to it)."""
+        words = _check_keys("words", words)
+        urls = _check_keys("urls", urls)
+        if self._store is None:
+            with self._lock.write(), self._mem.transaction():
+                self._generate_hidden(self._mem, words, urls)
+            return
+        self._store.train([(words, urls, None)], lambda links, w, u, _: self._generate_hidden(links, w, u))
+
     def _train_one(self, links: _Links, words: list, urls: list, clicked: Hashable) -> None:
         self._generate_hidden(links, words, urls)
         w_ids = [links.word(w) for w in words]
