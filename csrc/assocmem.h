@@ -214,6 +214,27 @@ int am_sn_backprop(int64_t nw, int64_t nh, int64_t nu, double *wi,
                    const double *targets, double rate, double *ah,
                    double *ao, double *dh, double *dout);
 
+/* Dense associative memories: E(s) = -sum_mu F(M_mu), M_mu = xi^mu . s
+ * (m holds M, int64 of length p, kept up to date on every flip).  Visiting
+ * neuron i with m_mu = M_mu - xi_i^mu s_i (the overlap without neuron i):
+ *   s_i <- +1  iff  D_i = sum_mu [F(m_mu + xi_i^mu) - F(m_mu - xi_i^mu)] >= 0.
+ * d >= 2: F(x) = x^d.  D_i = sum_mu xi_i^mu [(m_mu + 1)^d - (m_mu - 1)^d] is
+ *   computed exactly in 64-bit integers; the caller guarantees that
+ *   p * (n^d - (n - 2)^d) < 2^63 (the largest |D_i| possible), so no sum
+ *   overflows.  d = 2 gives D_i = 4 H_i: the Hebbian network.
+ * d = 0: F(x) = exp(beta x), beta > 0.  D_i = 2 sinh(beta) S_i with
+ *   S_i = sum_mu xi_i^mu exp(beta (m_mu - max_nu m_nu)), evaluated in double
+ *   in mu order (no term exceeds 1, nothing overflows); s_i <- +1 iff
+ *   S_i >= 0 (a tie, S_i == 0.0 exactly, goes to +1 as in the Hebbian rule).
+ * am_dense_async_sweep visits order[0..n-1] in place; am_dense_sync_step
+ * computes every neuron from s into out and counts the changes. */
+int am_dense_async_sweep(const int8_t *xt, int64_t n, int64_t p, int64_t d,
+                         double beta, const int64_t *order, int8_t *s,
+                         int64_t *m, int64_t *flips);
+int am_dense_sync_step(const int8_t *xt, int64_t n, int64_t p, int64_t d,
+                       double beta, const int8_t *s, const int64_t *m,
+                       int8_t *out, int64_t *changed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -450,3 +450,51 @@ def sweep_binary(const int8_t[:, ::1] xt, double a, const double[::1] wdiag, con
                                    &k[0], &act, &flips)
     _check(st, "am_async_sweep_binary")
     return flips, act
+
+
+# ---------------------------------------------------------------------------
+# Dense associative memories (polynomial d >= 2, or exponential: d = 0, beta)
+
+cdef int _dense_check(const int8_t[:, ::1] xt, int64_t d, double beta, Py_ssize_t s_len,
+                      Py_ssize_t m_len) except -1:
+    if xt.shape[1] < 1 or s_len != xt.shape[0] or m_len != xt.shape[1]:
+        raise ShapeError("dense: xt (n, p) with p >= 1, states (n) and overlaps (p) must agree")
+    if (d != 0 and d < 2) or (d == 0 and not beta > 0):
+        raise ShapeError(f"dense: expected a degree >= 2 or a positive beta; got d={d}, beta={beta}")
+    return 0
+
+
+def dense_async_sweep(const int8_t[:, ::1] xt, int64_t d, double beta, const int64_t[::1] order,
+                      int8_t[::1] s, int64_t[::1] m):
+    """One asynchronous sweep of a dense memory in place (s and the overlap
+    counts m); returns the number of flips."""
+    _dense_check(xt, d, beta, s.shape[0], m.shape[0])
+    if order.shape[0] != xt.shape[0]:
+        raise ShapeError(f"order: expected length {xt.shape[0]}; got {order.shape[0]}")
+    cdef int64_t flips = 0
+    cdef int st
+    if xt.shape[0] == 0:
+        return 0
+    with nogil:
+        st = am_dense_async_sweep(&xt[0, 0], xt.shape[0], xt.shape[1], d, beta, &order[0], &s[0],
+                                  &m[0], &flips)
+    _check(st, "am_dense_async_sweep")
+    return flips
+
+
+def dense_sync_step(const int8_t[:, ::1] xt, int64_t d, double beta, const int8_t[::1] s,
+                    const int64_t[::1] m, int8_t[::1] out):
+    """Every neuron of a dense memory from state s (overlap counts m) into
+    out; returns the number of neurons that changed."""
+    _dense_check(xt, d, beta, s.shape[0], m.shape[0])
+    if out.shape[0] != s.shape[0]:
+        raise ShapeError("out: expected the length of the state")
+    cdef int64_t changed = 0
+    cdef int st
+    if xt.shape[0] == 0:
+        return 0
+    with nogil:
+        st = am_dense_sync_step(&xt[0, 0], xt.shape[0], xt.shape[1], d, beta, &s[0], &m[0],
+                                &out[0], &changed)
+    _check(st, "am_dense_sync_step")
+    return changed

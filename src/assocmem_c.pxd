@@ -92,3 +92,9 @@ cdef extern from "assocmem.h" nogil:
                        const uint8_t *mi, double *wo, const uint8_t *mo,
                        const double *targets, double rate, double *ah,
                        double *ao, double *dh, double *dout)
+    int am_dense_async_sweep(const int8_t *xt, int64_t n, int64_t p, int64_t d,
+                             double beta, const int64_t *order, int8_t *s,
+                             int64_t *m, int64_t *flips)
+    int am_dense_sync_step(const int8_t *xt, int64_t n, int64_t p, int64_t d,
+                           double beta, const int8_t *s, const int64_t *m,
+                           int8_t *out, int64_t *changed)

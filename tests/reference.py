@@ -166,3 +166,75 @@ def recall_real(w, probe, theta=None, mode="async", max_sweeps=100, seed=None, o
         if converged or cycle:
             break
     return Result(s.astype(np.int8), converged, cycle, sweeps, flips, np.array(energies))
+
+
+def dense_recall(patterns, probe, degree=None, beta=None, mode="async", max_sweeps=100, seed=None,
+                 order="random") -> Result:
+    """Dense associative memory, per neuron, straight from the definition:
+    m_mu = sum_{j != i} xi_j^mu s_j recomputed from scratch at every visit,
+    s_i = +1 iff sum_mu [F(m_mu + xi_i^mu) - F(m_mu - xi_i^mu)] >= 0; Python
+    integers for F = x^d; for F = exp(beta x) the documented stable form
+    sum_mu xi_i^mu exp(beta (m_mu - max m)) summed in pattern order."""
+    import math
+
+    x = np.asarray(patterns, dtype=np.int64)
+    p, n = x.shape
+    xl = x.T.tolist()  # per neuron: its p pattern values
+
+    def fires(i: int, s: np.ndarray) -> int:
+        m = (x @ s - x[:, i] * s[i]).tolist()
+        if degree is not None:
+            d = sum((mm + xi) ** degree - (mm - xi) ** degree for xi, mm in zip(xl[i], m))
+            return 1 if d >= 0 else -1
+        top = max(m)
+        acc = 0.0
+        for xi, mm in zip(xl[i], m):
+            e = math.exp(beta * (mm - top))
+            acc += e if xi > 0 else -e
+        return 1 if acc >= 0.0 else -1
+
+    def energy(s: np.ndarray) -> float:
+        big = (x @ s).tolist()
+        if degree is not None:
+            return float(-sum(v**degree for v in big))
+        total = 0.0
+        for v in big:
+            total += math.exp(beta * v)
+        return -total
+
+    s = np.asarray(probe, dtype=np.int64).copy()
+    energies = [energy(s)]
+    flips = sweeps = 0
+    converged = cycle = False
+    if mode == "async":
+        rng = np.random.default_rng(seed)
+        while sweeps < max_sweeps:
+            perm = (rng.permutation(n) if order == "random" else np.arange(n)) if isinstance(order, str) else order
+            changed = 0
+            for i in np.asarray(perm).tolist():
+                new = fires(i, s)
+                if new != s[i]:
+                    s[i] = new
+                    changed += 1
+            sweeps += 1
+            flips += changed
+            energies.append(energy(s))
+            if changed == 0:
+                converged = True
+                break
+    else:
+        prev = None
+        while sweeps < max_sweeps:
+            new = np.array([fires(i, s) for i in range(n)], dtype=np.int64)
+            changed = int((new != s).sum())
+            sweeps += 1
+            flips += changed
+            energies.append(energy(new))
+            if changed == 0:
+                converged = True
+            elif prev is not None and np.array_equal(prev, new):
+                cycle = True
+            prev, s = s, new
+            if converged or cycle:
+                break
+    return Result(s.astype(np.int8), converged, cycle, sweeps, flips, np.array(energies))

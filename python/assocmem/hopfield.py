@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _hopfield, _npz
+from . import _hopfield, _npz, dense as _dense
 from ._rwlock import RWLock
 from ._validate import as_array, binary01, bipolar, choice, permutation, positive_int, seed as _seed
 from .errors import ArgumentError, ArgumentTypeError, FormatError, ShapeError, StateValueError
@@ -47,7 +47,7 @@ MAX_METADATA_CHARS = 1 << 20
 _T_LIMIT = 2**62
 #: Learning rules.  "hebbian" keeps exact integer counts; the others have
 #: real-valued weights (recall compares double-precision fields).
-RULES = ("hebbian", "storkey", "pseudoinverse", "covariance")
+RULES = ("hebbian", "storkey", "pseudoinverse", "covariance", "dense")
 #: Dense counts with incremental fields beat pattern space once p exceeds
 #: about this fraction of n (measured, see benchmarks/README.md).
 DENSE_RATIO = 1 / 16
@@ -181,6 +181,7 @@ class Hopfield:
         self._activity: float | None = None
         self._colsum: np.ndarray | None = None  # covariance: active count per neuron
         self._bxt: np.ndarray | None = None  # covariance: dense (n, p) 0/1, built for recall
+        self._dense: tuple[int, float] | None = None  # dense: (degree or 0, beta)
         #: JSON-serialisable dict saved with the network (e.g. image shape).
         self.metadata: dict[str, Any] = {}
         self._init_locks()
@@ -245,6 +246,11 @@ class Hopfield:
         return self._rule or "hebbian"
 
     @property
+    def interaction(self) -> dict[str, Any] | None:
+        """Dense rule: ``{"degree": d}`` or ``{"beta": b}`` (None otherwise)."""
+        return None if self._dense is None else _dense.describe(*self._dense)
+
+    @property
     def counts(self) -> np.ndarray:
         """(n, n) exact Hebbian counts C_ij (read-only), zero diagonal.
 
@@ -263,6 +269,9 @@ class Hopfield:
     @property
     def weights(self) -> np.ndarray:
         """(n, n) float64 weights w_ij = C_ij / n (read-only), zero diagonal."""
+        if self.rule == "dense":
+            raise ArgumentError("weights: a dense memory has no pairwise weights (its energy is "
+                                "-sum F(xi . s)); use patterns and interaction")
         with self._lock.read(), self._lazy:
             return self._weights_locked()
 
@@ -293,9 +302,11 @@ class Hopfield:
     def store(
         self,
         patterns: Any,
-        rule: Literal["hebbian", "storkey", "pseudoinverse", "covariance"] = "hebbian",
+        rule: Literal["hebbian", "storkey", "pseudoinverse", "covariance", "dense"] = "hebbian",
         *,
         activity: float | None = None,
+        degree: int | None = None,
+        beta: float | None = None,
     ) -> None:
         """Store patterns (adds to those stored before).
 
@@ -313,10 +324,18 @@ class Hopfield:
             memories of 0/1 patterns (dense or ``scipy.sparse``) with low
             activity a, w_ij = (1/n) sum_mu (xi_i - a)(xi_j - a), over 0/1
             neurons with the network's thresholds; stored in work
-            proportional to the active entries.  One network uses one rule.
+            proportional to the active entries.  "dense": a dense
+            associative memory (see :mod:`assocmem.dense`), E = -sum F(xi.s)
+            with F(x) = x^degree or exp(beta x); no thresholds.  One network
+            uses one rule.
         activity : float in (0, 1), optional
             Covariance rule only: the activity a (default: the mean of the
             first patterns stored; fixed afterwards).
+        degree : int >= 2, optional
+            Dense rule: F(x) = x^degree, decided in exact integers.
+        beta : float > 0, optional
+            Dense rule: F(x) = exp(beta x).  Give exactly one of degree and
+            beta with the first patterns; later stores may omit both.
 
         Notes
         -----
@@ -325,10 +344,12 @@ class Hopfield:
         the network as it was.
         """
         with self._lock.write():
-            self._store(patterns, rule, activity)
+            self._store(patterns, rule, activity, degree, beta)
 
-    def _store(self, patterns: Any, rule: Any, activity: Any) -> None:
+    def _store(self, patterns: Any, rule: Any, activity: Any, degree: Any = None, beta: Any = None) -> None:
         rule = choice("rule", rule, RULES)
+        if rule != "dense" and (degree is not None or beta is not None):
+            raise ArgumentError(f"degree/beta: only the dense rule takes them; rule is {rule!r}")
         if self._rule is not None and rule != self._rule:
             raise ArgumentError(f"rule: this network stores with {self._rule!r}; mixing rules is not supported (got {rule!r})")
         if rule == "covariance":
@@ -339,7 +360,19 @@ class Hopfield:
         new = bipolar("patterns", patterns, self._n, ndim=(1, 2))
         if new.ndim == 1:
             new = new[None, :]
-        if rule == "storkey":
+        if rule == "dense":
+            if self._theta.any():
+                raise ArgumentError("thresholds: a dense memory has no thresholds; create the network with "
+                                    "thresholds=None")
+            params = self._dense
+            if params is None or degree is not None or beta is not None:
+                params = _dense.parameters(degree, beta)
+                if self._dense is not None and params != self._dense:
+                    raise ArgumentError(f"degree/beta: this memory uses {_dense.describe(*self._dense)}; "
+                                        f"got {_dense.describe(*params)}")
+            _dense.check_fits(self._n, self.n_patterns + new.shape[0], *params)
+            self._dense = params
+        elif rule == "storkey":
             # a new matrix: weights handed out earlier never change
             w = np.zeros((self._n, self._n)) if self._w is None else self._w.copy()
             for xi in new:
@@ -373,6 +406,41 @@ class Hopfield:
         self._patterns = np.concatenate([self._patterns, new])
         self._xt = np.ascontiguousarray(self._patterns.T)
         self._weights = None
+
+    def forget(self, patterns: Any) -> None:
+        """Remove stored patterns (Hebbian and dense rules).
+
+        Each given pattern removes one stored copy of itself; afterwards the
+        network equals one that never stored it (the remaining patterns keep
+        their order, Hebbian counts are decreased by exact integer
+        subtraction).  A pattern that is not stored is refused and nothing
+        changes.
+
+        Parameters
+        ----------
+        patterns : array-like of shape (n_patterns, n_neurons) or (n_neurons,)
+        """
+        with self._lock.write():
+            if self.rule not in ("hebbian", "dense"):
+                raise ArgumentError(f"forget: supported for the Hebbian and dense rules; this network uses {self.rule!r}")
+            gone = bipolar("patterns", patterns, self._n, ndim=(1, 2)).reshape(-1, self._n)
+            keep = np.ones(self.n_patterns, dtype=bool)
+            for k, xi in enumerate(gone):
+                hits = np.flatnonzero(keep & (self._patterns == xi).all(axis=1))
+                if hits.size == 0:
+                    raise ArgumentError(f"patterns[{k}]: not stored in this network (or already forgotten)")
+                keep[hits[0]] = False
+            counts = None
+            if self._counts is not None and self.rule == "hebbian":
+                wide = self._counts.astype(np.int64) - _hopfield.hebb_counts(gone).astype(np.int64)
+                counts = wide.astype(_hopfield.count_dtype(int(keep.sum())))  # every count fits: exact
+            self._counts = counts
+            self._patterns = np.ascontiguousarray(self._patterns[keep])
+            self._xt = np.ascontiguousarray(self._patterns.T)
+            self._weights = None
+            if self.n_patterns == 0 and self.rule == "dense":
+                self._dense = None
+                self._rule = None
 
     def _store_covariance(self, patterns: Any, activity: float | None) -> None:
         import scipy.sparse as sp
@@ -452,6 +520,8 @@ class Hopfield:
             return theta_term(self._theta, s)
         if self.binary:
             return self._binary_energy(s, self._binary_xt().T.astype(np.int64) @ s, int(s.sum()))
+        if self.rule == "dense":
+            return _dense.energy(_hopfield.overlaps(self._xt, s), *self._dense)
         if self.rule != "hebbian":
             return self._real_energy(s, self._real_fields(s))
         return _hopfield.energy(self._xt, self._counts, self._thr, self._theta_or_none(), s)
@@ -543,6 +613,13 @@ class Hopfield:
             raise ArgumentError("recall: no patterns are stored; call store() first")
         if self.binary:
             return self._recall_binary(s, mode, max_sweeps, rng, fixed, representation)
+        if self.rule == "dense":
+            if representation not in ("auto", "patterns"):
+                raise ArgumentError(f"representation: the dense rule recalls with 'patterns'; got {representation!r}")
+            converged, cycle, sweeps, flips, energies, m = _dense.recall(
+                self._xt, *self._dense, s, mode, max_sweeps, rng, fixed)
+            return RecallResult(state=s, converged=converged, cycle=cycle, sweeps=sweeps, flips=flips,
+                                energies=np.array(energies, dtype=np.float64), overlaps=m / self._n)
         if self.rule != "hebbian":
             return self._recall_real(s, mode, max_sweeps, rng, fixed, representation)
         dense = representation == "dense" or (
@@ -743,6 +820,8 @@ class Hopfield:
             n_neurons=np.array(self._n, dtype=np.int64),
             patterns=self.patterns,
             thresholds=np.asarray(self._theta),
+            dense_degree=np.array(0 if self._dense is None else self._dense[0], dtype=np.int64),
+            dense_beta=np.array(np.nan if self._dense is None or self._dense[0] else self._dense[1]),
         )
         directory = path.parent if str(path.parent) else Path(".")
         try:
@@ -784,6 +863,7 @@ class Hopfield:
         head = _npz.read_members(path, {
             "format": _npz.text(64), "version": _npz.scalar("i"), "n_neurons": _npz.scalar("i"),
             "rule": _npz.text(64), "activity": _npz.scalar("f"),
+            "dense_degree": _npz.scalar("i"), "dense_beta": _npz.scalar("f"),
         })
         if str(head.get("format", "")) != FILE_FORMAT:
             raise FormatError(f"{name}: not an assocmem Hopfield file (expected format {FILE_FORMAT!r})")
@@ -811,6 +891,10 @@ class Hopfield:
             net = cls(n, theta)
             if patterns.shape[0] and rule == "covariance":
                 net.store(patterns, rule=rule, activity=float(head.get("activity", np.nan)))
+            elif patterns.shape[0] and rule == "dense":
+                d = int(head.get("dense_degree", 0))
+                net.store(patterns, rule=rule, **({"degree": d} if d else
+                                                 {"beta": float(head.get("dense_beta", np.nan))}))
             elif patterns.shape[0]:
                 net.store(patterns, rule=rule)
             meta = json.loads(str(body["metadata"])) if "metadata" in body else {}

@@ -1,0 +1,127 @@
+"""Dense associative memories: the engine behind ``Hopfield.store(...,
+rule="dense")``.
+
+Krotov and Hopfield (2016) replace the quadratic energy by
+``E(s) = -sum_mu F(xi^mu . s)``; with ``F(x) = x^d`` (polynomial) or, after
+Demircigil et al. (2017), ``F(x) = exp(beta x)`` (exponential) the network
+stores many more patterns, correlated ones included, with large basins.
+
+Asynchronous update of neuron i, with ``m_mu = sum_{j != i} xi_j^mu s_j``::
+
+    s_i <- +1  iff  sum_mu [F(m_mu + xi_i^mu) - F(m_mu - xi_i^mu)] >= 0
+
+* Polynomial: decided exactly in 64-bit integers.  Every sum is bounded by
+  ``p (n^d - (n - 2)^d)``; a network where that reaches 2^63 is refused when
+  the patterns are stored.  ``degree=2`` is the Hebbian network with zero
+  thresholds, state for state.  The energy is computed exactly (Python
+  integers) and reported as a float.
+* Exponential: ``sum_mu xi_i^mu exp(beta (m_mu - max m))`` in double, in
+  pattern order, with the largest exponent subtracted so that nothing
+  overflows; its sign decides (0.0 goes to +1).  The energy
+  ``-sum_mu exp(beta M_mu)`` is summed in pattern order; ``beta n`` is
+  limited to 690 so every term is a finite double.
+
+Work per sweep is O(n p) (times d for the polynomial); the overlaps are
+updated on every flip, and no n x n matrix exists.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import _hopfield
+from .errors import ArgumentError, ArgumentTypeError
+
+#: beta * n above this would make exp(beta * M) overflow a double.
+MAX_BETA_N = 690.0
+
+
+def parameters(degree: Any, beta: Any) -> tuple[int, float]:
+    """Validate ``degree`` / ``beta`` (exactly one); returns (d, beta) with
+    d = 0 for the exponential interaction."""
+    if (degree is None) == (beta is None):
+        raise ArgumentError("degree/beta: the dense rule takes exactly one of degree (F = x^d) and beta "
+                            f"(F = exp(beta x)); got degree={degree!r}, beta={beta!r}")
+    if degree is not None:
+        if isinstance(degree, (bool, np.bool_)) or not isinstance(degree, numbers.Integral):
+            raise ArgumentTypeError(f"degree: expected an integer >= 2; got {degree!r}")
+        if int(degree) < 2:
+            raise ArgumentError(f"degree: expected an integer >= 2; got {int(degree)}")
+        return int(degree), 0.0
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
+        raise ArgumentTypeError(f"beta: expected a positive number; got {beta!r}")
+    b = float(beta)
+    if not (b > 0 and math.isfinite(b)):
+        raise ArgumentError(f"beta: expected a positive finite number; got {beta!r}")
+    return 0, b
+
+
+def describe(d: int, beta: float) -> dict[str, Any]:
+    return {"degree": d} if d else {"beta": beta}
+
+
+def check_fits(n: int, p: int, d: int, beta: float) -> None:
+    """Refuse a network whose exact arithmetic would overflow."""
+    if d:
+        bound = p * (n**d - (n - 2) ** d)
+        if bound >= 2**63:
+            raise ArgumentError(
+                f"degree: {p} patterns of {n} neurons at degree {d} exceed exact 64-bit arithmetic "
+                f"(p (n^d - (n-2)^d) = {bound:.3g} >= 2^63); use a lower degree, fewer patterns or beta"
+            )
+    elif beta * n > MAX_BETA_N:
+        raise ArgumentError(f"beta: beta * n must be at most {MAX_BETA_N:g} (exp(beta M) overflows a double "
+                            f"beyond); got {beta} * {n} = {beta * n:g}")
+
+
+def energy(m: np.ndarray, d: int, beta: float) -> float:
+    """E = -sum_mu F(M_mu): exact integers for the polynomial."""
+    if d:
+        return float(-sum(int(v) ** d for v in m.tolist()))
+    total = 0.0
+    for v in m.tolist():  # pattern order, as documented
+        total += math.exp(beta * v)
+    return -total
+
+
+def recall(xt: np.ndarray, d: int, beta: float, s: np.ndarray, mode: str, max_sweeps: int,
+           rng: Any, fixed: Any) -> tuple[bool, bool, int, int, list[float], np.ndarray]:
+    """Recall in place on ``s``.  Returns (converged, cycle, sweeps, flips,
+    energies, m) with m the final overlap counts."""
+    n = xt.shape[0]
+    m = _hopfield.overlaps(xt, s)
+    energies = [energy(m, d, beta)]
+    sweeps = flips = 0
+    converged = cycle = False
+    if mode == "async":
+        while sweeps < max_sweeps:
+            order = np.asarray(rng.permutation(n), dtype=np.int64) if rng is not None else fixed
+            changed = _hopfield.dense_async_sweep(xt, d, beta, order, s, m)
+            sweeps += 1
+            flips += changed
+            energies.append(energy(m, d, beta))
+            if changed == 0:
+                converged = True
+                break
+        return converged, cycle, sweeps, flips, energies, m
+    prev = None
+    nxt = np.empty_like(s)
+    while sweeps < max_sweeps:
+        changed = _hopfield.dense_sync_step(xt, d, beta, s, m, nxt)
+        sweeps += 1
+        flips += changed
+        m = _hopfield.overlaps(xt, nxt)
+        energies.append(energy(m, d, beta))
+        if changed == 0:
+            converged = True
+        elif prev is not None and np.array_equal(prev, nxt):
+            cycle = True
+        prev = s.copy()
+        s[:] = nxt
+        if converged or cycle:
+            break
+    return converged, cycle, sweeps, flips, energies, m
