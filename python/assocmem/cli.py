@@ -7,6 +7,7 @@ status 2 and one line naming the file or argument and the problem.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -202,6 +203,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        from .graph.backends import unwinding
+
+        if unwinding():
+            # LadybugDB is still unwinding an interrupted statement in a
+            # helper thread; waiting for it would hold off the exit for
+            # seconds.  Leave at once: nothing it wrote is visible, and the
+            # database recovers on its next open (as after a kill).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
 
 

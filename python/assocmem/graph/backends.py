@@ -110,6 +110,16 @@ class _SharedDatabases:
 
 
 _DATABASES = _SharedDatabases()
+#: Backends whose interrupted statement is still unwinding inside LadybugDB
+#: (see LadybugBackend._interruptible); the CLI exits at once when any is.
+_UNWINDING: set[Any] = set()
+#: How long Ctrl-C waits for LadybugDB to stop a statement before giving up.
+INTERRUPT_WAIT_S = 1.0
+
+
+def unwinding() -> bool:
+    """True while an interrupted LadybugDB statement has not yet stopped."""
+    return any(not b._busy.done() for b in list(_UNWINDING))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -129,6 +139,7 @@ class LadybugBackend(Backend):
     _shared_path: str | None = None
     _worker: Any = None
     _conn: Any = None
+    _busy: Any = None  # the future of an interrupted statement still unwinding
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         import ladybug
@@ -162,6 +173,11 @@ class LadybugBackend(Backend):
     def _execute(self, query: str, params: dict[str, Any] | None = None):
         if self._conn is None:
             raise GraphError(f"ladybug: the store {self.target!r} is closed")
+        if self._busy is not None:
+            if not self._busy.done():
+                raise GraphError(f"ladybug: the store {self.target!r} is still stopping an interrupted statement")
+            _UNWINDING.discard(self)
+            self._busy = None
         try:
             if threading.current_thread() is threading.main_thread():
                 return self._interruptible(query, params or {})
@@ -176,7 +192,16 @@ class LadybugBackend(Backend):
         long COPY would hold off KeyboardInterrupt until it ended.  The
         statement runs in a helper thread while the main thread waits; on
         Ctrl-C the connection is interrupted (LadybugDB rolls the statement
-        back) and KeyboardInterrupt propagates."""
+        back) and KeyboardInterrupt propagates.
+
+        LadybugDB notices the interruption at once while a COPY reads rows,
+        but only at the end of its index-building phase (seconds for
+        millions of synapses).  Ctrl-C therefore waits at most
+        INTERRUPT_WAIT_S; past that the statement is left to unwind in the
+        background (the store refuses other statements until it has) and
+        KeyboardInterrupt propagates anyway.  Nothing it wrote becomes
+        visible: the network stays incomplete, and the next save of its name
+        removes it."""
         if self._worker is None:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -193,9 +218,12 @@ class LadybugBackend(Backend):
         except KeyboardInterrupt:
             self._conn.interrupt()
             try:
-                future.result()
+                future.result(timeout=INTERRUPT_WAIT_S)
             except RuntimeError:
                 pass  # "Interrupted."
+            except WaitTimeout:
+                self._busy = future
+                _UNWINDING.add(self)
             raise
 
     def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -244,6 +272,9 @@ class LadybugBackend(Backend):
 
     def close(self) -> None:
         conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        if self._busy is not None and not self._busy.done():
+            return  # still in use by an interrupted statement: closing now would pull the database from under it
+        _UNWINDING.discard(self)
         self._conn = self._db = None
         if self._worker is not None:
             self._worker.shutdown(wait=True)
