@@ -223,17 +223,22 @@ int am_sn_backprop(int64_t nw, int64_t nh, int64_t nu, double *wi,
  *   p * (n^d - (n - 2)^d) < 2^63 (the largest |D_i| possible), so no sum
  *   overflows.  d = 2 gives D_i = 4 H_i: the Hebbian network.
  * d = 0: F(x) = exp(beta x), beta > 0.  D_i = 2 sinh(beta) S_i with
- *   S_i = sum_mu xi_i^mu exp(beta (m_mu - max_nu m_nu)), evaluated in double
- *   in mu order (no term exceeds 1, nothing overflows); s_i <- +1 iff
+ *   S_i = sum_mu xi_i^mu exp(beta (m_mu - c)), c = max_nu M_nu + 1 (the
+ *   largest exponent any visit can meet, so no term exceeds 1 and nothing
+ *   overflows), evaluated in double and summed in mu order; s_i <- +1 iff
  *   S_i >= 0 (a tie, S_i == 0.0 exactly, goes to +1 as in the Hebbian rule).
+ * The terms depend on i only through xi_i^mu s_i (m_mu = M_mu -+ 1), so the
+ * kernels tabulate them for the current M in the caller's scratch buffers lo
+ * and hi (p entries each: uint64 for d >= 2, double for exp) and rebuild the
+ * tables after each flip: a visit costs p adds, a flip O(p d) (or p exp).
  * am_dense_async_sweep visits order[0..n-1] in place; am_dense_sync_step
  * computes every neuron from s into out and counts the changes. */
 int am_dense_async_sweep(const int8_t *xt, int64_t n, int64_t p, int64_t d,
                          double beta, const int64_t *order, int8_t *s,
-                         int64_t *m, int64_t *flips);
+                         int64_t *m, void *lo, void *hi, int64_t *flips);
 int am_dense_sync_step(const int8_t *xt, int64_t n, int64_t p, int64_t d,
                        double beta, const int8_t *s, const int64_t *m,
-                       int8_t *out, int64_t *changed);
+                       void *lo, void *hi, int8_t *out, int64_t *changed);
 
 #ifdef __cplusplus
 }

@@ -475,9 +475,12 @@ def dense_async_sweep(const int8_t[:, ::1] xt, int64_t d, double beta, const int
     cdef int st
     if xt.shape[0] == 0:
         return 0
+    lo = np.empty(xt.shape[1], dtype=np.uint64 if d else np.float64)  # scratch tables (8 bytes each)
+    hi = np.empty_like(lo)
+    cdef char[::1] lov = lo.view(np.int8), hiv = hi.view(np.int8)
     with nogil:
         st = am_dense_async_sweep(&xt[0, 0], xt.shape[0], xt.shape[1], d, beta, &order[0], &s[0],
-                                  &m[0], &flips)
+                                  &m[0], &lov[0], &hiv[0], &flips)
     _check(st, "am_dense_async_sweep")
     return flips
 
@@ -493,8 +496,11 @@ def dense_sync_step(const int8_t[:, ::1] xt, int64_t d, double beta, const int8_
     cdef int st
     if xt.shape[0] == 0:
         return 0
+    lo = np.empty(xt.shape[1], dtype=np.uint64 if d else np.float64)  # scratch tables (8 bytes each)
+    hi = np.empty_like(lo)
+    cdef char[::1] lov = lo.view(np.int8), hiv = hi.view(np.int8)
     with nogil:
         st = am_dense_sync_step(&xt[0, 0], xt.shape[0], xt.shape[1], d, beta, &s[0], &m[0],
-                                &out[0], &changed)
+                                &lov[0], &hiv[0], &out[0], &changed)
     _check(st, "am_dense_sync_step")
     return changed

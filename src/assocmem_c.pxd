@@ -94,7 +94,7 @@ cdef extern from "assocmem.h" nogil:
                        double *ao, double *dh, double *dout)
     int am_dense_async_sweep(const int8_t *xt, int64_t n, int64_t p, int64_t d,
                              double beta, const int64_t *order, int8_t *s,
-                             int64_t *m, int64_t *flips)
+                             int64_t *m, void *lo, void *hi, int64_t *flips)
     int am_dense_sync_step(const int8_t *xt, int64_t n, int64_t p, int64_t d,
                            double beta, const int8_t *s, const int64_t *m,
-                           int8_t *out, int64_t *changed)
+                           void *lo, void *hi, int8_t *out, int64_t *changed)

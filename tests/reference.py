@@ -174,7 +174,8 @@ def dense_recall(patterns, probe, degree=None, beta=None, mode="async", max_swee
     m_mu = sum_{j != i} xi_j^mu s_j recomputed from scratch at every visit,
     s_i = +1 iff sum_mu [F(m_mu + xi_i^mu) - F(m_mu - xi_i^mu)] >= 0; Python
     integers for F = x^d; for F = exp(beta x) the documented stable form
-    sum_mu xi_i^mu exp(beta (m_mu - max m)) summed in pattern order."""
+    sum_mu xi_i^mu exp(beta (m_mu - c)), c = max_nu (xi^nu . s) + 1, summed
+    in pattern order."""
     import math
 
     x = np.asarray(patterns, dtype=np.int64)
@@ -186,10 +187,10 @@ def dense_recall(patterns, probe, degree=None, beta=None, mode="async", max_swee
         if degree is not None:
             d = sum((mm + xi) ** degree - (mm - xi) ** degree for xi, mm in zip(xl[i], m))
             return 1 if d >= 0 else -1
-        top = max(m)
+        c = max((x @ s).tolist()) + 1  # the largest exponent a visit can meet
         acc = 0.0
         for xi, mm in zip(xl[i], m):
-            e = math.exp(beta * (mm - top))
+            e = math.exp(beta * (mm - c))
             acc += e if xi > 0 else -e
         return 1 if acc >= 0.0 else -1
 

@@ -190,3 +190,31 @@ def test_forget_refuses_unknown_patterns_and_other_rules(rng):
     s.store(x, rule="storkey")
     with pytest.raises(ArgumentError, match="forget: supported for the Hebbian and dense rules"):
         s.forget(x[0])
+
+
+def test_capacity_curve_accepts_dense_rules_beyond_load_one():
+    from assocmem import capacity
+
+    rows = capacity.curve(200, "dense", (0.5, 2.0), trials=2, probes_per_trial=4, seed=3, degree=4)
+    assert [r["p"] for r in rows] == [100.0, 400.0]
+    assert all(r["perfect"] == 1.0 for r in rows)
+    with pytest.raises(ArgumentError, match=r"loads: expected numbers in \(0, 1\]"):
+        capacity.curve(200, "hebbian", (2.0,))
+    with pytest.raises(ArgumentError, match="degree/beta: only the dense rule"):
+        capacity.curve(200, "hebbian", (0.1,), degree=3)
+
+
+def test_capacity_curve_on_a_dask_cluster_equals_local():
+    """Two worker processes on loopback; identical rows to the local run."""
+    distributed = pytest.importorskip("distributed", reason="Dask runs need pip install 'assocmem[dask]'")
+    from assocmem import capacity
+
+    kwargs = dict(loads=(0.1, 0.2), noise=0.15, trials=3, probes_per_trial=3, seed=11)
+    local = capacity.curve(300, "hebbian", **kwargs)
+    dense_local = capacity.curve(300, "dense", (1.0,), trials=2, seed=2, beta=0.05)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = capacity.curve(300, "hebbian", client=client, **kwargs)
+        dense_remote = capacity.curve(300, "dense", (1.0,), trials=2, seed=2, beta=0.05, client=client)
+    assert remote == local
+    assert dense_remote == dense_local

@@ -7,16 +7,37 @@ pseudo-inverse rule keeps every stored pattern as a fixed point up to p < n.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from . import dense as _dense
 from ._validate import choice, fraction, positive_int, seed as _seed
 from .errors import ArgumentError
 from .hopfield import RULES, Hopfield
 
 __all__ = ["curve", "plot"]
+
+
+def _trial(n: int, rule: str, options: dict[str, Any], p: int, noise: float, probes: int,
+           entropy: tuple[int, int, int]) -> list[float]:
+    """One network of p random patterns and its recalls; everything drawn
+    from its own seed, so a trial gives the same overlaps wherever it runs."""
+    rng = np.random.default_rng(np.random.SeedSequence(entropy))
+    x = rng.choice(np.array([-1, 1], dtype=np.int8), size=(p, n))
+    net = Hopfield(n)
+    net.store(x, rule=rule, **options)
+    targets = rng.choice(p, size=min(probes, p), replace=False)
+    batch = x[targets].copy()
+    k = int(round(noise * n))
+    for row in batch:
+        row[rng.choice(n, size=k, replace=False)] *= -1
+    results = net.recall_many(batch, seed=int(rng.integers(2**31)), workers=1)
+    return [float(x[t].astype(np.int64) @ res.state) / n for t, res in zip(targets, results)]
 
 
 def curve(
@@ -27,6 +48,10 @@ def curve(
     trials: int = 5,
     seed: int | None = 0,
     probes_per_trial: int = 5,
+    *,
+    degree: int | None = None,
+    beta: float | None = None,
+    client: Any = None,
 ) -> list[dict[str, float]]:
     """Mean final overlap and fraction of perfect recalls against the load.
 
@@ -34,7 +59,17 @@ def curve(
     patterns are stored with ``rule``; from each, ``probes_per_trial``
     stored patterns are recalled (async) from copies with ``noise`` of the
     neurons flipped.  The overlap is taken with the pattern the probe came
-    from.
+    from.  Each trial draws from its own seed (spawned from ``seed``), so
+    the rows do not depend on where or in which order trials run.
+
+    Parameters
+    ----------
+    degree, beta : optional
+        The dense rule's interaction (``rule="dense"``), as for
+        :meth:`Hopfield.store`.
+    client : dask.distributed.Client, optional
+        Run the trials on a Dask cluster (``pip install 'assocmem[dask]'``);
+        the rows are identical to a local run.
 
     Returns
     -------
@@ -45,30 +80,38 @@ def curve(
     noise = fraction("noise", noise)
     trials = positive_int("trials", trials)
     probes_per_trial = positive_int("probes_per_trial", probes_per_trial)
-    rng = np.random.default_rng(_seed("seed", seed))
-    rows = []
-    for alpha in loads:
-        if not isinstance(alpha, (int, float)) or not 0 < alpha <= 1:
-            raise ArgumentError(f"loads: expected numbers in (0, 1]; got {alpha!r}")
+    options: dict[str, Any] = {}
+    if rule == "dense":
+        d, b = _dense.parameters(degree, beta)
+        options = {"degree": d} if d else {"beta": b}
+    elif degree is not None or beta is not None:
+        raise ArgumentError(f"degree/beta: only the dense rule takes them; rule is {rule!r}")
+    root = np.random.SeedSequence(_seed("seed", seed))
+    jobs = []
+    for a, alpha in enumerate(loads):
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < math.inf or (
+                rule != "dense" and alpha > 1):
+            raise ArgumentError(f"loads: expected numbers in (0, 1] (any positive load for the dense rule); "
+                                f"got {alpha!r}")
         p = max(1, int(round(alpha * n)))
         if rule == "pseudoinverse" and p >= n:
             raise ArgumentError(f"loads: the pseudo-inverse rule needs p < n; load {alpha} gives p = {p}")
-        overlaps = []
-        for _ in range(trials):
-            x = rng.choice(np.array([-1, 1], dtype=np.int8), size=(p, n))
-            net = Hopfield(n)
-            net.store(x, rule=rule)
-            targets = rng.choice(p, size=min(probes_per_trial, p), replace=False)
-            probes = x[targets].copy()
-            k = int(round(noise * n))
-            for row in probes:
-                row[rng.choice(n, size=k, replace=False)] *= -1
-            for t, res in zip(targets, net.recall_many(probes, seed=int(rng.integers(2**31)))):
-                overlaps.append(float(x[t].astype(np.int64) @ res.state) / n)
-        overlaps_arr = np.array(overlaps)
+        if rule == "dense":
+            _dense.check_fits(n, p, *_dense.parameters(degree, beta))
+        for t in range(trials):
+            jobs.append((a, (n, rule, options, p, noise, probes_per_trial, (int(root.entropy), a, t))))
+    if client is None:
+        done = [_trial(*args) for _, args in jobs]
+    else:
+        futures = client.map(lambda args: _trial(*args), [args for _, args in jobs], pure=False)
+        done = client.gather(futures)
+    rows = []
+    for a, alpha in enumerate(loads):
+        overlaps = np.array([v for (ja, _), vals in zip(jobs, done) if ja == a for v in vals])
         rows.append({
-            "load": float(alpha), "p": float(p), "mean_overlap": float(overlaps_arr.mean()),
-            "perfect": float(np.mean(overlaps_arr == 1.0)), "recalls": float(len(overlaps)),
+            "load": float(alpha), "p": float(max(1, int(round(alpha * n)))),
+            "mean_overlap": float(overlaps.mean()), "perfect": float(np.mean(overlaps == 1.0)),
+            "recalls": float(len(overlaps)),
         })
     return rows
 

@@ -15,14 +15,17 @@ Asynchronous update of neuron i, with ``m_mu = sum_{j != i} xi_j^mu s_j``::
   the patterns are stored.  ``degree=2`` is the Hebbian network with zero
   thresholds, state for state.  The energy is computed exactly (Python
   integers) and reported as a float.
-* Exponential: ``sum_mu xi_i^mu exp(beta (m_mu - max m))`` in double, in
-  pattern order, with the largest exponent subtracted so that nothing
+* Exponential: ``sum_mu xi_i^mu exp(beta (m_mu - c))`` in double, in
+  pattern order, with ``c = max_nu M_nu + 1`` (the largest exponent any
+  visit can meet) subtracted so that no term exceeds 1 and nothing
   overflows; its sign decides (0.0 goes to +1).  The energy
   ``-sum_mu exp(beta M_mu)`` is summed in pattern order; ``beta n`` is
   limited to 690 so every term is a finite double.
 
-Work per sweep is O(n p) (times d for the polynomial); the overlaps are
-updated on every flip, and no n x n matrix exists.
+A visit depends on neuron i only through ``xi_i^mu s_i``, so the kernels
+tabulate the p terms for the current overlaps and rebuild the table after
+each flip: a visit costs p additions, a flip O(p d) (or p exponentials), and
+no n x n matrix exists.
 """
 
 from __future__ import annotations
