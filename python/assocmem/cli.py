@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, images
-from .errors import AssocmemError, FormatError, ShapeError
+from .errors import ArgumentError, AssocmemError, FormatError, ShapeError
 
 PROG = "assocmem"
 
@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--noise", nargs="+", type=_fraction, default=[0.2, 0.5], help="noise levels (default: 0.2 0.5)")
     demo.add_argument("--crop", type=_fraction, default=0.5, help="fraction of rows hidden in the crop probe (default: 0.5)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    demo.add_argument("--all-photos", action="store_true",
+                      help="store all 23 usable scikit-image photos and compare Hebbian with dense (exp) recall; "
+                           "writes compare.png and compare.json")
     _image_options(demo)
 
     store = sub.add_parser("store", help="add images to a memory file", description="Add images to a memory file "
@@ -104,8 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import format_table, run_demo
+    from .demo import format_comparison, format_table, run_comparison, run_demo
 
+    if args.all_photos:
+        if args.images:
+            raise ArgumentError("--all-photos: uses scikit-image's photos; give no IMAGES with it")
+        summary = run_comparison(args.out, args.noise[0], args.crop, args.seed, tuple(args.shape), args.threshold)
+        print(format_comparison(summary))
+        print(f"\nwrote {Path(args.out) / 'compare.png'}, compare.json")
+        return 0
     summary = run_demo(args.images, args.out, args.noise, args.crop, args.seed, tuple(args.shape), args.threshold)
     print(format_table(summary["probes"]))
     print(f"\nwrote {Path(args.out) / 'montage.png'}, energy.png, recall.gif ({summary['gif_frames']} frames), "
@@ -170,7 +180,6 @@ def _cmd_recall(args: argparse.Namespace) -> int:
     if args.noise:
         probe = images.add_noise(probe, args.noise, seed=args.seed)
     if args.gif:
-        from .errors import ArgumentError
         from .trace import recall_trace, to_gif
 
         if args.mode != "async":

@@ -346,6 +346,14 @@ def montage(
 #: its photographs these five have the smallest pairwise overlaps once
 #: binarised at 80x60 (max |m| = 0.058), so Hebbian storage keeps them apart.
 SAMPLE_PHOTOS = ("astronaut", "chelsea", "coins", "hubble_deep_field", "retina")
+#: Every photograph scikit-image ships inside its wheel that is at least
+#: 80 x 60 and not a duplicate (``cat`` is ``chelsea``): 23 images whose
+#: binarised versions overlap up to 0.6, too correlated for Hebb's rule.
+ALL_PHOTOS = (
+    "astronaut", "brick", "camera", "cell", "checkerboard", "chelsea", "clock", "coffee", "coins", "colorwheel",
+    "grass", "gravel", "horse", "hubble_deep_field", "immunohistochemistry", "logo", "microaneurysms", "moon",
+    "page", "retina", "rocket", "shepp_logan_phantom", "text",
+)
 
 
 def sample_photos(names: Sequence[str] = SAMPLE_PHOTOS) -> list[tuple[str, Image.Image]]:
