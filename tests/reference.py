@@ -239,3 +239,34 @@ def dense_recall(patterns, probe, degree=None, beta=None, mode="async", max_swee
             if converged or cycle:
                 break
     return Result(s.astype(np.int8), converged, cycle, sweeps, flips, np.array(energies))
+
+
+def glauber_hebbian(patterns, probe, theta, temperature, mode="async", sweeps=5, seed=0, order="random"):
+    """Hebbian Glauber dynamics from the definition: h_i = (C s)_i / n - theta_i
+    from the full count matrix at every visit, P(+1) = 1/(1 + exp(-2 h / T)),
+    random numbers drawn as documented (per sweep: the permutation, then
+    u = rng.random(n))."""
+    import math
+
+    x = np.asarray(patterns, dtype=np.int64)
+    n = x.shape[1]
+    c = counts(x)
+    theta = np.zeros(n) if theta is None else np.asarray(theta, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    s = np.asarray(probe, dtype=np.int64).copy()
+
+    def p_plus(h):
+        z = -2.0 * h / temperature
+        return 0.0 if z > 700 else 1.0 / (1.0 + math.exp(z))
+
+    for _ in range(sweeps):
+        if mode == "async":
+            perm = rng.permutation(n) if order == "random" else np.arange(n)
+            u = rng.random(n)
+            for k, i in enumerate(perm.tolist()):
+                s[i] = 1 if u[k] < p_plus(int(c[i] @ s) / n - theta[i]) else -1
+        else:
+            u = rng.random(n)
+            h = c @ s
+            s = np.array([1 if u[i] < p_plus(int(h[i]) / n - theta[i]) else -1 for i in range(n)], dtype=np.int64)
+    return s.astype(np.int8)

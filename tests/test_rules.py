@@ -124,8 +124,9 @@ def test_capacity_plot(tmp_path):
     capacity.plot({"hebbian": rows}, tmp_path / "c.png")
     with Image.open(tmp_path / "c.png") as img:
         assert img.format == "PNG" and img.size == (800, 450)
-    with pytest.raises(ArgumentError, match="loads"):
-        capacity.curve(100, "hebbian", (1.5,))
+    for bad in (0, -0.5, float("nan"), float("inf"), "0.1"):
+        with pytest.raises(ArgumentError, match="loads: expected positive numbers"):
+            capacity.curve(100, "hebbian", (bad,))
     with pytest.raises(ArgumentError, match="p < n"):
         capacity.curve(100, "pseudoinverse", (1.0,))
 

@@ -89,10 +89,8 @@ def curve(
     root = np.random.SeedSequence(_seed("seed", seed))
     jobs = []
     for a, alpha in enumerate(loads):
-        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < math.inf or (
-                rule != "dense" and alpha > 1):
-            raise ArgumentError(f"loads: expected numbers in (0, 1] (any positive load for the dense rule); "
-                                f"got {alpha!r}")
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < math.inf:
+            raise ArgumentError(f"loads: expected positive numbers (p = round(load * n)); got {alpha!r}")
         p = max(1, int(round(alpha * n)))
         if rule == "pseudoinverse" and p >= n:
             raise ArgumentError(f"loads: the pseudo-inverse rule needs p < n; load {alpha} gives p = {p}")

@@ -127,6 +127,15 @@ def _integer_thresholds(theta: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _temperature(value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(f"temperature: expected a number >= 0; got {value!r}")
+    t = float(value)
+    if not (t >= 0 and math.isfinite(t)):
+        raise ArgumentError(f"temperature: expected a finite number >= 0; got {value!r}")
+    return t
+
+
 def _thresholds(value: Any, n: int) -> np.ndarray:
     if value is None:
         return np.zeros(n, dtype=np.float64)
@@ -573,6 +582,7 @@ class Hopfield:
         order: Literal["random", "sequential"] | Any = "random",
         *,
         representation: Literal["auto", "patterns", "dense"] = "auto",
+        temperature: float = 0.0,
     ) -> RecallResult:
         """Recall from a probe until a stable state.
 
@@ -595,6 +605,12 @@ class Hopfield:
             n x n matrix); "dense" keeps exact local fields over the count
             matrix (O(n) per flip).  Both give identical results; "auto"
             picks by p / n.
+        temperature : float >= 0
+            0 (default): the deterministic update.  T > 0: Glauber dynamics,
+            P(s_i = +1) = 1 / (1 + exp(-2 h_i / T)), random numbers from the
+            seeded generator in the order documented in
+            :mod:`assocmem.glauber`; runs ``max_sweeps`` sweeps and reports
+            ``converged=False``.
 
         Returns
         -------
@@ -603,8 +619,19 @@ class Hopfield:
         mode, max_sweeps, seed, representation, fixed = self._recall_args(
             mode, max_sweeps, seed, order, representation
         )
-        rng = np.random.default_rng(seed) if mode == "async" and fixed is None else None
+        temperature = _temperature(temperature)
         s = self._state(probe, "probe").copy()
+        if temperature > 0:
+            from . import glauber
+
+            with self._lock.read():
+                if self.n_patterns == 0:
+                    raise ArgumentError("recall: no patterns are stored; call store() first")
+                converged, cycle, sweeps, flips, energies, overlaps = glauber.recall(
+                    self, s, mode, max_sweeps, np.random.default_rng(seed), fixed, temperature)
+            return RecallResult(state=s, converged=converged, cycle=cycle, sweeps=sweeps, flips=flips,
+                                energies=np.array(energies, dtype=np.float64), overlaps=overlaps)
+        rng = np.random.default_rng(seed) if mode == "async" and fixed is None else None
         with self._lock.read():
             return self._recall(s, mode, max_sweeps, rng, fixed, representation)
 
@@ -673,6 +700,7 @@ class Hopfield:
         *,
         representation: Literal["auto", "patterns", "dense"] = "auto",
         workers: int | None = None,
+        temperature: float = 0.0,
     ) -> list[RecallResult]:
         """Recall many probes in parallel threads (the kernels release the GIL).
 
@@ -691,6 +719,7 @@ class Hopfield:
         seed = _seed("seed", seed)
         workers = (os.cpu_count() or 1) if workers is None else positive_int("workers", workers)
         self._recall_args(mode, max_sweeps, seed, order, representation)  # fail before any thread starts
+        _temperature(temperature)
         if self.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
         with self._lock.read():
@@ -701,7 +730,7 @@ class Hopfield:
 
         def one(k: int) -> RecallResult:
             return self.recall(batch[k], mode, max_sweeps, None if seed is None else seed + k, order,
-                               representation=representation)
+                               representation=representation, temperature=temperature)
 
         if workers == 1 or len(batch) == 1:
             return [one(k) for k in range(len(batch))]
