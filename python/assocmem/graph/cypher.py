@@ -121,6 +121,21 @@ UPDATE_NEURON_DENDRITES = (
     "SET x.state = CASE WHEN h >= x.thr THEN 1 ELSE -1 END "
     "RETURN old, h, x.state AS new"
 )
+# A dense memory (layout "memories"): the Pattern nodes are the memory
+# neurons.  One visit of neuron x, F(v) = v^$d:
+#   m_mu = sum_{y != x} xi_y^mu s_y  (per Pattern node q),
+#   D = sum_mu [F(m_mu + xi_x^mu) - F(m_mu - xi_x^mu)],  s_x <- +1 iff D >= 0.
+# `^` gives a float in both databases; every term and partial sum is an
+# integer below 2^53 (the store checks p (n + 1)^d < 2^53), so D is exact.
+UPDATE_NEURON_MEMORIES = (
+    "MATCH (x:Neuron {id: $id}) "
+    "MATCH (q:Pattern) WHERE q.net = x.net "
+    "OPTIONAL MATCH (y:Neuron) WHERE y.net = x.net AND y.idx <> x.idx "
+    "WITH x, q, coalesce(sum(q.xi[y.idx + $lb] * y.state), 0) AS m "
+    "WITH x, x.state * 1 AS old, sum((m + q.xi[x.idx + $lb]) ^ $d - (m - q.xi[x.idx + $lb]) ^ $d) AS d "
+    "SET x.state = CASE WHEN d >= 0 THEN 1 ELSE -1 END "
+    "RETURN old, d AS h, x.state AS new"
+)
 # Q = sum_{i != j} C_ij s_i s_j = 2 * sum over synapses a < b
 QUADRATIC_SYNAPSES = (
     "MATCH (a:Neuron)-[s:SYNAPSE_REL]->(b:Neuron) WHERE a.net = $key RETURN coalesce(sum(s.c * a.state * b.state), 0) AS q"

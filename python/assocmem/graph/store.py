@@ -32,6 +32,9 @@ NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
 COPY_CHUNK = 32_000_000
 #: Neurons per delete slice (bounds the synapses one transaction removes).
 DELETE_SLICE = 256
+#: Key in a network node's metadata holding a dense memory's interaction
+#: (``{"degree": d}`` or ``{"beta": b}``); removed from ``metadata`` on load.
+INTERACTION_KEY = "assocmem.interaction"
 
 
 def _name(name: Any) -> str:
@@ -144,7 +147,7 @@ class GraphStore:
         return [
             {"name": r["name"], "n": r["n"], "p": r["p"], "layout": r["layout"],
              "synapse_type": cypher.synapse_type(r["key"]) if r["layout"] == "synapses" else None,
-             "metadata": json.loads(r["meta"] or "{}")}
+             "metadata": {k: v for k, v in json.loads(r["meta"] or "{}").items() if k != INTERACTION_KEY}}
             for r in self._b.run(cypher.NETWORKS)
         ]
 
@@ -234,7 +237,7 @@ class GraphStore:
         net: Hopfield,
         name: str,
         *,
-        layout: Literal["synapses", "dendrites"] = "synapses",
+        layout: Literal["synapses", "dendrites", "memories"] = "synapses",
         batch_size: int = 10_000,
         progress: bool = True,
         overwrite: bool = False,
@@ -248,10 +251,14 @@ class GraphStore:
         net : Hopfield
         name : str
             Network name (letters, digits, '_', '.', '-').
-        layout : {"synapses", "dendrites"}
+        layout : {"synapses", "dendrites", "memories"}
             "synapses": one ``SYNAPSE`` relationship per pair i < j with the
             exact count ``c`` and the weight ``w = c / n``; "dendrites": each
-            neuron holds its row of exact counts as the array ``c``.
+            neuron holds its row of exact counts as the array ``c``.  A dense
+            memory (``rule="dense"``) is stored as the bipartite network it
+            is, "memories": the feature neurons and one ``Pattern`` node per
+            memory holding its pattern ``xi``; its layout is always
+            "memories".
         batch_size : int
             Rows per ``UNWIND`` batch (Neo4j, or ``method="unwind"``).
         progress : bool
@@ -267,7 +274,12 @@ class GraphStore:
         if not isinstance(net, Hopfield):
             raise ArgumentError(f"net: expected an assocmem.Hopfield; got {type(net).__name__}")
         name = _name(name)
-        layout = _validate.choice("layout", layout, ("synapses", "dendrites"))
+        layout = _validate.choice("layout", layout, ("synapses", "dendrites", "memories"))
+        if isinstance(net, Hopfield) and net.rule == "dense":
+            layout = "memories"
+        elif layout == "memories":
+            raise ArgumentError("layout: 'memories' stores dense memories (rule='dense'); this network is "
+                                f"{getattr(net, 'rule', '?')!r}")
         method = _validate.choice("method", method, ("auto", "copy", "unwind"))
         batch_size = _validate.positive_int("batch_size", batch_size)
         if method == "auto":
@@ -276,14 +288,18 @@ class GraphStore:
             raise ArgumentError(f"method: 'copy' needs LadybugDB; this store is {self.dialect}")
         if net.n_patterns == 0:
             raise ArgumentError("net: no patterns are stored; nothing to save")
-        if net.rule != "hebbian":
+        if net.rule not in ("hebbian", "dense"):
             raise ArgumentError(
-                f"net: the graph mirror stores Hebbian networks (exact integer counts); this one uses {net.rule!r}"
+                f"net: the graph mirror stores Hebbian networks (exact integer counts) and dense memories; this "
+                f"one uses {net.rule!r}"
             )
         n, p = net.n_neurons, net.n_patterns
         s = np.ones(n, dtype=np.int8) if state is None else _validate.bipolar("state", state, n)
-        counts = net.counts
-        key, base, existing = self._begin(name, n, p, layout, dict(net.metadata), overwrite)
+        counts = net.counts if net.rule == "hebbian" else None
+        meta = dict(net.metadata)
+        if net.rule == "dense":
+            meta[INTERACTION_KEY] = net.interaction
+        key, base, existing = self._begin(name, n, p, layout, meta, overwrite)
         try:
             bar = tqdm(total=self._work(n, p, layout), desc=f"saving {name}", unit="row", delay=1.0, disable=not progress)
             with bar:
@@ -401,10 +417,17 @@ class GraphStore:
         theta = np.array([r["theta"] for r in neurons], dtype=np.float64)
         if theta.shape != (n,):
             raise GraphError(f"name: network {name!r} has {len(neurons)} neurons stored; expected {n}")
+        meta = json.loads(found["meta"] or "{}")
+        interaction = meta.pop(INTERACTION_KEY, None)
         net = Hopfield(n, theta)
-        net.store(patterns)
-        net.metadata = json.loads(found["meta"] or "{}")
-        if verify:
+        if found["layout"] == "memories":
+            if not isinstance(interaction, dict):
+                raise GraphError(f"name: network {name!r} is a dense memory without its interaction")
+            net.store(patterns, rule="dense", **interaction)
+        else:
+            net.store(patterns)
+        net.metadata = meta
+        if verify and found["layout"] != "memories":  # a dense memory is its patterns: nothing else to check
             self._verify(name, found, net)
         return net
 
@@ -516,6 +539,8 @@ class GraphStore:
         else:
             fixed = _validate.permutation("order", order, n)
         s = _validate.bipolar("probe", probe, n).copy()
+        if found["layout"] == "memories":
+            return self._cypher_recall_memories(name, found, s, rng, fixed, max_sweeps, progress)
         dendrites = found["layout"] == "dendrites"
         update = cypher.UPDATE_NEURON_DENDRITES if dendrites else cypher.for_network(cypher.UPDATE_NEURON_SYNAPSES, key)
         quad = cypher.QUADRATIC_DENDRITES if dendrites else cypher.for_network(cypher.QUADRATIC_SYNAPSES, key)
@@ -562,6 +587,57 @@ class GraphStore:
             state=final, converged=converged, cycle=False, sweeps=sweeps, flips=flips,
             energies=np.array(energies, dtype=np.float64), overlaps=m / n,
         )
+
+    def _cypher_recall_memories(self, name, found, s, rng, fixed, max_sweeps, progress) -> RecallResult:
+        """The dense rule's update, one Cypher query per visit; the energy
+        -sum F(M_mu) is taken from the overlaps Cypher computes at the end
+        of each sweep (as the kernel takes it from its overlaps)."""
+        from .. import dense as _dense
+
+        n, p, base, key = found["n"], found["p"], found["base"], found["key"]
+        interaction = json.loads(found["meta"] or "{}").get(INTERACTION_KEY) or {}
+        d = interaction.get("degree")
+        if d is None:
+            raise ArgumentError(f"name: network {name!r} has exponential interaction; the pure-Cypher loop runs "
+                                "polynomial dense memories (LadybugDB's Cypher has no exp())")
+        if p * (n + 1) ** d >= 2**53:
+            raise ArgumentError(f"name: network {name!r}: p (n + 1)^d = {p * (n + 1) ** d:.3g} reaches 2^53, "
+                                "beyond exact float arithmetic in Cypher")
+
+        def overlaps() -> np.ndarray:
+            rows = self._b.run(cypher.OVERLAPS, {"key": key, "lb": self._lb})
+            return np.array([r["m"] for r in rows], dtype=np.int64)
+
+        self._set_state(found, s)
+        energies = [_dense.energy(overlaps(), d, 0.0)]
+        sweeps = flips = 0
+        converged = False
+        with tqdm(total=max_sweeps * n, desc=f"cypher recall {name}", delay=1.0, disable=not progress) as bar:
+            while sweeps < max_sweeps:
+                visit = rng.permutation(n) if rng is not None else fixed
+                changed = 0
+                for i in visit.tolist():
+                    row = self._b.run(cypher.UPDATE_NEURON_MEMORIES, {"id": base + i, "lb": self._lb, "d": d})[0]
+                    old, new = int(row["old"]), int(row["new"])
+                    if old != s[i]:
+                        raise GraphError(f"name: network {name!r}: neuron {i} was {old} in the database, "
+                                         f"expected {int(s[i])} (changed by another writer during the recall?)")
+                    if new != old:
+                        s[i] = new
+                        changed += 1
+                    bar.update(1)
+                sweeps += 1
+                flips += changed
+                m = overlaps()
+                energies.append(_dense.energy(m, d, 0.0))
+                if changed == 0:
+                    converged = True
+                    break
+        final = self._read_state(found)
+        if not np.array_equal(final, s):
+            raise GraphError(f"name: network {name!r}: states in the database changed during the recall")
+        return RecallResult(state=final, converged=converged, cycle=False, sweeps=sweeps, flips=flips,
+                            energies=np.array(energies, dtype=np.float64), overlaps=overlaps() / n)
 
     # ------------------------------------------------------ explainability
     def degree_check(self, name: str) -> dict[str, Any]:
