@@ -464,6 +464,13 @@ cdef int _dense_check(const int8_t[:, ::1] xt, int64_t d, double beta, Py_ssize_
     return 0
 
 
+def _dense_tables(Py_ssize_t p, int64_t d):
+    """The kernels' scratch tables: p uint64 (degree) or double (exp) entries
+    each, as raw bytes."""
+    lo = np.empty(p, dtype=np.uint64 if d else np.float64)
+    return lo.view(np.int8), np.empty_like(lo).view(np.int8)
+
+
 def dense_async_sweep(const int8_t[:, ::1] xt, int64_t d, double beta, const int64_t[::1] order,
                       int8_t[::1] s, int64_t[::1] m):
     """One asynchronous sweep of a dense memory in place (s and the overlap
@@ -475,9 +482,8 @@ def dense_async_sweep(const int8_t[:, ::1] xt, int64_t d, double beta, const int
     cdef int st
     if xt.shape[0] == 0:
         return 0
-    lo = np.empty(xt.shape[1], dtype=np.uint64 if d else np.float64)  # scratch tables (8 bytes each)
-    hi = np.empty_like(lo)
-    cdef char[::1] lov = lo.view(np.int8), hiv = hi.view(np.int8)
+    lo, hi = _dense_tables(xt.shape[1], d)
+    cdef char[::1] lov = lo, hiv = hi
     with nogil:
         st = am_dense_async_sweep(&xt[0, 0], xt.shape[0], xt.shape[1], d, beta, &order[0], &s[0],
                                   &m[0], &lov[0], &hiv[0], &flips)
@@ -496,9 +502,8 @@ def dense_sync_step(const int8_t[:, ::1] xt, int64_t d, double beta, const int8_
     cdef int st
     if xt.shape[0] == 0:
         return 0
-    lo = np.empty(xt.shape[1], dtype=np.uint64 if d else np.float64)  # scratch tables (8 bytes each)
-    hi = np.empty_like(lo)
-    cdef char[::1] lov = lo.view(np.int8), hiv = hi.view(np.int8)
+    lo, hi = _dense_tables(xt.shape[1], d)
+    cdef char[::1] lov = lo, hiv = hi
     with nogil:
         st = am_dense_sync_step(&xt[0, 0], xt.shape[0], xt.shape[1], d, beta, &s[0], &m[0],
                                 &lov[0], &hiv[0], &out[0], &changed)

@@ -24,7 +24,6 @@ import numbers
 import os
 import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path

@@ -526,7 +526,7 @@ class GraphStore:
         identical ``state``, ``sweeps``, ``flips`` and ``energies``.
         """
         found = self._network(name)
-        n, base, key = found["n"], found["base"], found["key"]
+        n, key = found["n"], found["key"]
         max_sweeps = _validate.positive_int("max_sweeps", max_sweeps)
         seed = _validate.seed("seed", seed)
         rng = fixed = None
@@ -545,48 +545,14 @@ class GraphStore:
         update = cypher.UPDATE_NEURON_DENDRITES if dendrites else cypher.for_network(cypher.UPDATE_NEURON_SYNAPSES, key)
         quad = cypher.QUADRATIC_DENDRITES if dendrites else cypher.for_network(cypher.QUADRATIC_SYNAPSES, key)
         theta = np.array([r["theta"] for r in self._b.run(cypher.READ_NEURONS, {"key": key})], dtype=np.float64)
-
-        def energy(q: int) -> float:
-            return -q / (2.0 * n) + theta_term(theta, s)
-
         self._set_state(found, s)
-        q = int(self._b.run(quad, {"key": key, "lb": self._lb})[0]["q"])
-        if not dendrites:
-            q *= 2  # each unordered synapse counted once
-        energies = [energy(q)]
-        sweeps = flips = 0
-        converged = False
-        with tqdm(total=max_sweeps * n, desc=f"cypher recall {name}", delay=1.0, disable=not progress) as bar:
-            while sweeps < max_sweeps:
-                visit = rng.permutation(n) if rng is not None else fixed
-                changed = 0
-                for i in visit.tolist():
-                    row = self._b.run(update, {"id": base + i, "lb": self._lb})[0]
-                    old, h, new = int(row["old"]), int(row["h"]), int(row["new"])
-                    if old != s[i]:
-                        raise GraphError(
-                            f"name: network {name!r}: neuron {i} was {old} in the database, expected {int(s[i])} "
-                            "(changed by another writer during the recall?)"
-                        )
-                    if new != old:
-                        q -= 4 * old * h
-                        s[i] = new
-                        changed += 1
-                    bar.update(1)
-                sweeps += 1
-                flips += changed
-                energies.append(energy(q))
-                if changed == 0:
-                    converged = True
-                    break
-        final = self._read_state(found)
-        if not np.array_equal(final, s):
-            raise GraphError(f"name: network {name!r}: states in the database changed during the recall")
-        m = np.array([r["m"] for r in self._b.run(cypher.OVERLAPS, {"key": key, "lb": self._lb})], dtype=np.int64)
-        return RecallResult(
-            state=final, converged=converged, cycle=False, sweeps=sweeps, flips=flips,
-            energies=np.array(energies, dtype=np.float64), overlaps=m / n,
-        )
+        q = [int(self._b.run(quad, {"key": key, "lb": self._lb})[0]["q"]) * (1 if dendrites else 2)]
+
+        def flipped(old: int, h: int) -> None:  # Q changes by -4 s_i H_i (each unordered synapse counted twice)
+            q[0] -= 4 * old * h
+
+        return self._cypher_loop(name, found, s, rng, fixed, max_sweeps, progress, update, {},
+                                 lambda: -q[0] / (2.0 * n) + theta_term(theta, s), flipped)
 
     def _cypher_recall_memories(self, name, found, s, rng, fixed, max_sweeps, progress) -> RecallResult:
         """The dense rule's update, one Cypher query per visit; the energy
@@ -594,7 +560,7 @@ class GraphStore:
         of each sweep (as the kernel takes it from its overlaps)."""
         from .. import dense as _dense
 
-        n, p, base, key = found["n"], found["p"], found["base"], found["key"]
+        n, p = found["n"], found["p"]
         interaction = json.loads(found["meta"] or "{}").get(INTERACTION_KEY) or {}
         d = interaction.get("degree")
         if d is None:
@@ -603,13 +569,22 @@ class GraphStore:
         if p * (n + 1) ** d >= 2**53:
             raise ArgumentError(f"name: network {name!r}: p (n + 1)^d = {p * (n + 1) ** d:.3g} reaches 2^53, "
                                 "beyond exact float arithmetic in Cypher")
-
-        def overlaps() -> np.ndarray:
-            rows = self._b.run(cypher.OVERLAPS, {"key": key, "lb": self._lb})
-            return np.array([r["m"] for r in rows], dtype=np.int64)
-
         self._set_state(found, s)
-        energies = [_dense.energy(overlaps(), d, 0.0)]
+        return self._cypher_loop(name, found, s, rng, fixed, max_sweeps, progress, cypher.UPDATE_NEURON_MEMORIES,
+                                 {"d": d}, lambda: _dense.energy(self._cypher_overlaps(found), d, 0.0))
+
+    def _cypher_overlaps(self, found: dict[str, Any]) -> np.ndarray:
+        rows = self._b.run(cypher.OVERLAPS, {"key": found["key"], "lb": self._lb})
+        return np.array([r["m"] for r in rows], dtype=np.int64)
+
+    def _cypher_loop(self, name, found, s, rng, fixed, max_sweeps, progress, update, params, energy,
+                     flipped=None) -> RecallResult:
+        """The pure-Cypher asynchronous driver, shared by every layout: one
+        query per visit (returning the neuron's old state, its field and its
+        new state, set in the database), ``flipped(old, h)`` after a flip,
+        ``energy()`` after each sweep; states checked against the database."""
+        n, base = found["n"], found["base"]
+        energies = [energy()]
         sweeps = flips = 0
         converged = False
         with tqdm(total=max_sweeps * n, desc=f"cypher recall {name}", delay=1.0, disable=not progress) as bar:
@@ -617,27 +592,32 @@ class GraphStore:
                 visit = rng.permutation(n) if rng is not None else fixed
                 changed = 0
                 for i in visit.tolist():
-                    row = self._b.run(cypher.UPDATE_NEURON_MEMORIES, {"id": base + i, "lb": self._lb, "d": d})[0]
+                    row = self._b.run(update, {"id": base + i, "lb": self._lb, **params})[0]
                     old, new = int(row["old"]), int(row["new"])
                     if old != s[i]:
-                        raise GraphError(f"name: network {name!r}: neuron {i} was {old} in the database, "
-                                         f"expected {int(s[i])} (changed by another writer during the recall?)")
+                        raise GraphError(
+                            f"name: network {name!r}: neuron {i} was {old} in the database, expected {int(s[i])} "
+                            "(changed by another writer during the recall?)"
+                        )
                     if new != old:
+                        if flipped is not None:
+                            flipped(old, int(row["h"]))
                         s[i] = new
                         changed += 1
                     bar.update(1)
                 sweeps += 1
                 flips += changed
-                m = overlaps()
-                energies.append(_dense.energy(m, d, 0.0))
+                energies.append(energy())
                 if changed == 0:
                     converged = True
                     break
         final = self._read_state(found)
         if not np.array_equal(final, s):
             raise GraphError(f"name: network {name!r}: states in the database changed during the recall")
-        return RecallResult(state=final, converged=converged, cycle=False, sweeps=sweeps, flips=flips,
-                            energies=np.array(energies, dtype=np.float64), overlaps=overlaps() / n)
+        return RecallResult(
+            state=final, converged=converged, cycle=False, sweeps=sweeps, flips=flips,
+            energies=np.array(energies, dtype=np.float64), overlaps=self._cypher_overlaps(found) / n,
+        )
 
     # ------------------------------------------------------ explainability
     def degree_check(self, name: str) -> dict[str, Any]:
