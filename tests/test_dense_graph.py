@@ -38,19 +38,24 @@ def test_dense_save_load_and_cypher_recall_equal_the_kernel(tmp_path, rng, metho
             store.synapse_type("dense3")
 
 
-def test_dense_exp_saves_but_cypher_recall_refuses_clearly(tmp_path, rng):
-    x = ref.random_patterns(rng, 4, 30)
-    net = assocmem.Hopfield(30)
+def test_dense_exp_in_the_graph_equals_the_kernel(tmp_path, rng):
+    n = 30
+    x = ref.random_patterns(rng, 4, n)
+    net = assocmem.Hopfield(n)
     net.store(x, rule="dense", beta=0.2)
     with graph.open(tmp_path / "e.lbdb") as store:
         store.save_network(net, "exp", progress=False)
         back = store.load_network("exp")
         assert back.interaction == {"beta": 0.2}
-        probe = ref.flip(rng, x[0], 0.2)
-        np.testing.assert_array_equal(back.recall(probe, seed=1).state, net.recall(probe, seed=1).state)
-        with pytest.raises(ArgumentError, match="exponential interaction"):
-            store.cypher_recall("exp", probe)
+        for k in range(3):
+            probe = ref.flip(rng, x[k], 0.3)
+            ker = net.recall(probe, seed=k)
+            np.testing.assert_array_equal(back.recall(probe, seed=k).state, ker.state)
+            cy = store.cypher_recall("exp", probe, seed=k)
+            np.testing.assert_array_equal(cy.state, ker.state)
+            assert (cy.sweeps, cy.flips) == (ker.sweeps, ker.flips)
+            np.testing.assert_allclose(cy.energies, ker.energies, rtol=1e-12)
         with pytest.raises(ArgumentError, match="layout: 'memories' stores dense memories"):
-            h = assocmem.Hopfield(30)
+            h = assocmem.Hopfield(n)
             h.store(x)
             store.save_network(h, "h", layout="memories", progress=False)

@@ -136,6 +136,19 @@ UPDATE_NEURON_MEMORIES = (
     "SET x.state = CASE WHEN d >= 0 THEN 1 ELSE -1 END "
     "RETURN old, d AS h, x.state AS new"
 )
+# The same visit for F(v) = exp($beta v): D has the sign of
+#   S = sum_mu xi_x^mu exp($beta (m_mu - $c)),  $c = n + 1 >= every m_mu.
+# (The kernel shifts by max M + 1 instead; the shift cannot change the sign,
+# only the last bits of S.)  {exp} is the dialect's exponential.
+UPDATE_NEURON_MEMORIES_EXP = (
+    "MATCH (x:Neuron {{id: $id}}) "
+    "MATCH (q:Pattern) WHERE q.net = x.net "
+    "OPTIONAL MATCH (y:Neuron) WHERE y.net = x.net AND y.idx <> x.idx "
+    "WITH x, q, coalesce(sum(q.xi[y.idx + $lb] * y.state), 0) AS m "
+    "WITH x, x.state * 1 AS old, sum(q.xi[x.idx + $lb] * {exp}($beta * (m - $c))) AS d "
+    "SET x.state = CASE WHEN d >= 0 THEN 1 ELSE -1 END "
+    "RETURN old, d AS h, x.state AS new"
+)
 # Q = sum_{i != j} C_ij s_i s_j = 2 * sum over synapses a < b
 QUADRATIC_SYNAPSES = (
     "MATCH (a:Neuron)-[s:SYNAPSE_REL]->(b:Neuron) WHERE a.net = $key RETURN coalesce(sum(s.c * a.state * b.state), 0) AS q"

@@ -33,7 +33,8 @@ class Dialect:
 LADYBUG = Dialect(
     name="ladybug",
     list_base=1,
-    functions={"to_float": "to_double", "to_int": "to_int64"},
+    # LadybugDB has no exp(): e ^ x (the same function up to the last bits)
+    functions={"to_float": "to_double", "to_int": "to_int64", "exp": "2.718281828459045 ^ "},
     schema=(
         "CREATE NODE TABLE IF NOT EXISTS Network(key STRING, name STRING, complete BOOLEAN, n INT64, p INT64, "
         "base INT64, layout STRING, meta STRING, PRIMARY KEY(key))",
@@ -53,7 +54,7 @@ LADYBUG = Dialect(
 NEO4J = Dialect(
     name="neo4j",
     list_base=0,
-    functions={"to_float": "toFloat", "to_int": "toInteger"},
+    functions={"to_float": "toFloat", "to_int": "toInteger", "exp": "exp"},
     schema=(
         "CREATE CONSTRAINT assocmem_network_key IF NOT EXISTS FOR (x:Network) REQUIRE x.key IS UNIQUE",
         "CREATE CONSTRAINT assocmem_neuron_id IF NOT EXISTS FOR (x:Neuron) REQUIRE x.id IS UNIQUE",

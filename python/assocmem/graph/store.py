@@ -557,21 +557,24 @@ class GraphStore:
     def _cypher_recall_memories(self, name, found, s, rng, fixed, max_sweeps, progress) -> RecallResult:
         """The dense rule's update, one Cypher query per visit; the energy
         -sum F(M_mu) is taken from the overlaps Cypher computes at the end
-        of each sweep (as the kernel takes it from its overlaps)."""
+        of each sweep (as the kernel takes it from its overlaps).  Degrees
+        are exact; the exponential's decisions equal the kernel's except
+        where a neuron's sum lies within rounding of zero."""
         from .. import dense as _dense
 
         n, p = found["n"], found["p"]
         interaction = json.loads(found["meta"] or "{}").get(INTERACTION_KEY) or {}
-        d = interaction.get("degree")
-        if d is None:
-            raise ArgumentError(f"name: network {name!r} has exponential interaction; the pure-Cypher loop runs "
-                                "polynomial dense memories (LadybugDB's Cypher has no exp())")
-        if p * (n + 1) ** d >= 2**53:
+        d, beta = interaction.get("degree"), interaction.get("beta")
+        if d is not None and p * (n + 1) ** d >= 2**53:
             raise ArgumentError(f"name: network {name!r}: p (n + 1)^d = {p * (n + 1) ** d:.3g} reaches 2^53, "
                                 "beyond exact float arithmetic in Cypher")
+        if d is not None:
+            update, params = cypher.UPDATE_NEURON_MEMORIES, {"d": d}
+        else:
+            update, params = self._b.dialect.render(cypher.UPDATE_NEURON_MEMORIES_EXP), {"beta": beta, "c": n + 1}
         self._set_state(found, s)
-        return self._cypher_loop(name, found, s, rng, fixed, max_sweeps, progress, cypher.UPDATE_NEURON_MEMORIES,
-                                 {"d": d}, lambda: _dense.energy(self._cypher_overlaps(found), d, 0.0))
+        return self._cypher_loop(name, found, s, rng, fixed, max_sweeps, progress, update, params,
+                                 lambda: _dense.energy(self._cypher_overlaps(found), d or 0, beta or 0.0))
 
     def _cypher_overlaps(self, found: dict[str, Any]) -> np.ndarray:
         rows = self._b.run(cypher.OVERLAPS, {"key": found["key"], "lb": self._lb})
