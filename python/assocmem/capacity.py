@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import dense as _dense
+from ._optional import require
 from ._validate import choice, fraction, positive_int, seed as _seed
 from .errors import ArgumentError
 from .hopfield import RULES, Hopfield
@@ -117,8 +118,8 @@ def curve(
 def plot(curves: dict[str, list[dict[str, float]]], path: str | os.PathLike[str], *, title: str | None = None) -> None:
     """Mean overlap and perfect-recall fraction against the load, one line
     per labelled curve, written as a PNG."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    FigureCanvasAgg = require("matplotlib.backends.backend_agg", "plot").FigureCanvasAgg
+    Figure = require("matplotlib.figure", "plot").Figure
 
     fig = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(fig)

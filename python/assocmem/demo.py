@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from . import images
+from ._optional import require
 from ._validate import fraction, seed as _seed
 from .errors import ArgumentError, FormatError
 from .hopfield import Hopfield, RecallResult
@@ -113,6 +113,7 @@ def run_demo(
     if len(set(labels)) != len(labels):
         labels = [f"{i}:{name}" for i, name in enumerate(labels)]
     h, w = shape
+    tqdm = require("tqdm", "demo").tqdm
     states = [images.load(src, shape, threshold) for _, src in tqdm(named, desc="loading", delay=1.0, disable=progress is False)]
     net = Hopfield(h * w)
     net.store(np.stack(states))

@@ -19,6 +19,7 @@ __all__ = [
     "NetworkNotFoundError",
     "NetworkExistsError",
     "GraphConnectionError",
+    "MissingDependencyError",
 ]
 
 
@@ -71,3 +72,8 @@ class NetworkExistsError(GraphError, ValueError):
 
 class GraphConnectionError(GraphError, ConnectionError):
     """The graph database cannot be reached."""
+
+
+class MissingDependencyError(AssocmemError, ImportError):
+    """A feature's optional package is not installed (the message names the
+    extra to install)."""

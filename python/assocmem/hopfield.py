@@ -451,7 +451,9 @@ class Hopfield:
                 self._rule = None
 
     def _store_covariance(self, patterns: Any, activity: float | None) -> None:
-        import scipy.sparse as sp
+        from ._optional import require
+
+        sp = require("scipy.sparse", "sparse")
 
         if sp.issparse(patterns):
             x = sp.csr_matrix(patterns, copy=True)  # never modify the caller's matrix

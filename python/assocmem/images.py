@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from ._validate import bipolar, fraction as _fraction, seed as _seed
-from .errors import ArgumentError, ArgumentTypeError, FormatError, ImageError, ShapeError
+from .errors import ArgumentError, ArgumentTypeError, ImageError, ShapeError
 
 __all__ = [
     "DEFAULT_SHAPE",
@@ -358,12 +358,9 @@ ALL_PHOTOS = (
 
 def sample_photos(names: Sequence[str] = SAMPLE_PHOTOS) -> list[tuple[str, Image.Image]]:
     """Real photographs that ship with scikit-image (``pip install assocmem[demo]``)."""
-    try:
-        from skimage import data
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise FormatError(
-            "sample photos need scikit-image: pip install 'assocmem[demo]' (or pass your own images)"
-        ) from None
+    from ._optional import require
+
+    data = require("skimage.data", "demo")
     out = []
     for name in names:
         arr = getattr(data, name)()

@@ -28,9 +28,11 @@ def energy_plot(
         descent inside each sweep.
     path : file to write (PNG)
     """
-    from matplotlib.ticker import MaxNLocator
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from ._optional import require
+
+    MaxNLocator = require("matplotlib.ticker", "plot").MaxNLocator
+    FigureCanvasAgg = require("matplotlib.backends.backend_agg", "plot").FigureCanvasAgg
+    Figure = require("matplotlib.figure", "plot").Figure
 
     fig = Figure(figsize=(8, 5), dpi=100)
     FigureCanvasAgg(fig)

@@ -188,8 +188,10 @@ def learning_curve(
 
 
 def _plot(rows: list[dict[str, float]], path: str | os.PathLike[str], rules: str) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from ._optional import require
+
+    FigureCanvasAgg = require("matplotlib.backends.backend_agg", "plot").FigureCanvasAgg
+    Figure = require("matplotlib.figure", "plot").Figure
 
     fig = Figure(figsize=(7, 4.5), dpi=100)
     FigureCanvasAgg(fig)

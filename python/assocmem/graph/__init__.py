@@ -9,11 +9,22 @@ dialect differences live in :mod:`assocmem.graph.dialects`.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
-from .backends import open_backend
-from .store import GraphStore
+if TYPE_CHECKING:
+    from .store import GraphStore
 
 __all__ = ["open", "GraphStore"]
+
+
+def __getattr__(name: str) -> Any:
+    # imported on use: the graph extra's packages are not needed to import
+    # assocmem.graph.cli (the command line builds its parser from it)
+    if name == "GraphStore":
+        from .store import GraphStore
+
+        return GraphStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connect
@@ -21,7 +32,7 @@ def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connec
     *,
     auth: tuple[str, str] | None = None,
     database: str | None = None,
-) -> GraphStore:
+) -> "GraphStore":
     """Open a graph store.
 
     Parameters
@@ -36,4 +47,7 @@ def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connec
     database : str, optional
         Neo4j database name (``database_`` of ``execute_query``).
     """
+    from .backends import open_backend
+    from .store import GraphStore
+
     return GraphStore(open_backend(target, auth, database))

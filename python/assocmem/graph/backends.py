@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import require
 from ..errors import ArgumentError, GraphConnectionError, GraphError
 from .cypher import DELETE_SYNAPSES_BATCH, for_network, is_key, synapse_type
 from .dialects import LADYBUG, NEO4J, Dialect
@@ -142,8 +143,7 @@ class LadybugBackend(Backend):
     _busy: Any = None  # the future of an interrupted statement still unwinding
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
-        import ladybug
-
+        ladybug = require("ladybug", "graph")
         self._ladybug = ladybug
         if path is None:
             self.target = ":memory:"
@@ -295,8 +295,8 @@ class Neo4jBackend(Backend):
     dialect = NEO4J
 
     def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None) -> None:
-        import neo4j
-        from neo4j import exceptions as nx
+        neo4j = require("neo4j", "neo4j")
+        nx = require("neo4j.exceptions", "neo4j")
 
         self._neo4j = neo4j
         self._nx = nx
@@ -332,8 +332,7 @@ class Neo4jBackend(Backend):
         return [r.data() for r in records]
 
     def columns(self, query: str, params: dict[str, Any] | None = None):
-        import pyarrow as pa
-
+        pa = require("pyarrow", "neo4j")
         rows = self.run(query, params)
         if not rows:
             return None

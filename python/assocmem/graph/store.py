@@ -8,9 +8,9 @@ import uuid
 from typing import Any, Literal
 
 import numpy as np
-from tqdm import tqdm
 
 from .. import _hopfield, _validate
+from .._optional import require
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -23,6 +23,8 @@ from . import cypher
 from .backends import Backend, batched
 
 __all__ = ["GraphStore", "NAME_PATTERN"]
+
+tqdm = require("tqdm", "graph").tqdm
 
 #: Network names: letters, digits, '_', '.', '-'; at most 128 characters.
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
@@ -323,7 +325,7 @@ class GraphStore:
         theta = np.asarray(net.thresholds, dtype=np.float64)
         thr = net._thr  # exact integer thresholds
         if method == "copy":
-            import pyarrow as pa
+            pa = require("pyarrow", "graph")
 
             if counts is None:
                 c_col = pa.nulls(n, type=pa.list_(pa.int32()))
@@ -352,7 +354,7 @@ class GraphStore:
     def _save_patterns(self, key, patterns, method, batch_size, bar) -> None:
         p = patterns.shape[0]
         if method == "copy":
-            import pyarrow as pa
+            pa = require("pyarrow", "graph")
 
             n = patterns.shape[1]
             offsets = pa.array(np.arange(0, p * n + 1, n, dtype=np.int64), type=pa.int64())
@@ -384,7 +386,7 @@ class GraphStore:
                 hi += 1
             a, b, c, w = _hopfield.upper_pairs(counts, lo, hi, base)
             if method == "copy":
-                import pandas as pd  # LadybugDB scans a DataFrame ~4 % faster than Arrow here
+                pd = require("pandas", "graph")  # LadybugDB scans a DataFrame ~4 % faster than Arrow here
 
                 # copy=False: the frame wraps the four arrays (no 0.3 s consolidation copy)
                 frame = pd.DataFrame({"from": a, "to": b, "c": c, "w": w}, copy=False)
