@@ -11,24 +11,14 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
 
 from assocmem_c cimport *
 
-from assocmem.errors import ArgumentTypeError, KernelError, ShapeError, StateValueError
+from assocmem.errors import ArgumentTypeError, ShapeError
 
 ctypedef fused count_t:
     int8_t
     int16_t
     int32_t
 
-_STATUS_NAMES = {AM_EINVAL: "AM_EINVAL", AM_ERANGE: "AM_ERANGE",
-                 AM_EVALUE: "AM_EVALUE"}
-
-
-cdef int _check(int status, str func) except -1:
-    """Map a C status to one exception; name the C function that failed."""
-    if status == AM_OK:
-        return 0
-    if status == AM_EVALUE:
-        raise StateValueError(f"{func}: a state or pattern value is not +1 or -1")
-    raise KernelError(f"{func} returned {_STATUS_NAMES.get(status, status)}")
+include "_status.pxi"
 
 
 def count_dtype(Py_ssize_t n_patterns):

@@ -10,17 +10,10 @@ from libc.stdint cimport int64_t, uint8_t
 
 from assocmem_c cimport *
 
-from assocmem.errors import ArgumentError, KernelError, ShapeError
+from assocmem.errors import ShapeError
 
 
-cdef int _check(int status, str func) except -1:
-    if status == AM_OK:
-        return 0
-    if status == AM_EVALUE:
-        raise ArgumentError(f"{func}: a query repeats a word or a url")
-    if status == AM_ERANGE:
-        raise KernelError(f"{func}: a word or url id is out of range")
-    raise KernelError(f"{func} returned status {status}")
+include "_status.pxi"
 
 
 cdef class _Scratch:
