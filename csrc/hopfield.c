@@ -120,9 +120,13 @@ int am_overlaps(const int8_t *xt, int64_t n, int64_t p, const int8_t *s,
         m[mu] = 0;
     for (int64_t i = 0; i < n; ++i) {
         const int8_t *row = xt + i * p;
-        const int64_t si = s[i];
-        for (int64_t mu = 0; mu < p; ++mu)
-            m[mu] += row[mu] * si;
+        /* s_i is +-1: add or subtract the row (plain adds vectorise) */
+        if (s[i] > 0)
+            for (int64_t mu = 0; mu < p; ++mu)
+                m[mu] += row[mu];
+        else
+            for (int64_t mu = 0; mu < p; ++mu)
+                m[mu] -= row[mu];
     }
     return AM_OK;
 }
@@ -135,8 +139,12 @@ int am_fields_patterns(const int8_t *xt, int64_t n, int64_t p,
     for (int64_t i = 0; i < n; ++i) {
         const int8_t *row = xt + i * p;
         int64_t acc = -p * (int64_t)s[i];
-        for (int64_t mu = 0; mu < p; ++mu)
-            acc += row[mu] * m[mu];
+        /* xi is +-1: negate by mask (x ^ -1) + 1 instead of a 64-bit
+           multiply, which SSE2/AVX2 lack; branch-free */
+        for (int64_t mu = 0; mu < p; ++mu) {
+            const int64_t msk = -(int64_t)(row[mu] < 0);
+            acc += (m[mu] ^ msk) - msk;
+        }
         h[i] = acc;
     }
     return AM_OK;
