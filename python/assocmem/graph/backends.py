@@ -42,6 +42,11 @@ class Backend:
         """Run statements in one transaction: all take effect or none."""
         raise NotImplementedError
 
+    def columns(self, query: str, params: dict[str, Any] | None = None) -> Any:
+        """The whole result as a pyarrow Table (None when it has no rows):
+        bulk reads without a dict per row."""
+        raise NotImplementedError
+
     def unwind(self, query: str, rows: list[dict[str, Any]], params: dict[str, Any] | None = None) -> None:
         """One ``UNWIND $rows`` batch in its own transaction."""
         self.run(query, {**(params or {}), "rows": rows})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
@@ -233,6 +235,20 @@ class GraphStore:
         except GraphError:
             pass  # the server may be gone; the network stays incomplete and is vacuumed later
 
+    @contextmanager
+    def _writing(self, name: str, n: int, p: int, layout: str, meta: dict[str, Any],
+                 overwrite: bool) -> Iterator[tuple[str, int]]:
+        """Write a network under a new key: yields (key, base); on success
+        the network becomes visible (replacing an old one of the name in
+        the same transaction), on any failure what was written is removed."""
+        key, base, existing = self._begin(name, n, p, layout, meta, overwrite)
+        try:
+            yield key, base
+            self._finish(key, existing)
+        except BaseException:
+            self._abort(key, n)
+            raise
+
     # ---------------------------------------------------------------- save
     def save_network(
         self,
@@ -301,19 +317,13 @@ class GraphStore:
         meta = dict(net.metadata)
         if net.rule == "dense":
             meta[INTERACTION_KEY] = net.interaction
-        key, base, existing = self._begin(name, n, p, layout, meta, overwrite)
-        try:
-            bar = tqdm(total=self._work(n, p, layout), desc=f"saving {name}", unit="row", delay=1.0, disable=not progress)
-            with bar:
-                self._save_neurons(key, base, net, s, counts if layout == "dendrites" else None, method, batch_size, bar)
-                self._save_patterns(key, net.patterns, method, batch_size, bar)
-                if layout == "synapses":
-                    self._b.create_synapse_type(cypher.synapse_type(key), counts.dtype.name)
-                    self._save_synapses(key, base, counts, n, method, batch_size, bar)
-            self._finish(key, existing)
-        except BaseException:
-            self._abort(key, n)
-            raise
+        bar = tqdm(total=self._work(n, p, layout), desc=f"saving {name}", unit="row", delay=1.0, disable=not progress)
+        with self._writing(name, n, p, layout, meta, overwrite) as (key, base), bar:
+            self._save_neurons(key, base, net, s, counts if layout == "dendrites" else None, method, batch_size, bar)
+            self._save_patterns(key, net.patterns, method, batch_size, bar)
+            if layout == "synapses":
+                self._b.create_synapse_type(cypher.synapse_type(key), counts.dtype.name)
+                self._save_synapses(key, base, counts, n, method, batch_size, bar)
 
     @staticmethod
     def _work(n: int, p: int, layout: str) -> int:
@@ -471,8 +481,7 @@ class GraphStore:
         p, n = x.shape
         theta = _thresholds(thresholds, n)
         thr = _integer_thresholds(theta, n)
-        key, base, existing = self._begin(name, n, p, "synapses", dict(metadata or {}), overwrite)
-        try:
+        with self._writing(name, n, p, "synapses", dict(metadata or {}), overwrite) as (key, base):
             rows = [{"id": f"{key}:{mu}", "mu": mu, "xi": x[mu].tolist()} for mu in range(p)]
             for batch in batched(rows, 100):
                 self._b.unwind(cypher.CREATE_PATTERNS, batch, {"key": key})
@@ -480,15 +489,9 @@ class GraphStore:
                 cypher.CYPHER_NEURONS,
                 {"n": n, "base": base, "key": key, "lb": self._lb, "theta": theta.tolist(), "thr": thr.tolist()},
             )
-            from ..hopfield import _hopfield
-
             self._b.create_synapse_type(cypher.synapse_type(key), _hopfield.count_dtype(p).name)
             if n > 1:
                 self._b.run(cypher.for_network(self._hebb, key), {"key": key, "lb": self._lb, "n": n})
-            self._finish(key, existing)
-        except BaseException:
-            self._abort(key, n)
-            raise
 
     def set_state(self, name: str, state: Any) -> None:
         """Write neuron states (+1/-1) of a network."""
