@@ -101,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
                                       "of a sweep, flipped neurons in red)")
 
     from .graph.cli import add_graph_parser
+    from .searchnet_cli import add_parser as add_searchnet_parser
 
     add_graph_parser(sub)
+    add_searchnet_parser(sub)
     return parser
 
 
@@ -206,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .graph.cli import run_graph
 
             return run_graph(args)
+        if args.command == "searchnet":
+            from .searchnet_cli import run as run_searchnet
+
+            return run_searchnet(args)
         return handlers[args.command](args)
     except (AssocmemError, ValueError, TypeError, OSError) as exc:
         message = str(exc) if not isinstance(exc, OSError) or not exc.filename else f"{exc.filename}: {exc.strerror}"

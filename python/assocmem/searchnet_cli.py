@@ -1,0 +1,102 @@
+"""``assocmem searchnet ...``: train a graph-backed search net from a click
+log, rank urls for a query."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DB = "assocmem.lbdb"
+#: Log lines per training batch (one transaction each in the graph).
+DEFAULT_BATCH = 1000
+
+
+def add_parser(sub: Any) -> None:
+    sn = sub.add_parser("searchnet", help="train and query a search-ranking net kept in the graph",
+                        description="Train a search-ranking net (PCI ch. 4) from a click log, and rank urls.")
+    ssub = sn.add_subparsers(dest="searchnet_command", required=True, parser_class=type(sn))
+    p = ssub.add_parser("train", help="train from a JSON-lines click log",
+                        description="Each line is one click: {\"words\": [...], \"urls\": [...], \"clicked\": URL}. "
+                                    "Lines are trained in batches, each written in one transaction; a malformed "
+                                    "line stops the run before its batch is trained.")
+    p.add_argument("log", help="click log (.jsonl)")
+    p.add_argument("--batch", type=int, default=DEFAULT_BATCH, help=f"lines per batch (default {DEFAULT_BATCH})")
+    _common(p)
+    p = ssub.add_parser("rank", help="rank urls for a query")
+    p.add_argument("words", nargs="+", help="query words")
+    p.add_argument("--urls", nargs="+", required=True, help="candidate urls")
+    _common(p)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=DEFAULT_DB, help=f"embedded LadybugDB file (default: {DEFAULT_DB})")
+    p.add_argument("--name", default="searchnet", help="net name in the database (default: searchnet)")
+    p.add_argument("--rules", choices=["pci", "hypergraphdb"], default="pci")
+
+
+def _session(lineno: int, text: str, path: str) -> tuple[list, list, Any]:
+    from .errors import FormatError
+
+    where = f"{path}:{lineno}"
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{where}: not a JSON object ({exc.msg})") from None
+    if not isinstance(row, dict) or not {"words", "urls", "clicked"} <= row.keys():
+        raise FormatError(f"{where}: expected an object with words, urls and clicked")
+    words, urls, clicked = row["words"], row["urls"], row["clicked"]
+    if not isinstance(words, list) or not isinstance(urls, list):
+        raise FormatError(f"{where}: words and urls must be lists")
+    from .searchnet import _check_keys
+
+    try:
+        words, urls = _check_keys("words", words), _check_keys("urls", urls)
+    except (TypeError, ValueError) as exc:
+        raise FormatError(f"{where}: {exc}") from None
+    if clicked not in urls:
+        raise FormatError(f"{where}: clicked: expected one of the urls; got {clicked!r}")
+    return words, urls, clicked
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import graph
+    from ._validate import positive_int
+    from .errors import FormatError
+    from .searchnet import SearchNet
+
+    with graph.open(args.db) as store:
+        net = SearchNet(store, rules=args.rules, name=args.name)
+        if args.searchnet_command == "rank":
+            scores = net.scores(args.words, args.urls)
+            for url, score in sorted(zip(args.urls, scores), key=lambda t: -t[1]):
+                print(f"{score:+.4f}  {url}")
+            return 0
+        batch_size = positive_int("--batch", args.batch)
+        path = Path(args.log)
+        from ._optional import require
+
+        tqdm = require("tqdm", "graph").tqdm
+        done = 0
+        batch: list[tuple[list, list, Any]] = []
+        with open(path, encoding="utf-8") as fh, tqdm(desc=f"training {args.name}", unit="click", delay=1.0) as bar:
+            for lineno, text in enumerate(fh, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    batch.append(_session(lineno, text, str(path)))
+                except FormatError as exc:
+                    raise FormatError(f"{exc} (the {done} clicks of the batches before it are trained and "
+                                      "committed; nothing from its batch or after)") from None
+                if len(batch) == batch_size:
+                    net.train_many(batch)
+                    done += len(batch)
+                    bar.update(len(batch))
+                    batch = []
+            if batch:
+                net.train_many(batch)
+                done += len(batch)
+                bar.update(len(batch))
+        print(f"trained {done} clicks into {args.name!r} ({net.n_hidden} hidden neurons) -> {args.db}")
+    return 0

@@ -1,0 +1,68 @@
+"""assocmem searchnet train / rank: batch training from a click log."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assocmem import SearchNet, cli, graph
+
+
+def _log(rng, n):
+    out = []
+    for _ in range(n):
+        w = [f"w{i}" for i in rng.choice(12, rng.integers(1, 3), replace=False)]
+        u = [f"u{i}" for i in rng.choice(30, 5, replace=False)]
+        out.append((w, u, u[int(rng.integers(5))]))
+    return out
+
+
+def test_train_from_log_equals_train_many_and_rank(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    sessions = _log(rng, 250)
+    log = tmp_path / "clicks.jsonl"
+    log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions) + "\n")
+    db = str(tmp_path / "sn.lbdb")
+    assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "100"]) == 0
+    mem = SearchNet()
+    for k in range(0, 250, 100):  # the same batches, in memory
+        mem.train_many(sessions[k:k + 100])
+    with graph.open(db) as store:
+        g = SearchNet(store)
+        w, u, _ = sessions[7]
+        assert g.scores(w, u) == pytest.approx(mem.scores(w, u), abs=1e-12)
+    capsys.readouterr()
+    assert cli.main(["searchnet", "rank", *w, "--urls", *u, "--db", db]) == 0
+    out = capsys.readouterr().out.splitlines()
+    best = max(zip(mem.scores(w, u), u))[1]
+    assert len(out) == len(u) and out[0].endswith(best)
+
+
+@pytest.mark.parametrize("bad,needle", [
+    ("{not json", "not a JSON object"),
+    ('{"words": ["a"], "urls": ["u"]}', "expected an object with words, urls and clicked"),
+    ('{"words": ["a"], "urls": ["u"], "clicked": "v"}', "clicked: expected one of the urls"),
+    ('{"words": [true], "urls": ["u"], "clicked": "u"}', "keys must be hashable str or int values"),
+])
+def test_malformed_line_is_named_and_its_batch_not_committed(tmp_path, capsys, bad, needle):
+    rng = np.random.default_rng(2)
+    good = [json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in _log(rng, 30)]
+    lines = good[:20] + [bad] + good[20:]
+    log = tmp_path / "bad.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    db = str(tmp_path / "sn.lbdb")
+    assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "10"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"bad.jsonl:21: " in err and needle in err and "20 clicks" in err
+    # exactly the two batches before the bad line were committed
+    ref = SearchNet()
+    sessions = [(json.loads(t)["words"], json.loads(t)["urls"], json.loads(t)["clicked"]) for t in good[:20]]
+    ref.train_many(sessions[:10])
+    ref.train_many(sessions[10:20])
+    with graph.open(db) as store:
+        got, want = SearchNet(store).links(), ref.links()
+    for part in ("word_hidden", "hidden_url"):
+        assert got[part].keys() == want[part].keys()
+        assert all(abs(got[part][k] - v) < 1e-12 for k, v in want[part].items())
