@@ -16,28 +16,37 @@ from contextlib import contextmanager
 
 class RWLock:
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._mutex = threading.Lock()
+        self._cond = threading.Condition(self._mutex)
         self._readers = 0
         self._writer = False
         self._waiting_writers = 0
 
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        with self._cond:
+    def acquire_read(self) -> None:
+        """Shared acquisition (hot paths call this and release_read in a
+        try/finally: cheaper than the read() context manager)."""
+        with self._mutex:
             while self._writer or self._waiting_writers:
                 self._cond.wait()
             self._readers += 1
+
+    def release_read(self) -> None:
+        with self._mutex:
+            self._readers -= 1
+            if self._readers == 0 and self._waiting_writers:
+                self._cond.notify_all()
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        self.acquire_read()
         try:
             yield
         finally:
-            with self._cond:
-                self._readers -= 1
-                if self._readers == 0:
-                    self._cond.notify_all()
+            self.release_read()
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        with self._cond:
+        with self._mutex:
             self._waiting_writers += 1
             try:
                 while self._writer or self._readers:
@@ -48,6 +57,6 @@ class RWLock:
         try:
             yield
         finally:
-            with self._cond:
+            with self._mutex:
                 self._writer = False
                 self._cond.notify_all()

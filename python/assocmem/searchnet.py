@@ -51,19 +51,29 @@ def _is_key(k: Any) -> bool:
 
 
 def _check_keys(name: str, keys: Any) -> list[Hashable]:
-    if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+    """A non-empty list of distinct str/int keys (plain types), or an error
+    naming the argument.  On the scoring hot path: lists of plain keys take
+    the fast route."""
+    if type(keys) is list or type(keys) is tuple:
+        out = list(keys)
+    elif isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
         raise ArgumentTypeError(f"{name}: expected a list of keys; got {type(keys).__name__}")
-    out = list(keys)
+    else:
+        out = list(keys)
     if not out:
         raise ArgumentError(f"{name}: expected at least one key; got an empty list")
+    plain = True
     for k in out:
-        if not _is_key(k):
-            # bool and float would alias ints (True == 1 == 1.0) and have no
-            # order with str: keys are str or int, in memory and in a graph
-            raise ArgumentTypeError(f"{name}: keys must be hashable str or int values; got {k!r}")
-    out = [int(k) if isinstance(k, int) else str(k) for k in out]  # plain types (no subclasses)
-    distinct = len(set(out))
-    if distinct != len(out):
+        t = type(k)
+        if t is not str and t is not int:
+            if not _is_key(k):
+                # bool and float would alias ints (True == 1 == 1.0) and have
+                # no order with str: keys are str or int, in memory and in a graph
+                raise ArgumentTypeError(f"{name}: keys must be hashable str or int values; got {k!r}")
+            plain = False
+    if not plain:
+        out = [int(k) if isinstance(k, int) else str(k) for k in out]  # plain types (no subclasses)
+    if len(set(out)) != len(out):
         seen: set[Hashable] = set()
         dup = next(k for k in out if k in seen or seen.add(k))
         raise ArgumentError(f"{name}: duplicate key {dup!r}")
@@ -119,12 +129,21 @@ class _Links:
                 del self.hidden_id[entry[1]]
                 self.hidden_key.pop()
                 self.hu.pop()
+            elif kind == "hu":
+                _, h, saved = entry
+                for u, old in saved.items():
+                    if old is _MISSING:
+                        del self.hu[h][u]
+                        self.uh[u].pop(h, None)  # the link was new: so was its reverse entry
+                    else:
+                        self.hu[h][u] = old
             else:
-                _, row, col, old = entry
-                if old is _MISSING:
-                    del row[col]
-                else:
-                    row[col] = old
+                _, row, saved = entry
+                for col, old in saved.items():
+                    if old is _MISSING:
+                        del row[col]
+                    else:
+                        row[col] = old
         self._csr = None
 
     # ids
@@ -162,8 +181,34 @@ class _Links:
 
     def _set(self, row: dict, col: int, value: Any) -> None:
         if self._undo is not None:
-            self._undo.append(("set", row, col, row.get(col, _MISSING)))
+            self._undo.append(("rows", row, {col: row.get(col, _MISSING)}))
         row[col] = value
+
+    def _update(self, row: dict, values: dict) -> None:
+        """row.update(values), journalled as one entry."""
+        if self._undo is not None:
+            self._undo.append(("rows", row, {k: row.get(k, _MISSING) for k in values}))
+        row.update(values)
+
+    def update_wh(self, w: int, values: dict[int, float]) -> None:
+        """Set several word -> hidden weights of word w."""
+        if values:
+            self._update(self.wh[w], values)
+            self._csr = None
+
+    def update_hu(self, h: int, values: dict[int, float]) -> None:
+        """Set several hidden -> url weights of hidden neuron h (and the
+        reverse index url -> hidden, which a rollback derives from the
+        journal entry of the hidden row: no entry of its own)."""
+        if values:
+            row = self.hu[h]
+            if self._undo is not None:
+                self._undo.append(("hu", h, {k: row.get(k, _MISSING) for k in values}))
+            row.update(values)
+            uh = self.uh
+            for u in values:
+                uh[u][h] = None
+            self._csr = None
 
     def set_wh(self, w: int, h: int, value: float) -> None:
         self._set(self.wh[w], h, value)
@@ -290,8 +335,12 @@ class SearchNet:
         words = _check_keys("words", words)
         urls = _check_keys("urls", urls)
         if self._store is None:
-            with self._lock.read():
+            lock = self._lock
+            lock.acquire_read()
+            try:
                 return self._mem.score(words, urls, self._default_wh)
+            finally:
+                lock.release_read()
         return self._store.neighbourhood(words, urls).score(words, urls, self._default_wh)
 
     def scores_many(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]]) -> list[list[float]]:
@@ -348,34 +397,29 @@ class SearchNet:
         w_ids = [links.word(w) for w in words]
         u_ids = [links.url(u) for u in urls]
         hidden = links.subnet_hidden(w_ids, u_ids)
-        nw, nh, nu = len(w_ids), len(hidden), len(u_ids)
-        wi = np.empty((nw, nh))
-        wo = np.empty((nh, nu))
-        mi = np.empty((nw, nh), dtype=np.uint8)
-        mo = np.empty((nh, nu), dtype=np.uint8)
-        for a, w in enumerate(w_ids):
-            row = links.wh[w]
-            for j, h in enumerate(hidden):
-                v = row.get(h)
-                wi[a, j] = self._default_wh if v is None else v
-                mi[a, j] = v is not None or self._learn_missing
-        for j, h in enumerate(hidden):
-            row = links.hu[h]
-            for k, u in enumerate(u_ids):
-                v = row.get(u)
-                wo[j, k] = 0.0 if v is None else v
-                mo[j, k] = v is not None or self._learn_missing
+        nu = len(u_ids)
+        default, learn = self._default_wh, self._learn_missing
+        # the query's dense sub-network, read row by row (one C-level list
+        # comprehension per row instead of a Python call per weight)
+        wh_rows = [links.wh[w] for w in w_ids]
+        hu_rows = [links.hu[h] for h in hidden]
+        wi_raw = [[row.get(h) for h in hidden] for row in wh_rows]
+        wo_raw = [[row.get(u) for u in u_ids] for row in hu_rows]
+        wi = np.array([[default if v is None else v for v in r] for r in wi_raw], dtype=np.float64).reshape(
+            len(w_ids), len(hidden))
+        wo = np.array([[0.0 if v is None else v for v in r] for r in wo_raw], dtype=np.float64).reshape(
+            len(hidden), nu)
+        mi = np.array([[learn or v is not None for v in r] for r in wi_raw], dtype=np.uint8).reshape(wi.shape)
+        mo = np.array([[learn or v is not None for v in r] for r in wo_raw], dtype=np.uint8).reshape(wo.shape)
         targets = np.zeros(nu)
         targets[urls.index(clicked)] = 1.0
         _searchnet.backprop(wi, mi, wo, mo, targets, self.learning_rate)
+        # write back whole rows: one journal entry and one dict update per row
+        wi_l, wo_l, mi_l, mo_l = wi.tolist(), wo.tolist(), mi.tolist(), mo.tolist()
         for a, w in enumerate(w_ids):
-            for j, h in enumerate(hidden):
-                if mi[a, j]:
-                    links.set_wh(w, h, float(wi[a, j]))
+            links.update_wh(w, {h: wi_l[a][j] for j, h in enumerate(hidden) if mi_l[a][j]})
         for j, h in enumerate(hidden):
-            for k, u in enumerate(u_ids):
-                if mo[j, k]:
-                    links.set_hu(h, u, float(wo[j, k]))
+            links.update_hu(h, {u: wo_l[j][k] for k, u in enumerate(u_ids) if mo_l[j][k]})
 
     def _generate_hidden(self, links: _Links, words: list, urls: list) -> None:
         if self._max_words is not None and len(words) > self._max_words:
