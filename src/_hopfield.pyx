@@ -231,111 +231,86 @@ cdef int _sweep_dense(const count_t[:, ::1] counts, const int64_t[::1] thr,
     return _check(st, "am_async_sweep_dense")
 
 
-def recall_async(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
-                 const double[::1] theta, int8_t[::1] s, rng,
-                 fixed_order, Py_ssize_t max_sweeps):
-    """Asynchronous recall in place on ``s``.
+cdef class HebbEngine:
+    """The Hebbian network's engine for the recall driver: one sweep (or
+    synchronous step) at a time over a state it updates in place, with the
+    exact integer bookkeeping of csrc/assocmem.h.
 
-    ``counts`` None selects the pattern-space representation (O(n p) per
-    sweep); otherwise the dense count matrix with incremental fields.  The
-    visit order of each sweep is ``rng.permutation(n)`` (a fresh call per
-    sweep) when ``rng`` is given, else ``fixed_order``.
-
-    Returns (converged, sweeps, flips, energies, m) where m are the final
-    overlap counts.
+    ``counts`` None works in pattern space (overlaps m updated on each flip,
+    O(n p) per sweep); otherwise over the dense counts (exact local fields h
+    updated on each flip, O(n) per flip).  Q = sum_{i != j} C_ij s_i s_j is
+    tracked exactly (a flip of neuron i changes it by -4 s_i H_i), and the
+    energy is -Q / (2n) + theta . s with the theta term summed in index order.
     """
-    _check_common(xt, counts, thr, theta, s)
-    cdef int64_t n = xt.shape[0], p = xt.shape[1]
-    cdef int64_t flips = 0, dq = 0, total_flips = 0, q
-    cdef Py_ssize_t sweeps = 0
-    cdef int st
-    cdef const int64_t[::1] order
-    cdef int64_t[::1] mv, hv
-    if max_sweeps < 1:
-        raise ShapeError(f"max_sweeps: expected >= 1; got {max_sweeps}")
-    if rng is None:
-        order = fixed_order
+    cdef const int8_t[:, ::1] xt
+    cdef object counts
+    cdef const int64_t[::1] thr
+    cdef const double[::1] theta
+    cdef int8_t[::1] s
+    cdef int64_t[::1] m
+    cdef int64_t[::1] h
+    cdef int64_t q
+    cdef readonly object state
+    cdef object _m, _h, _next
+
+    def __init__(self, const int8_t[:, ::1] xt, counts, const int64_t[::1] thr, const double[::1] theta, s):
+        _check_common(xt, counts, thr, theta, s)
+        self.xt, self.counts, self.thr, self.theta = xt, counts, thr, theta
+        self.state = s
+        self.s = s
+        self._m = np.empty(xt.shape[1], dtype=np.int64)
+        self._h = np.empty(xt.shape[0], dtype=np.int64)
+        self._next = np.empty(xt.shape[0], dtype=np.int8)
+        self.m, self.h = self._m, self._h
+        _fields(self.xt, self.counts, self.s, self.m, self.h)
+        self.q = _quadratic(self.s, self.h)
+
+    def energy(self):
+        return _energy(self.q, self.theta, self.s)
+
+    def sweep(self, const int64_t[::1] order):
+        """Visit order[0..n-1] in place; returns the number of flips."""
+        cdef int64_t n = self.xt.shape[0], p = self.xt.shape[1], flips = 0, dq = 0
+        cdef int st
         if order.shape[0] != n:
             raise ShapeError(f"order: expected length {n}; got {order.shape[0]}")
-    m = np.empty(p, dtype=np.int64)
-    h = np.empty(n, dtype=np.int64)
-    mv = m
-    hv = h
-    _fields(xt, counts, s, mv, hv)
-    q = _quadratic(s, hv)
-    # the trace grows with the sweeps made, not with the limit
-    energies = [_energy(q, theta, s)]
-    converged = False
-    dense_dtype = None if counts is None else counts.dtype
-    while sweeps < max_sweeps:
-        if rng is not None:
-            order = np.asarray(rng.permutation(n), dtype=np.int64)
-        if dense_dtype is None:
+        if self.counts is None:
             with nogil:
-                st = am_async_sweep_patterns(&xt[0, 0], n, p, &thr[0], &order[0],
-                                             &s[0], &mv[0], &flips, &dq)
+                st = am_async_sweep_patterns(&self.xt[0, 0], n, p, &self.thr[0], &order[0],
+                                             &self.s[0], &self.m[0], &flips, &dq)
             _check(st, "am_async_sweep_patterns")
-        elif dense_dtype == np.int8:
-            _sweep_dense[int8_t](counts, thr, order, s, hv, &flips, &dq)
-        elif dense_dtype == np.int16:
-            _sweep_dense[int16_t](counts, thr, order, s, hv, &flips, &dq)
+        elif self.counts.dtype == np.int8:
+            _sweep_dense[int8_t](self.counts, self.thr, order, self.s, self.h, &flips, &dq)
+        elif self.counts.dtype == np.int16:
+            _sweep_dense[int16_t](self.counts, self.thr, order, self.s, self.h, &flips, &dq)
         else:
-            _sweep_dense[int32_t](counts, thr, order, s, hv, &flips, &dq)
-        sweeps += 1
-        total_flips += flips
-        q += dq
-        energies.append(_energy(q, theta, s))
-        if flips == 0:
-            converged = True
-            break
-    if dense_dtype is not None:
+            _sweep_dense[int32_t](self.counts, self.thr, order, self.s, self.h, &flips, &dq)
+        self.q += dq
+        return flips
+
+    def sync_step(self):
+        """Every neuron from the current state at once, in place; returns
+        the number that changed."""
+        cdef int64_t n = self.xt.shape[0], changed = 0
+        cdef int8_t[::1] nxt = self._next
+        cdef int st
         with nogil:
-            st = am_overlaps(&xt[0, 0], n, p, &s[0], &mv[0])
-        _check(st, "am_overlaps")
-    return converged, sweeps, total_flips, np.array(energies, dtype=np.float64), m
-
-
-def recall_sync(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
-                const double[::1] theta, int8_t[::1] s, Py_ssize_t max_sweeps):
-    """Synchronous recall in place on ``s``: every neuron from the previous
-    state.  Stops at a fixed point (converged) or a 2-cycle.
-
-    Returns (converged, cycle, sweeps, flips, energies, m).
-    """
-    _check_common(xt, counts, thr, theta, s)
-    cdef int64_t n = xt.shape[0], p = xt.shape[1]
-    cdef int64_t changed = 0, total_flips = 0
-    cdef Py_ssize_t sweeps = 0
-    cdef int st
-    if max_sweeps < 1:
-        raise ShapeError(f"max_sweeps: expected >= 1; got {max_sweeps}")
-    m = np.empty(p, dtype=np.int64)
-    h = np.empty(n, dtype=np.int64)
-    cdef int64_t[::1] mv = m, hv = h
-    cdef int8_t[::1] cur = s
-    nxt_arr = np.empty(n, dtype=np.int8)
-    cdef int8_t[::1] nxt = nxt_arr
-    prev = None
-    _fields(xt, counts, cur, mv, hv)
-    energies = [_energy(_quadratic(cur, hv), theta, cur)]
-    converged = cycle = False
-    while sweeps < max_sweeps:
-        with nogil:
-            st = am_threshold(&hv[0], &thr[0], &cur[0], n, &nxt[0], &changed)
+            st = am_threshold(&self.h[0], &self.thr[0], &self.s[0], n, &nxt[0], &changed)
         _check(st, "am_threshold")
-        sweeps += 1
-        total_flips += changed
-        _fields(xt, counts, nxt, mv, hv)
-        energies.append(_energy(_quadratic(nxt, hv), theta, nxt))
-        if changed == 0:
-            converged = True
-        elif prev is not None and np.array_equal(prev, nxt_arr):
-            cycle = True
-        prev = np.array(cur, copy=True)
-        cur[:] = nxt
-        if converged or cycle:
-            break
-    return converged, cycle, sweeps, total_flips, np.array(energies, dtype=np.float64), m
+        self.s[:] = nxt
+        _fields(self.xt, self.counts, self.s, self.m, self.h)
+        self.q = _quadratic(self.s, self.h)
+        return changed
+
+    def overlaps(self):
+        """int64 overlap counts m_mu = xi^mu . s of the current state."""
+        cdef int64_t n = self.xt.shape[0], p = self.xt.shape[1]
+        cdef int st
+        if self.counts is not None:  # m is kept up to date in pattern space only
+            with nogil:
+                st = am_overlaps(&self.xt[0, 0], n, p, &self.s[0], &self.m[0])
+            _check(st, "am_overlaps")
+        return self._m.copy()
 
 
 # ---------------------------------------------------------------------------

@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 
-from . import _hopfield
 from .errors import ArgumentError, ArgumentTypeError
 
 #: beta * n above this would make exp(beta * M) overflow a double.
@@ -89,42 +88,3 @@ def energy(m: np.ndarray, d: int, beta: float) -> float:
     for v in m.tolist():  # pattern order, as documented
         total += math.exp(beta * v)
     return -total
-
-
-def recall(xt: np.ndarray, d: int, beta: float, s: np.ndarray, mode: str, max_sweeps: int,
-           rng: Any, fixed: Any) -> tuple[bool, bool, int, int, list[float], np.ndarray]:
-    """Recall in place on ``s``.  Returns (converged, cycle, sweeps, flips,
-    energies, m) with m the final overlap counts."""
-    n = xt.shape[0]
-    m = _hopfield.overlaps(xt, s)
-    energies = [energy(m, d, beta)]
-    sweeps = flips = 0
-    converged = cycle = False
-    if mode == "async":
-        while sweeps < max_sweeps:
-            order = np.asarray(rng.permutation(n), dtype=np.int64) if rng is not None else fixed
-            changed = _hopfield.dense_async_sweep(xt, d, beta, order, s, m)
-            sweeps += 1
-            flips += changed
-            energies.append(energy(m, d, beta))
-            if changed == 0:
-                converged = True
-                break
-        return converged, cycle, sweeps, flips, energies, m
-    prev = None
-    nxt = np.empty_like(s)
-    while sweeps < max_sweeps:
-        changed = _hopfield.dense_sync_step(xt, d, beta, s, m, nxt)
-        sweeps += 1
-        flips += changed
-        m = _hopfield.overlaps(xt, nxt)
-        energies.append(energy(m, d, beta))
-        if changed == 0:
-            converged = True
-        elif prev is not None and np.array_equal(prev, nxt):
-            cycle = True
-        prev = s.copy()
-        s[:] = nxt
-        if converged or cycle:
-            break
-    return converged, cycle, sweeps, flips, energies, m

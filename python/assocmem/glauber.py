@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["field_function", "recall"]
+__all__ = ["field_function", "p_plus"]
 
 
 def field_function(net: Any, s: np.ndarray) -> tuple[Callable[[int], float], Callable[[int, int], None]]:
@@ -109,39 +109,9 @@ def field_function(net: Any, s: np.ndarray) -> tuple[Callable[[int], float], Cal
     return field, flipped
 
 
-def _p_plus(h: float, temperature: float) -> float:
+def p_plus(h: float, temperature: float) -> float:
     """1 / (1 + exp(-2 h / T)), without overflow."""
     x = -2.0 * h / temperature
     if x > 700:
         return 0.0
     return 1.0 / (1.0 + math.exp(x))
-
-
-def recall(net: Any, s: np.ndarray, mode: str, max_sweeps: int, rng: np.random.Generator, fixed: Any,
-           temperature: float) -> tuple[bool, bool, int, int, list[float], np.ndarray]:
-    """Glauber dynamics in place on ``s``; returns (converged, cycle,
-    sweeps, flips, energies, overlaps)."""
-    n = net.n_neurons
-    low = 0 if net.binary else -1
-    energies = [net._energy(s)]
-    flips = 0
-    for _ in range(max_sweeps):
-        if mode == "async":
-            order = rng.permutation(n) if fixed is None else fixed
-            u = rng.random(n)
-            field, flipped = field_function(net, s)
-            for k, i in enumerate(np.asarray(order).tolist()):
-                new = 1 if u[k] < _p_plus(field(i), temperature) else low
-                if new != s[i]:
-                    s[i] = new
-                    flipped(i, new)
-                    flips += 1
-        else:
-            u = rng.random(n)
-            field, _ = field_function(net, s)
-            new = np.array([1 if u[i] < _p_plus(field(i), temperature) else low for i in range(n)], dtype=np.int8)
-            flips += int((new != s).sum())
-            s[:] = new
-        energies.append(net._energy(s))
-    return False, False, max_sweeps, flips, energies, net._overlaps(s)
-

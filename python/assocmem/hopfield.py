@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _hopfield, _npz, dense as _dense
+from . import _hopfield, _npz, dense as _dense, driver, engines
 from ._rwlock import RWLock
 from ._validate import as_array, binary01, bipolar, choice, permutation, positive_int, seed as _seed
 from .errors import ArgumentError, ArgumentTypeError, FormatError, ShapeError, StateValueError
@@ -622,57 +622,49 @@ class Hopfield:
         )
         temperature = _temperature(temperature)
         s = self._state(probe, "probe").copy()
-        if temperature > 0:
-            from . import glauber
-
-            with self._lock.read():
-                if self.n_patterns == 0:
-                    raise ArgumentError("recall: no patterns are stored; call store() first")
-                converged, cycle, sweeps, flips, energies, overlaps = glauber.recall(
-                    self, s, mode, max_sweeps, np.random.default_rng(seed), fixed, temperature)
-            return RecallResult(state=s, converged=converged, cycle=cycle, sweeps=sweeps, flips=flips,
-                                energies=np.array(energies, dtype=np.float64), overlaps=overlaps)
-        rng = np.random.default_rng(seed) if mode == "async" and fixed is None else None
+        # T > 0 draws from the generator in every mode; T = 0 only for random visit orders
+        rng = np.random.default_rng(seed) if temperature > 0 or (mode == "async" and fixed is None) else None
         with self._lock.read():
-            return self._recall(s, mode, max_sweeps, rng, fixed, representation)
+            return self._recall(s, mode, max_sweeps, rng, fixed, representation, temperature)
 
-    def _recall(self, s, mode, max_sweeps, rng, fixed, representation) -> RecallResult:
+    def _recall(self, s, mode, max_sweeps, rng, fixed, representation, temperature=0.0) -> RecallResult:
         if self.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
-        if self.binary:
-            return self._recall_binary(s, mode, max_sweeps, rng, fixed, representation)
-        if self.rule == "dense":
-            if representation not in ("auto", "patterns"):
-                raise ArgumentError(f"representation: the dense rule recalls with 'patterns'; got {representation!r}")
-            converged, cycle, sweeps, flips, energies, m = _dense.recall(
-                self._xt, *self._dense, s, mode, max_sweeps, rng, fixed)
-            return RecallResult(state=s, converged=converged, cycle=cycle, sweeps=sweeps, flips=flips,
-                                energies=np.array(energies, dtype=np.float64), overlaps=m / self._n)
+        if temperature > 0:
+            t = driver.run_glauber(self, s, mode, max_sweeps, rng, fixed, temperature)
+            overlaps = self._overlaps(s)
+        else:
+            engine = self._engine(s, representation)
+            t = driver.run(engine, mode, max_sweeps, rng, fixed)
+            # the Hebbian engine keeps the exact overlap counts: no second pass
+            overlaps = engine.overlaps() / self._n if self.rule == "hebbian" else self._overlaps(s)
+        return RecallResult(state=s, converged=t.converged, cycle=t.cycle, sweeps=t.sweeps, flips=t.flips,
+                            energies=t.energies, overlaps=overlaps)
+
+    def _engine(self, s: np.ndarray, representation: str) -> driver.Engine:
+        """The engine of this network's rule over the state s (the caller
+        holds the lock)."""
         if self.rule != "hebbian":
-            return self._recall_real(s, mode, max_sweeps, rng, fixed, representation)
+            want = "dense" if self.rule == "storkey" else "patterns"
+            if representation not in ("auto", want):
+                raise ArgumentError(f"representation: the {self.rule!r} rule recalls with {want!r}; "
+                                    f"got {representation!r}")
+        theta = np.ascontiguousarray(self._theta)
+        if self.binary:
+            return engines.BinaryEngine(s, self._binary_xt(), self._activity, self._binary_wdiag(), theta,
+                                        self._binary_energy)
+        if self.rule == "dense":
+            return engines.DenseEngine(s, self._xt, *self._dense)
+        if self.rule == "storkey":
+            return engines.RealEngine(s, theta, self._real_energy, self._real_fields, w=self._w)
+        if self.rule == "pseudoinverse":
+            return engines.RealEngine(s, theta, self._real_energy, self._real_fields, a=self._a, d=self._d,
+                                      xt=self._xt)
         dense = representation == "dense" or (
             representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n
         )
         counts = self._dense_counts() if dense else None
-        theta = self._theta_or_none()
-        if mode == "async":
-            converged, sweeps, flips, energies, m = _hopfield.recall_async(
-                self._xt, counts, self._thr, theta, s, rng, fixed, max_sweeps
-            )
-            cycle = False
-        else:
-            converged, cycle, sweeps, flips, energies, m = _hopfield.recall_sync(
-                self._xt, counts, self._thr, theta, s, max_sweeps
-            )
-        return RecallResult(
-            state=s,
-            converged=bool(converged),
-            cycle=bool(cycle),
-            sweeps=int(sweeps),
-            flips=int(flips),
-            energies=energies,
-            overlaps=m / self._n,
-        )
+        return _hopfield.HebbEngine(self._xt, counts, self._thr, self._theta_or_none(), s)
 
     def _recall_args(self, mode: Any, max_sweeps: Any, seed: Any, order: Any, representation: Any) -> tuple:
         """Validate recall's arguments; ``fixed`` is the visit order unless
@@ -737,91 +729,6 @@ class Hopfield:
             return [one(k) for k in range(len(batch))]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(one, range(len(batch))))
-
-    def _recall_binary(self, s, mode, max_sweeps, rng, fixed, representation) -> RecallResult:
-        """Recall over 0/1 neurons in pattern space (covariance rule)."""
-        if representation not in ("auto", "patterns"):
-            raise ArgumentError(f"representation: the covariance rule recalls with 'patterns'; got {representation!r}")
-        n, a = self._n, self._activity
-        xt = self._binary_xt()
-        wdiag = self._binary_wdiag()
-        theta = np.ascontiguousarray(self._theta)
-        k = xt.T.astype(np.int64) @ s
-        active = int(s.sum())
-        energies = [self._binary_energy(s, k, active)]
-        sweeps = flips = 0
-        converged = cycle = False
-        prev = None
-        while sweeps < max_sweeps:
-            if mode == "async":
-                order = np.asarray(rng.permutation(n), dtype=np.int64) if rng is not None else fixed
-                changed, active = _hopfield.sweep_binary(xt, a, wdiag, theta, order, s, k, active)
-                new = s
-            else:
-                h = ((xt - a) @ (k - a * active)) / n - wdiag * s
-                new = (h >= theta).astype(np.int8)
-                changed = int((new != s).sum())
-                k, active = xt.T.astype(np.int64) @ new, int(new.sum())
-            sweeps += 1
-            flips += changed
-            energies.append(self._binary_energy(new, k, active))
-            if changed == 0:
-                converged = True
-            elif mode == "sync" and prev is not None and np.array_equal(prev, new):
-                cycle = True
-            if mode == "sync":
-                prev, s = s, new
-            if converged or cycle:
-                break
-        return RecallResult(state=s, converged=converged, cycle=cycle, sweeps=sweeps, flips=flips,
-                            energies=np.array(energies, dtype=np.float64), overlaps=self._binary_overlaps(s, k))
-
-    def _recall_real(self, s, mode, max_sweeps, rng, fixed, representation) -> RecallResult:
-        """Recall for real-valued weights: Storkey on the dense matrix,
-        pseudo-inverse in pattern space (W = A X - diag(d))."""
-        want = "dense" if self.rule == "storkey" else "patterns"
-        if representation not in ("auto", want):
-            raise ArgumentError(f"representation: the {self.rule!r} rule recalls with {want!r}; got {representation!r}")
-        n = self._n
-        theta = np.ascontiguousarray(self._theta)
-        h = self._real_fields(s)
-        energies = [self._real_energy(s, h)]
-        sweeps = flips = 0
-        converged = cycle = False
-        if mode == "async":
-            m = _hopfield.overlaps(self._xt, s)
-            while sweeps < max_sweeps:
-                order = np.asarray(rng.permutation(n), dtype=np.int64) if rng is not None else fixed
-                if self.rule == "storkey":
-                    changed = _hopfield.sweep_dense_f64(self._w, theta, order, s, h)
-                else:
-                    changed = _hopfield.sweep_patterns_f64(self._a, self._d, self._xt, theta, order, s, m)
-                h = self._real_fields(s)  # resynchronise: no drift across sweeps
-                sweeps += 1
-                flips += changed
-                energies.append(self._real_energy(s, h))
-                if changed == 0:
-                    converged = True
-                    break
-        else:
-            prev = None
-            while sweeps < max_sweeps:
-                new = np.where(h >= theta, 1, -1).astype(np.int8)
-                changed = int((new != s).sum())
-                sweeps += 1
-                flips += changed
-                h = self._real_fields(new)
-                energies.append(self._real_energy(new, h))
-                if changed == 0:
-                    converged = True
-                elif prev is not None and np.array_equal(prev, new):
-                    cycle = True
-                prev, s = s, new
-                if converged or cycle:
-                    break
-        m = _hopfield.overlaps(self._xt, s)
-        return RecallResult(state=s, converged=converged, cycle=cycle, sweeps=sweeps, flips=flips,
-                            energies=np.array(energies, dtype=np.float64), overlaps=m / n)
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> None:

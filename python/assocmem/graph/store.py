@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .. import _hopfield, _validate
+from .. import _hopfield, _validate, driver
 from .._optional import require
 from ..errors import (
     ArgumentError,
@@ -97,6 +97,43 @@ def _param(name: str, value: Any) -> Any:
         f"{name}: cannot pass a {type(value).__name__} to the database; expected None, bool, int, float, str, "
         "a list or a dict of these"
     )
+
+
+class _CypherEngine:
+    """The pure-Cypher engine for the recall driver: each visit is one query
+    that computes the neuron's field in the database and sets its new state
+    there (returning the old state, the field and the new state); the state
+    mirrored here is checked against the database's at every visit."""
+
+    def __init__(self, store: "GraphStore", name: str, found: dict[str, Any], s: np.ndarray, update: str,
+                 params: dict[str, Any], energy: Any, flipped: Any, bar: Any) -> None:
+        self.state = s
+        self._run, self._name, self._base, self._lb = store._b.run, name, found["base"], store._lb
+        self._update, self._params, self._energy, self._flipped, self._bar = update, params, energy, flipped, bar
+
+    def sweep(self, order: np.ndarray) -> int:
+        s, changed = self.state, 0
+        for i in order.tolist():
+            row = self._run(self._update, {"id": self._base + i, "lb": self._lb, **self._params})[0]
+            old, new = int(row["old"]), int(row["new"])
+            if old != s[i]:
+                raise GraphError(
+                    f"name: network {self._name!r}: neuron {i} was {old} in the database, expected {int(s[i])} "
+                    "(changed by another writer during the recall?)"
+                )
+            if new != old:
+                if self._flipped is not None:
+                    self._flipped(old, int(row["h"]))
+                s[i] = new
+                changed += 1
+            self._bar.update(1)
+        return changed
+
+    def sync_step(self) -> int:
+        raise ArgumentError("mode: the pure-Cypher loop runs asynchronous updates only")
+
+    def energy(self) -> float:
+        return self._energy()
 
 
 class GraphStore:
@@ -587,45 +624,17 @@ class GraphStore:
 
     def _cypher_loop(self, name, found, s, rng, fixed, max_sweeps, progress, update, params, energy,
                      flipped=None) -> RecallResult:
-        """The pure-Cypher asynchronous driver, shared by every layout: one
-        query per visit (returning the neuron's old state, its field and its
-        new state, set in the database), ``flipped(old, h)`` after a flip,
-        ``energy()`` after each sweep; states checked against the database."""
-        n, base = found["n"], found["base"]
-        energies = [energy()]
-        sweeps = flips = 0
-        converged = False
+        """Run the pure-Cypher engine under the recall driver (the same
+        driver as the kernels'), then check the database's final states."""
+        n = found["n"]
         with tqdm(total=max_sweeps * n, desc=f"cypher recall {name}", delay=1.0, disable=not progress) as bar:
-            while sweeps < max_sweeps:
-                visit = rng.permutation(n) if rng is not None else fixed
-                changed = 0
-                for i in visit.tolist():
-                    row = self._b.run(update, {"id": base + i, "lb": self._lb, **params})[0]
-                    old, new = int(row["old"]), int(row["new"])
-                    if old != s[i]:
-                        raise GraphError(
-                            f"name: network {name!r}: neuron {i} was {old} in the database, expected {int(s[i])} "
-                            "(changed by another writer during the recall?)"
-                        )
-                    if new != old:
-                        if flipped is not None:
-                            flipped(old, int(row["h"]))
-                        s[i] = new
-                        changed += 1
-                    bar.update(1)
-                sweeps += 1
-                flips += changed
-                energies.append(energy())
-                if changed == 0:
-                    converged = True
-                    break
+            engine = _CypherEngine(self, name, found, s, update, params, energy, flipped, bar)
+            t = driver.run(engine, "async", max_sweeps, rng, fixed)
         final = self._read_state(found)
         if not np.array_equal(final, s):
             raise GraphError(f"name: network {name!r}: states in the database changed during the recall")
-        return RecallResult(
-            state=final, converged=converged, cycle=False, sweeps=sweeps, flips=flips,
-            energies=np.array(energies, dtype=np.float64), overlaps=self._cypher_overlaps(found) / n,
-        )
+        return RecallResult(state=final, converged=t.converged, cycle=False, sweeps=t.sweeps, flips=t.flips,
+                            energies=t.energies, overlaps=self._cypher_overlaps(found) / n)
 
     # ------------------------------------------------------ explainability
     def degree_check(self, name: str) -> dict[str, Any]:
