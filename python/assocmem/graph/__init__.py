@@ -2,7 +2,8 @@
 
 ``open()`` with no target or a filesystem path gives embedded LadybugDB (no
 server); a ``bolt://`` or ``neo4j://`` URI gives Neo4j through the official
-driver.  Both run the same Cypher (:mod:`assocmem.graph.cypher`); the few
+driver; a ``falkordb://host:port`` URI gives a FalkorDB server through its
+official client.  Both run the same Cypher (:mod:`assocmem.graph.cypher`); the few
 dialect differences live in :mod:`assocmem.graph.dialects`.
 """
 
@@ -40,12 +41,16 @@ def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connec
     target : None, path or URI
         None: an in-memory LadybugDB database; a path: an on-disk LadybugDB
         database file (created with its parent directories if missing);
-        ``bolt://...`` or ``neo4j://...``: a Neo4j server.
+        ``bolt://...`` or ``neo4j://...``: a Neo4j server;
+        ``falkordb://[user:password@]host:port[?graph=NAME]``: a FalkorDB
+        server (main graph NAME, default ``assocmem``).
     auth : (user, password), optional
-        Neo4j credentials (default: ``ASSOCMEM_NEO4J_USER`` /
-        ``ASSOCMEM_NEO4J_PASSWORD`` from the environment).
+        Credentials (default: ``ASSOCMEM_NEO4J_USER`` /
+        ``ASSOCMEM_NEO4J_PASSWORD``, or ``ASSOCMEM_FALKORDB_USER`` /
+        ``ASSOCMEM_FALKORDB_PASSWORD``, from the environment).
     database : str, optional
-        Neo4j database name (``database_`` of ``execute_query``).
+        Neo4j database name (``database_`` of ``execute_query``), or the
+        FalkorDB main graph's name.
     """
     from .backends import open_backend
     from .store import GraphStore

@@ -1,15 +1,21 @@
-"""Backends: embedded LadybugDB and Neo4j (official driver).
+"""Backends: embedded LadybugDB, FalkorDB (a server, over its own protocol)
+and Neo4j (official driver).
 
-Both expose the same small interface; only bulk loading differs (``COPY``
-from Arrow tables in LadybugDB, ``UNWIND`` batches in Neo4j, which LadybugDB
-can run too so the Neo4j loading Cypher is tested without a server).
+All expose the same small interface; bulk loading differs (``COPY`` from
+Arrow tables in LadybugDB, ``GRAPH.BULK`` binary batches in FalkorDB,
+``UNWIND`` batches in Neo4j, which the other two can run too so the Neo4j
+loading Cypher is tested without a Neo4j server).
 """
 
 from __future__ import annotations
 
 import decimal
 import os
+import re
+import struct
 import threading
+import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,10 +24,19 @@ import numpy as np
 
 from .._optional import require
 from ..errors import ArgumentError, GraphConnectionError, GraphError
-from .cypher import DELETE_SYNAPSES_BATCH, for_network, is_key, synapse_type
-from .dialects import LADYBUG, NEO4J, Dialect
+from .cypher import (
+    DELETE_NEURONS_SLICE,
+    DELETE_PATTERNS,
+    DELETE_SYNAPSES_BATCH,
+    for_network,
+    is_key,
+    synapse_type,
+)
+from .dialects import FALKORDB, FALKORDB_NETWORK_SCHEMA, LADYBUG, NEO4J, Dialect
 
 Statement = tuple[str, dict[str, Any]]
+#: Neurons per delete slice (bounds the synapses one transaction removes).
+DELETE_SLICE = 256
 
 
 def _plain(value: Any) -> Any:
@@ -32,27 +47,50 @@ def _plain(value: Any) -> Any:
 
 
 class Backend:
+    """What a graph store needs of a database.
+
+    Statements about one network's neurons, patterns and synapses name the
+    network with ``net=<key>``: FalkorDB keeps each network in a graph of its
+    own (``graph_per_network``) and runs them there; the other backends hold
+    everything in one graph and ignore ``net``.
+    """
+
     dialect: Dialect
     target: str
+    #: True where each network lives in a graph of its own (FalkorDB).
+    graph_per_network = False
 
-    def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def run(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def run_tx(self, statements: Sequence[Statement]) -> None:
         """Run statements in one transaction: all take effect or none."""
         raise NotImplementedError
 
-    def columns(self, query: str, params: dict[str, Any] | None = None) -> Any:
+    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None) -> Any:
         """The whole result as a pyarrow Table (None when it has no rows):
         bulk reads without a dict per row."""
         raise NotImplementedError
 
-    def unwind(self, query: str, rows: list[dict[str, Any]], params: dict[str, Any] | None = None) -> None:
+    def unwind(self, query: str, rows: list[dict[str, Any]], params: dict[str, Any] | None = None, *,
+               net: str | None = None) -> None:
         """One ``UNWIND $rows`` batch in its own transaction."""
-        self.run(query, {**(params or {}), "rows": rows})
+        self.run(query, {**(params or {}), "rows": rows}, net=net)
 
     def copy(self, table: str, data: Any) -> None:
         raise GraphError(f"{self.dialect.name}: COPY is not available; use UNWIND batches")
+
+    def begin_network(self, key: str) -> None:
+        """Prepare the database for a new network's data (FalkorDB: its graph
+        and indexes); called before any of it is written by Cypher."""
+
+    def delete_network_data(self, key: str, n: int) -> None:
+        """Delete a network's synapses, neurons and patterns (not its catalogue
+        entries), in bounded transactions."""
+        self.drop_synapse_type(key)
+        for lo in range(0, max(n, 1), DELETE_SLICE):
+            self.run(DELETE_NEURONS_SLICE, {"key": key, "lo": lo, "hi": lo + DELETE_SLICE}, net=key)
+        self.run(DELETE_PATTERNS, {"key": key}, net=key)
 
     def create_synapse_type(self, rel: str, count_dtype: str) -> None:
         """Declare a network's synapse type where the database needs it."""
@@ -71,6 +109,10 @@ class Backend:
 
     @property
     def supports_copy(self) -> bool:
+        return False
+
+    @property
+    def supports_bulk(self) -> bool:
         return False
 
     def close(self) -> None:
@@ -231,7 +273,7 @@ class LadybugBackend(Backend):
                 _UNWINDING.add(self)
             raise
 
-    def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def run(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None) -> list[dict[str, Any]]:
         result = self._execute(query, params)
         names = result.get_column_names()
         rows = []
@@ -239,7 +281,7 @@ class LadybugBackend(Backend):
             rows.append({k: _plain(v) for k, v in zip(names, result.get_next())})
         return rows
 
-    def columns(self, query: str, params: dict[str, Any] | None = None):
+    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
         """Whole result as a pyarrow Table (fast bulk reads)."""
         return self._execute(query, params).get_as_arrow()
 
@@ -330,13 +372,13 @@ class Neo4jBackend(Backend):
         except nx.DriverError as exc:
             raise GraphError(f"neo4j {self.target}: {exc}") from None
 
-    def run(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def run(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None) -> list[dict[str, Any]]:
         records, _, _ = self._wrap(
             lambda: self._driver.execute_query(query, params or {}, database_=self._database)
         )
         return [r.data() for r in records]
 
-    def columns(self, query: str, params: dict[str, Any] | None = None):
+    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
         pa = require("pyarrow", "neo4j")
         rows = self.run(query, params)
         if not rows:
@@ -367,16 +409,286 @@ class Neo4jBackend(Backend):
         self._driver.close()
 
 
+#: FalkorDB graph names assocmem accepts for its main graph.
+_GRAPH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,99}")
+#: FalkorDB's bulk-insert value types (see falkordb-bulk-loader).
+_NULL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 2, 3, 4, 5
+#: Bytes per GRAPH.BULK call (the server's own loader sends at most 64 MB).
+BULK_BYTES = 32 * 2**20
+
+
+def _bulk_header(name: str, props: Sequence[str]) -> bytes:
+    return name.encode() + b"\0" + struct.pack("=I", len(props)) + b"".join(p.encode() + b"\0" for p in props)
+
+
+def _long_array(values: np.ndarray) -> np.ndarray:
+    """Rows of int64 values as FalkorDB bulk ARRAY properties, one row each
+    (type byte, length, then a type byte before every element)."""
+    rows, width = values.shape
+    out = np.empty((rows, 9 + 9 * width), dtype=np.uint8)
+    out[:, 0] = _ARRAY
+    out[:, 1:9] = np.frombuffer(struct.pack("=q", width), dtype=np.uint8)
+    cells = out[:, 9:].reshape(rows, width, 9)
+    cells[:, :, 0] = _LONG
+    cells[:, :, 1:] = values.astype("<i8", copy=False).view(np.uint8).reshape(rows, width, 8)
+    return out
+
+
+class FalkorDBBackend(Backend):
+    """FalkorDB through its official client (RESP, not Bolt: FalkorDB's Bolt
+    endpoint fails on list parameters over a few KB).
+
+    The store's catalogue (``Network``, ``AssocmemKey``) and the search nets
+    live in the main graph (``falkordb://host:port?graph=NAME``, default
+    ``assocmem``); each network's neurons, patterns and synapses in a graph
+    of their own, ``<graph>:net:<key>``.  Saving a network is then one
+    ``GRAPH.BULK`` load into a new graph (the server's bulk-insert path, about
+    25x faster than ``UNWIND``), and deleting it one ``GRAPH.DELETE``; no
+    relationship type outlives its network.
+
+    FalkorDB has no multi-statement transactions: :meth:`run_tx` sends its
+    statements as one ``MULTI``/``EXEC`` block, which no other client can
+    interleave and which the append-only file replays whole or not at all;
+    a statement failing at run time would not undo the ones before it, so
+    assocmem groups only statements that cannot fail on valid input.
+
+    Statements are never retried: a connection lost during one is a
+    GraphConnectionError (the statement may or may not have run; a save in
+    flight stays invisible and is cleaned up by the next save of its name).
+    A connection found dead before a statement is sent (the server was
+    restarted) is replaced silently.
+    """
+
+    dialect = FALKORDB
+    graph_per_network = True
+    #: Seconds to wait for a connection before reporting the server down.
+    CONNECT_TIMEOUT_S = 5.0
+
+    def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None) -> None:
+        falkordb = require("falkordb", "falkordb")
+        self._redis = require("redis", "falkordb")
+        retry = require("redis.retry", "falkordb")
+        backoff = require("redis.backoff", "falkordb")
+        parts = urllib.parse.urlsplit(uri)
+        try:
+            host, port = parts.hostname or "localhost", parts.port or 6379
+        except ValueError as exc:
+            raise ArgumentError(f"target: bad FalkorDB URI {uri!r}: {exc}") from None
+        query = urllib.parse.parse_qs(parts.query)
+        graph = database if database is not None else query.get("graph", ["assocmem"])[-1]
+        if not isinstance(graph, str) or not _GRAPH_NAME.fullmatch(graph):
+            raise ArgumentError(f"database: expected a graph name of letters, digits, '_', '.', '-'; got {graph!r}")
+        user, password = (parts.username, parts.password) if parts.password is not None else (None, None)
+        if auth is not None:
+            user, password = auth
+        elif password is None and os.environ.get("ASSOCMEM_FALKORDB_PASSWORD"):
+            user, password = os.environ.get("ASSOCMEM_FALKORDB_USER") or None, os.environ["ASSOCMEM_FALKORDB_PASSWORD"]
+        self.target = f"falkordb://{host}:{port}?graph={graph}"
+        self._graph = graph
+        self._graphs: dict[str, Any] = {}
+        rx = self._redis.exceptions
+        self._lost = (rx.ConnectionError, rx.TimeoutError)
+        try:
+            # one retry, used only by the health check: a pooled connection
+            # idle for a second is pinged first and replaced if dead.
+            self._db = falkordb.FalkorDB(
+                host=host, port=port, username=user or None, password=password,
+                socket_connect_timeout=self.CONNECT_TIMEOUT_S, socket_keepalive=True,
+                health_check_interval=1, retry=retry.Retry(backoff.NoBackoff(), 1), retry_on_error=[],
+            )
+            self._r = self._db.connection
+            self._r.ping()
+        except rx.AuthenticationError as exc:
+            raise GraphConnectionError(f"target: FalkorDB at {host}:{port} refused the credentials: {exc}") from None
+        except rx.ResponseError as exc:  # NOAUTH and the like
+            raise GraphConnectionError(f"target: FalkorDB at {host}:{port}: {exc}") from None
+        except self._lost as exc:
+            raise GraphConnectionError(f"target: cannot reach FalkorDB at {host}:{port}: {exc}") from None
+        try:
+            self._r.execute_command("GRAPH.CONFIG", "GET", "TIMEOUT")
+        except rx.ResponseError:
+            self._db.close()
+            raise GraphConnectionError(f"target: {host}:{port} is a Redis server without the FalkorDB module") from None
+
+    # ------------------------------------------------------------ plumbing
+    def _name(self, net: str | None) -> str:
+        if net is None:
+            return self._graph
+        if not is_key(net):
+            raise ArgumentError(f"net: expected 32 lowercase hex digits; got {net!r}")
+        return f"{self._graph}:net:{net}"
+
+    def _select(self, name: str) -> Any:
+        g = self._graphs.get(name)
+        if g is None:
+            if len(self._graphs) > 64:
+                self._graphs.clear()
+            g = self._graphs[name] = self._db.select_graph(name)
+        return g
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        rx = self._redis.exceptions
+        try:
+            return fn()
+        except rx.AuthenticationError as exc:
+            raise GraphConnectionError(f"falkordb {self.target}: authentication failed: {exc}") from None
+        except self._lost as exc:
+            raise GraphConnectionError(f"falkordb {self.target}: connection lost: {exc}") from None
+        except rx.ResponseError as exc:
+            raise GraphError(f"falkordb {self.target}: {_one_line(exc)}") from None
+        except rx.RedisError as exc:
+            raise GraphError(f"falkordb {self.target}: {_one_line(exc)}") from None
+
+    def _query(self, query: str, params: dict[str, Any] | None, net: str | None) -> Any:
+        graph = self._select(self._name(net))
+        return self._call(lambda: graph.query(query, params or None))
+
+    # ------------------------------------------------------------ Backend
+    def run(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None) -> list[dict[str, Any]]:
+        result = self._query(query, params, net)
+        names = [h[1] for h in result.header]
+        return [dict(zip(names, row)) for row in result.result_set]
+
+    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
+        pa = require("pyarrow", "falkordb")
+        result = self._query(query, params, net)
+        if not result.result_set:
+            return None
+        names = [h[1] for h in result.header]
+        return pa.table(dict(zip(names, (list(c) for c in zip(*result.result_set)))))
+
+    def run_tx(self, statements: Sequence[Statement]) -> None:
+        graph = self._select(self._graph)
+
+        def go() -> None:
+            pipe = self._r.pipeline(transaction=True)
+            for query, params in statements:
+                pipe.execute_command("GRAPH.QUERY", self._graph, graph._build_params_header(params or None) + query,
+                                     "--compact")
+            pipe.execute()
+
+        self._call(go)
+
+    def ensure_schema(self) -> None:
+        self._create_indexes(None, self.dialect.schema)
+
+    def _create_indexes(self, net: str | None, statements: Sequence[str]) -> None:
+        """Create the indexes that are missing (CREATE INDEX fails on an
+        existing one, and reading first needs no write privilege)."""
+        have = {(r["label"], p) for r in self.run("CALL db.indexes() YIELD label, properties RETURN label, "
+                                                  "properties", net=net) for p in r["properties"]}
+        for statement in statements:
+            label, prop = re.fullmatch(r"CREATE INDEX FOR \(x:(\w+)\) ON \(x\.(\w+)\)", statement).groups()
+            if (label, prop) not in have:
+                self.run(statement, net=net)
+
+    def begin_network(self, key: str) -> None:
+        self._create_indexes(key, FALKORDB_NETWORK_SCHEMA)
+
+    def delete_network_data(self, key: str, n: int) -> None:
+        name = self._name(key)
+        self._graphs.pop(name, None)
+        if self._call(lambda: self._r.exists(name)):
+            self._call(lambda: self._r.execute_command("GRAPH.DELETE", name))
+
+    def drop_synapse_type(self, key: str) -> None:
+        self.delete_network_data(key, 0)
+
+    def synapse_types(self) -> list[str]:
+        prefix = f"{self._graph}:net:"
+        graphs = self._call(lambda: self._r.execute_command("GRAPH.LIST"))
+        return [f"SYNAPSE_{g[len(prefix):]}" for g in (x.decode() if isinstance(x, bytes) else x for x in graphs)
+                if g.startswith(prefix) and is_key(g[len(prefix):])]
+
+    @property
+    def supports_bulk(self) -> bool:
+        return True
+
+    def bulk_network(self, key: str, neurons: dict[str, np.ndarray], dendrites: np.ndarray | None,
+                     patterns: np.ndarray, synapses: Iterable[tuple[np.ndarray, ...]] | None, bar: Any) -> None:
+        """Write one network into its own new graph with ``GRAPH.BULK``:
+        neurons (internal ids 0..n-1 in order of ``idx``), then patterns,
+        then synapses ``(a, b, c, w)`` given as neuron indices; indexes last.
+
+        ``neurons`` holds int64 ``id``, ``idx``, ``state``, ``thr`` and
+        float64 ``theta``; ``dendrites`` the (n, n) counts or None."""
+        name = self._name(key)
+        first = [True]
+
+        def send(nodes: int, edges: int, labels: list[bytes], types: list[bytes]) -> None:
+            args: list[Any] = [nodes, edges, len(labels), len(types), *labels, *types]
+            if first[0]:
+                args.insert(0, "BEGIN")
+                first[0] = False
+            self._call(lambda: self._r.execute_command("GRAPH.BULK", name, *args))
+
+        n = neurons["idx"].size
+        row = np.dtype([("t0", "u1"), ("id", "<i8"), ("t1", "u1"), ("net", "S33"), ("t2", "u1"), ("idx", "<i8"),
+                        ("t3", "u1"), ("state", "<i8"), ("t4", "u1"), ("theta", "<f8"), ("t5", "u1"),
+                        ("thr", "<i8")])
+        fixed = np.zeros(n, row)
+        for k, (field, kind) in enumerate((("id", _LONG), ("net", _STRING), ("idx", _LONG), ("state", _LONG),
+                                           ("theta", _DOUBLE), ("thr", _LONG))):
+            fixed[f"t{k}"] = kind
+            fixed[field] = key.encode() if field == "net" else neurons[field]
+        props = ["id", "net", "idx", "state", "theta", "thr"] + ([] if dendrites is None else ["c"])
+        header = _bulk_header("Neuron", props)
+        per_row = row.itemsize + (0 if dendrites is None else 9 + 9 * n)
+        step = max(1, BULK_BYTES // per_row)
+        for lo in range(0, n, step):
+            hi = min(n, lo + step)
+            body = fixed[lo:hi].view(np.uint8).reshape(hi - lo, row.itemsize)
+            if dendrites is not None:
+                body = np.concatenate([body, _long_array(dendrites[lo:hi])], axis=1)
+            send(hi - lo, 0, [header + body.tobytes()], [])
+            bar.update(hi - lo)
+        p = patterns.shape[0]
+        if p:
+            header = _bulk_header("Pattern", ["id", "net", "mu", "xi"])
+            xi = _long_array(patterns)
+            net_prop = struct.pack("=B", _STRING) + key.encode() + b"\0"
+            step = max(1, BULK_BYTES // (xi.shape[1] + 80))
+            for lo in range(0, p, step):
+                hi = min(p, lo + step)
+                body = b"".join(
+                    struct.pack("=B", _STRING) + f"{key}:{mu}".encode() + b"\0" + net_prop
+                    + struct.pack("=Bq", _LONG, mu) + xi[mu].tobytes()
+                    for mu in range(lo, hi)
+                )
+                send(hi - lo, 0, [header + body], [])
+                bar.update(hi - lo)
+        if synapses is not None:
+            header = _bulk_header(synapse_type(key), ["c", "w"])
+            edge = np.dtype([("a", "<u8"), ("b", "<u8"), ("tc", "u1"), ("c", "<i8"), ("tw", "u1"), ("w", "<f8")])
+            step = BULK_BYTES // edge.itemsize
+            for a, b, c, w in synapses:
+                for lo in range(0, a.size, step):
+                    hi = min(a.size, lo + step)
+                    e = np.empty(hi - lo, edge)
+                    e["a"], e["b"], e["tc"], e["c"], e["tw"], e["w"] = a[lo:hi], b[lo:hi], _LONG, c[lo:hi], _DOUBLE, w[lo:hi]
+                    send(0, hi - lo, [], [header + e.tobytes()])
+                    bar.update(hi - lo)
+        self.begin_network(key)
+
+    def close(self) -> None:
+        self._graphs.clear()
+        self._db.close()
+
+
 def open_backend(target: str | os.PathLike[str] | None, auth: tuple[str, str] | None, database: str | None) -> Backend:
     if target is None or isinstance(target, os.PathLike):
         return LadybugBackend(target)
     if not isinstance(target, str):
-        raise ArgumentError(f"target: expected None, a path or a bolt:// / neo4j:// URI; got {type(target).__name__}")
+        raise ArgumentError(f"target: expected None, a path or a bolt://, neo4j:// or falkordb:// URI; got {type(target).__name__}")
     scheme = target.split("://", 1)[0].lower() if "://" in target else ""
     if scheme in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
         return Neo4jBackend(target, auth, database)
+    if scheme == "falkordb":
+        return FalkorDBBackend(target, auth, database)
     if scheme:
-        raise ArgumentError(f"target: unsupported scheme {scheme!r}; expected a path, bolt:// or neo4j://")
+        raise ArgumentError(
+            f"target: unsupported scheme {scheme!r}; expected a path, bolt://, neo4j:// or falkordb://"
+        )
     return LadybugBackend(target)
 
 

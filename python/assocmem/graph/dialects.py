@@ -66,3 +66,26 @@ NEO4J = Dialect(
         "CREATE CONSTRAINT assocmem_sn_node IF NOT EXISTS FOR (x:SnNode) REQUIRE x.id IS UNIQUE",
     ),
 )
+
+# FalkorDB keeps each network's neurons, patterns and synapses in a graph of
+# their own (see FalkorDBBackend), and the catalogue (Network, AssocmemKey)
+# and the search nets in the store's main graph.  Its range indexes are
+# created only where missing (CREATE INDEX fails on an existing one).
+FALKORDB = Dialect(
+    name="falkordb",
+    list_base=0,
+    functions={"to_float": "toFloat", "to_int": "toInteger", "exp": "exp"},
+    schema=(
+        "CREATE INDEX FOR (x:Network) ON (x.key)",
+        "CREATE INDEX FOR (x:Network) ON (x.name)",
+        "CREATE INDEX FOR (x:AssocmemKey) ON (x.key)",
+        "CREATE INDEX FOR (x:SnNet) ON (x.name)",
+        "CREATE INDEX FOR (x:SnNode) ON (x.id)",
+        "CREATE INDEX FOR (x:SnNode) ON (x.net)",
+    ),
+)
+#: Indexes of one network's own graph (FalkorDB), created with the graph.
+FALKORDB_NETWORK_SCHEMA = (
+    "CREATE INDEX FOR (x:Neuron) ON (x.id)",
+    "CREATE INDEX FOR (x:Pattern) ON (x.id)",
+)

@@ -22,7 +22,7 @@ from ..errors import (
 )
 from ..hopfield import Hopfield, RecallResult, _integer_thresholds, _thresholds, theta_term
 from . import cypher
-from .backends import Backend, batched
+from .backends import DELETE_SLICE, Backend, batched
 
 __all__ = ["GraphStore", "NAME_PATTERN"]
 
@@ -34,8 +34,6 @@ NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
 #: is much faster than several (LadybugDB: 950k/s vs 530k/s in 2M chunks), so
 #: only networks beyond this (about 0.8 GB of rows) are split.
 COPY_CHUNK = 32_000_000
-#: Neurons per delete slice (bounds the synapses one transaction removes).
-DELETE_SLICE = 256
 #: Key in a network node's metadata holding a dense memory's interaction
 #: (``{"degree": d}`` or ``{"beta": b}``); removed from ``metadata`` on load.
 INTERACTION_KEY = "assocmem.interaction"
@@ -109,12 +107,13 @@ class _CypherEngine:
                  params: dict[str, Any], energy: Any, flipped: Any, bar: Any) -> None:
         self.state = s
         self._run, self._name, self._base, self._lb = store._b.run, name, found["base"], store._lb
+        self._net = found["key"]
         self._update, self._params, self._energy, self._flipped, self._bar = update, params, energy, flipped, bar
 
     def sweep(self, order: np.ndarray) -> int:
         s, changed = self.state, 0
         for i in order.tolist():
-            row = self._run(self._update, {"id": self._base + i, "lb": self._lb, **self._params})[0]
+            row = self._run(self._update, {"id": self._base + i, "lb": self._lb, **self._params}, net=self._net)[0]
             old, new = int(row["old"]), int(row["new"])
             if old != s[i]:
                 raise GraphError(
@@ -171,16 +170,24 @@ class GraphStore:
     def __repr__(self) -> str:
         return f"GraphStore({self.dialect}: {self._b.target})"
 
-    def query(self, cypher_text: str, **params: Any) -> list[dict[str, Any]]:
+    def query(self, cypher_text: str, *, network: str | None = None, **params: Any) -> list[dict[str, Any]]:
         """Run any Cypher with ``$parameters``; rows as plain dicts.
 
         Parameters may be None, bool, int (64-bit), float, str, NumPy
         scalars and arrays, lists of one kind of value, and dicts with str
         keys; anything else is refused with an error naming the parameter.
+
+        ``network``: run the query where that network's neurons, patterns
+        and synapses are.  FalkorDB keeps each network in a graph of its own
+        (the main graph holds the catalogue and the search nets), so a query
+        about a network's neurons or synapses names it there; on LadybugDB
+        and Neo4j everything is one graph and ``network`` only checks that
+        the network exists.
         """
         if not isinstance(cypher_text, str) or not cypher_text.strip():
             raise ArgumentError("cypher: expected a non-empty Cypher string")
-        return self._b.run(cypher_text, {k: _param(k, v) for k, v in params.items()})
+        key = None if network is None else self._network(network)["key"]
+        return self._b.run(cypher_text, {k: _param(k, v) for k, v in params.items()}, net=key)
 
     # ------------------------------------------------------------ networks
     def networks(self) -> list[dict[str, Any]]:
@@ -216,10 +223,7 @@ class GraphStore:
     def _delete_key(self, key: str, n: int) -> None:
         """Delete everything of one registered key; the registry entry goes
         last, so an interrupted delete is finished by a later vacuum."""
-        self._b.drop_synapse_type(key)
-        for lo in range(0, max(n, 1), DELETE_SLICE):
-            self._b.run(cypher.DELETE_NEURONS_SLICE, {"key": key, "lo": lo, "hi": lo + DELETE_SLICE})
-        self._b.run(cypher.DELETE_PATTERNS, {"key": key})
+        self._b.delete_network_data(key, n)
         self._b.run(cypher.DELETE_NETWORK_NODE, {"key": key})
         self._b.run(cypher.UNREGISTER_KEY, {"key": key})
 
@@ -234,7 +238,10 @@ class GraphStore:
         for key in {r["key"] for r in self._b.run(cypher.REGISTERED_KEYS)} - keys:
             if not cypher.is_key(key):
                 continue  # not a key assocmem generates: leave it alone
-            top = self._b.run(cypher.MAX_NEURON_IDX, {"key": key})
+            if self._b.graph_per_network:  # its graph goes whole; reading it first would create it
+                self._delete_key(key, 0)
+                continue
+            top = self._b.run(cypher.MAX_NEURON_IDX, {"key": key}, net=key)
             self._delete_key(key, (top[0]["top"] or 0) + 1 if top else 1)
 
     def delete_network(self, name: str) -> None:
@@ -296,7 +303,7 @@ class GraphStore:
         batch_size: int = 10_000,
         progress: bool = True,
         overwrite: bool = False,
-        method: Literal["auto", "copy", "unwind"] = "auto",
+        method: Literal["auto", "copy", "bulk", "unwind"] = "auto",
         state: Any = None,
     ) -> None:
         """Write a network into the database.
@@ -321,8 +328,9 @@ class GraphStore:
         overwrite : bool
             Replace a network of the same name.  The old one stays complete
             and visible until the new one is complete.
-        method : {"auto", "copy", "unwind"}
-            "auto": ``COPY`` on LadybugDB, ``UNWIND`` batches on Neo4j.
+        method : {"auto", "copy", "bulk", "unwind"}
+            "auto": ``COPY`` on LadybugDB, ``GRAPH.BULK`` on FalkorDB,
+            ``UNWIND`` batches on Neo4j.
         state : array-like of shape (n,), optional
             Neuron states to store (default all +1).
         """
@@ -335,12 +343,14 @@ class GraphStore:
         elif layout == "memories":
             raise ArgumentError("layout: 'memories' stores dense memories (rule='dense'); this network is "
                                 f"{getattr(net, 'rule', '?')!r}")
-        method = _validate.choice("method", method, ("auto", "copy", "unwind"))
+        method = _validate.choice("method", method, ("auto", "copy", "bulk", "unwind"))
         batch_size = _validate.positive_int("batch_size", batch_size)
         if method == "auto":
-            method = "copy" if self._b.supports_copy else "unwind"
+            method = "copy" if self._b.supports_copy else "bulk" if self._b.supports_bulk else "unwind"
         if method == "copy" and not self._b.supports_copy:
             raise ArgumentError(f"method: 'copy' needs LadybugDB; this store is {self.dialect}")
+        if method == "bulk" and not self._b.supports_bulk:
+            raise ArgumentError(f"method: 'bulk' needs FalkorDB; this store is {self.dialect}")
         if net.n_patterns == 0:
             raise ArgumentError("net: no patterns are stored; nothing to save")
         if net.rule not in ("hebbian", "dense"):
@@ -356,11 +366,26 @@ class GraphStore:
             meta[INTERACTION_KEY] = net.interaction
         bar = tqdm(total=self._work(n, p, layout), desc=f"saving {name}", unit="row", delay=1.0, disable=not progress)
         with self._writing(name, n, p, layout, meta, overwrite) as (key, base), bar:
+            if method == "bulk":
+                self._save_bulk(key, base, net, s, counts, layout, bar)
+                return
+            self._b.begin_network(key)
             self._save_neurons(key, base, net, s, counts if layout == "dendrites" else None, method, batch_size, bar)
             self._save_patterns(key, net.patterns, method, batch_size, bar)
             if layout == "synapses":
                 self._b.create_synapse_type(cypher.synapse_type(key), counts.dtype.name)
                 self._save_synapses(key, base, counts, n, method, batch_size, bar)
+
+    def _save_bulk(self, key, base, net, s, counts, layout, bar) -> None:
+        """FalkorDB: the whole network in one bulk load into its own graph."""
+        n = net.n_neurons
+        idx = np.arange(n, dtype=np.int64)
+        neurons = {"id": base + idx, "idx": idx, "state": s.astype(np.int64), "thr": np.asarray(net._thr, np.int64),
+                   "theta": np.asarray(net.thresholds, dtype=np.float64)}
+        synapses = None
+        if layout == "synapses":
+            synapses = (_hopfield.upper_pairs(counts, lo, hi, 0) for lo, hi in _row_blocks(n, 2_000_000))
+        self._b.bulk_network(key, neurons, counts if layout == "dendrites" else None, net.patterns, synapses, bar)
 
     @staticmethod
     def _work(n: int, p: int, layout: str) -> int:
@@ -395,7 +420,7 @@ class GraphStore:
                  "c": None if counts is None else counts[i].tolist()}
                 for i in range(lo, hi)
             ]
-            self._b.unwind(cypher.CREATE_NEURONS, rows, {"key": key})
+            self._b.unwind(cypher.CREATE_NEURONS, rows, {"key": key}, net=key)
             bar.update(hi - lo)
 
     def _save_patterns(self, key, patterns, method, batch_size, bar) -> None:
@@ -415,7 +440,7 @@ class GraphStore:
             return
         rows = ({"id": f"{key}:{mu}", "mu": mu, "xi": patterns[mu].tolist()} for mu in range(p))
         for batch in batched(rows, max(1, min(batch_size, 100))):
-            self._b.unwind(cypher.CREATE_PATTERNS, batch, {"key": key})
+            self._b.unwind(cypher.CREATE_PATTERNS, batch, {"key": key}, net=key)
             bar.update(len(batch))
 
     def _save_synapses(self, key, base, counts, n, method, batch_size, bar) -> None:
@@ -423,14 +448,7 @@ class GraphStore:
         (never more than one block of rows in memory)."""
         chunk = COPY_CHUNK if method == "copy" else max(batch_size, 100_000)
         create = cypher.for_network(cypher.CREATE_SYNAPSES, key)
-        lo = 0
-        while lo < n - 1:
-            # rows lo..hi-1 hold sum(n - 1 - r) pairs; take as many rows as fit
-            hi = lo + 1
-            size = n - 1 - lo
-            while hi < n - 1 and size + (n - 1 - hi) <= chunk:
-                size += n - 1 - hi
-                hi += 1
+        for lo, hi in _row_blocks(n, chunk):
             a, b, c, w = _hopfield.upper_pairs(counts, lo, hi, base)
             if method == "copy":
                 pd = require("pandas", "graph")  # LadybugDB scans a DataFrame ~4 % faster than Arrow here
@@ -444,9 +462,8 @@ class GraphStore:
                 for s in range(0, a.size, batch_size):
                     e = min(a.size, s + batch_size)
                     batch = [{"a": a_ids[k], "b": b_ids[k], "c": c_list[k], "w": w_list[k]} for k in range(s, e)]
-                    self._b.unwind(create, batch)
+                    self._b.unwind(create, batch, net=key)
                     bar.update(e - s)
-            lo = hi
 
     # ---------------------------------------------------------------- load
     def load_network(self, name: str, *, verify: bool = False) -> Hopfield:
@@ -458,11 +475,11 @@ class GraphStore:
         """
         found = self._network(name)
         key, n = found["key"], found["n"]
-        rows = self._b.run(cypher.READ_PATTERNS, {"key": key})
+        rows = self._b.run(cypher.READ_PATTERNS, {"key": key}, net=key)
         if len(rows) != found["p"]:
             raise GraphError(f"name: network {name!r} has {len(rows)} patterns stored; expected {found['p']}")
         patterns = np.array([r["xi"] for r in rows], dtype=np.int8).reshape(len(rows), n)
-        neurons = self._b.run(cypher.READ_NEURONS, {"key": key})
+        neurons = self._b.run(cypher.READ_NEURONS, {"key": key}, net=key)
         theta = np.array([r["theta"] for r in neurons], dtype=np.float64)
         if theta.shape != (n,):
             raise GraphError(f"name: network {name!r} has {len(neurons)} neurons stored; expected {n}")
@@ -484,12 +501,12 @@ class GraphStore:
         key, n = found["key"], found["n"]
         want = net.counts
         if found["layout"] == "dendrites":
-            rows = self._b.run(cypher.READ_DENDRITES, {"key": key})
+            rows = self._b.run(cypher.READ_DENDRITES, {"key": key}, net=key)
             got = np.array([r["c"] for r in rows], dtype=np.int64).reshape(n, n)
             if not np.array_equal(got, want):
                 raise GraphError(f"name: network {name!r}: dendrite counts differ from its patterns' Hebbian counts")
             return
-        table = self._b.columns(cypher.for_network(cypher.READ_SYNAPSES, key), {"key": key})
+        table = self._b.columns(cypher.for_network(cypher.READ_SYNAPSES, key), {"key": key}, net=key)
         m = n * (n - 1) // 2
         if table is None or table.num_rows != m:
             got_rows = 0 if table is None else table.num_rows
@@ -519,16 +536,18 @@ class GraphStore:
         theta = _thresholds(thresholds, n)
         thr = _integer_thresholds(theta, n)
         with self._writing(name, n, p, "synapses", dict(metadata or {}), overwrite) as (key, base):
+            self._b.begin_network(key)
             rows = [{"id": f"{key}:{mu}", "mu": mu, "xi": x[mu].tolist()} for mu in range(p)]
             for batch in batched(rows, 100):
-                self._b.unwind(cypher.CREATE_PATTERNS, batch, {"key": key})
+                self._b.unwind(cypher.CREATE_PATTERNS, batch, {"key": key}, net=key)
             self._b.run(
                 cypher.CYPHER_NEURONS,
                 {"n": n, "base": base, "key": key, "lb": self._lb, "theta": theta.tolist(), "thr": thr.tolist()},
+                net=key,
             )
             self._b.create_synapse_type(cypher.synapse_type(key), _hopfield.count_dtype(p).name)
             if n > 1:
-                self._b.run(cypher.for_network(self._hebb, key), {"key": key, "lb": self._lb, "n": n})
+                self._b.run(cypher.for_network(self._hebb, key), {"key": key, "lb": self._lb, "n": n}, net=key)
 
     def set_state(self, name: str, state: Any) -> None:
         """Write neuron states (+1/-1) of a network."""
@@ -539,7 +558,7 @@ class GraphStore:
     def _set_state(self, found: dict[str, Any], s: np.ndarray) -> None:
         rows = [{"id": found["base"] + i, "s": int(v)} for i, v in enumerate(s.tolist())]
         for batch in batched(rows, 5000):
-            self._b.unwind(cypher.SET_STATES, batch)
+            self._b.unwind(cypher.SET_STATES, batch, net=found["key"])
 
     def get_state(self, name: str) -> np.ndarray:
         """(n,) int8 neuron states of a network, read from the database."""
@@ -547,7 +566,7 @@ class GraphStore:
         return self._read_state(found)
 
     def _read_state(self, found: dict[str, Any]) -> np.ndarray:
-        rows = self._b.run(cypher.READ_NEURONS, {"key": found["key"]})
+        rows = self._b.run(cypher.READ_NEURONS, {"key": found["key"]}, net=found["key"])
         return np.array([r["state"] for r in rows], dtype=np.int8)
 
     def cypher_recall(
@@ -586,9 +605,10 @@ class GraphStore:
         dendrites = found["layout"] == "dendrites"
         update = cypher.UPDATE_NEURON_DENDRITES if dendrites else cypher.for_network(cypher.UPDATE_NEURON_SYNAPSES, key)
         quad = cypher.QUADRATIC_DENDRITES if dendrites else cypher.for_network(cypher.QUADRATIC_SYNAPSES, key)
-        theta = np.array([r["theta"] for r in self._b.run(cypher.READ_NEURONS, {"key": key})], dtype=np.float64)
+        theta = np.array([r["theta"] for r in self._b.run(cypher.READ_NEURONS, {"key": key}, net=key)],
+                         dtype=np.float64)
         self._set_state(found, s)
-        q = [int(self._b.run(quad, {"key": key, "lb": self._lb})[0]["q"]) * (1 if dendrites else 2)]
+        q = [int(self._b.run(quad, {"key": key, "lb": self._lb}, net=key)[0]["q"]) * (1 if dendrites else 2)]
 
         def flipped(old: int, h: int) -> None:  # Q changes by -4 s_i H_i (each unordered synapse counted twice)
             q[0] -= 4 * old * h
@@ -619,7 +639,7 @@ class GraphStore:
                                  lambda: _dense.energy(self._cypher_overlaps(found), d or 0, beta or 0.0))
 
     def _cypher_overlaps(self, found: dict[str, Any]) -> np.ndarray:
-        rows = self._b.run(cypher.OVERLAPS, {"key": found["key"], "lb": self._lb})
+        rows = self._b.run(cypher.OVERLAPS, {"key": found["key"], "lb": self._lb}, net=found["key"])
         return np.array([r["m"] for r in rows], dtype=np.int64)
 
     def _cypher_loop(self, name, found, s, rng, fixed, max_sweeps, progress, update, params, energy,
@@ -646,7 +666,7 @@ class GraphStore:
         found = self._network(name)
         if found["layout"] != "synapses":
             raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; degrees need 'synapses'")
-        rows = self._b.run(cypher.for_network(cypher.DEGREES, found["key"]), {"key": found["key"]})
+        rows = self._b.run(cypher.for_network(cypher.DEGREES, found["key"]), {"key": found["key"]}, net=found["key"])
         deg = np.array([r["degree"] for r in rows], dtype=np.int64)
         n = found["n"]
         bad = [int(i) for i in np.flatnonzero(deg != n - 1)]
@@ -663,7 +683,7 @@ class GraphStore:
             raise ArgumentError(f"neuron: expected an index in 0..{found['n'] - 1}; got {i}")
         limit = _validate.positive_int("limit", limit)
         query = cypher.for_network(cypher.ANTI_CORRELATED, found["key"])
-        return self._b.run(query, {"id": found["base"] + i, "limit": limit})
+        return self._b.run(query, {"id": found["base"] + i, "limit": limit}, net=found["key"])
 
     def out_of_sync(self, name: str, state: Any = None, limit: int = 20) -> list[dict[str, Any]]:
         """Pairs whose states disagree with their synapse (a positive weight
@@ -676,4 +696,18 @@ class GraphStore:
             self._set_state(found, _validate.bipolar("state", state, found["n"]))
         limit = _validate.positive_int("limit", limit)
         query = cypher.for_network(cypher.OUT_OF_SYNC, found["key"])
-        return self._b.run(query, {"key": found["key"], "limit": limit})
+        return self._b.run(query, {"key": found["key"], "limit": limit}, net=found["key"])
+
+
+def _row_blocks(n: int, chunk: int) -> Iterator[tuple[int, int]]:
+    """Blocks of whole rows lo..hi-1 of the upper triangle (row r holds
+    n - 1 - r pairs), each at most ``chunk`` pairs unless one row is more."""
+    lo = 0
+    while lo < n - 1:
+        hi = lo + 1
+        size = n - 1 - lo
+        while hi < n - 1 and size + (n - 1 - hi) <= chunk:
+            size += n - 1 - hi
+            hi += 1
+        yield lo, hi
+        lo = hi
