@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-OPTIONAL = ["ladybug", "pandas", "pyarrow", "tqdm", "neo4j", "matplotlib", "scipy", "skimage", "dask", "distributed"]
+OPTIONAL = ["ladybug", "pandas", "pyarrow", "tqdm", "neo4j", "falkordb", "redis", "matplotlib", "scipy", "skimage",
+            "dask", "distributed"]
 
 
 def _run(code: str, tmp_path) -> subprocess.CompletedProcess:
@@ -44,6 +45,7 @@ def test_the_core_needs_only_numpy_and_pillow(tmp_path):
 
 @pytest.mark.parametrize("code,extra", [
     ("from assocmem import graph; graph.open()", "graph"),
+    ("from assocmem import graph; graph.open('falkordb://127.0.0.1:1')", "falkordb"),
     ("from assocmem import plotting; plotting.energy_plot({'a': [1.0, 0.0]}, 'e.png')", "plot"),
     ("from assocmem import images; images.sample_photos()", "demo"),
     ("import numpy as np, assocmem; assocmem.Hopfield(4).store(np.eye(4, dtype=int)[:2], rule='covariance')",

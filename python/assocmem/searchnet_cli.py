@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DB = "assocmem.lbdb"
 #: Log lines per training batch (one transaction each in the graph).
 DEFAULT_BATCH = 1000
 
@@ -31,7 +30,9 @@ def add_parser(sub: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=DEFAULT_DB, help=f"embedded LadybugDB file (default: {DEFAULT_DB})")
+    from .graph.cli import _target_options
+
+    _target_options(p)
     p.add_argument("--name", default="searchnet", help="net name in the database (default: searchnet)")
     p.add_argument("--rules", choices=["pci", "hypergraphdb"], default="pci")
 
@@ -61,12 +62,12 @@ def _session(lineno: int, text: str, path: str) -> tuple[list, list, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import graph
     from ._validate import positive_int
     from .errors import FormatError
+    from .graph.cli import open_target
     from .searchnet import SearchNet
 
-    with graph.open(args.db) as store:
+    with open_target(args) as store:
         net = SearchNet(store, rules=args.rules, name=args.name)
         if args.searchnet_command == "rank":
             scores = net.scores(args.words, args.urls)
@@ -98,5 +99,5 @@ def run(args: argparse.Namespace) -> int:
                 net.train_many(batch)
                 done += len(batch)
                 bar.update(len(batch))
-        print(f"trained {done} clicks into {args.name!r} ({net.n_hidden} hidden neurons) -> {args.db}")
+        print(f"trained {done} clicks into {args.name!r} ({net.n_hidden} hidden neurons) -> {store}")
     return 0

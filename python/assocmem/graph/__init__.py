@@ -53,6 +53,12 @@ def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connec
         FalkorDB main graph's name.
     """
     from .backends import open_backend
-    from .store import GraphStore
 
-    return GraphStore(open_backend(target, auth, database))
+    backend = open_backend(target, auth, database)
+    try:
+        from .store import GraphStore
+
+        return GraphStore(backend)  # checks the schema and creates what is missing
+    except BaseException:
+        backend.close()  # a failed open (no privilege for the schema, ...) leaks no connection
+        raise

@@ -17,15 +17,16 @@ DEFAULT_DB = "assocmem.lbdb"
 def _target_options(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--db", help=f"embedded LadybugDB file (default: {DEFAULT_DB})")
-    g.add_argument("--uri", help="Neo4j URI, bolt://host:7687 or neo4j://host (credentials from --user/--password "
-                                 "or ASSOCMEM_NEO4J_USER / ASSOCMEM_NEO4J_PASSWORD)")
-    p.add_argument("--user", help="Neo4j user")
-    p.add_argument("--password", help="Neo4j password")
-    p.add_argument("--database", help="Neo4j database name")
+    g.add_argument("--uri", help="a server: Neo4j (bolt://host:7687, neo4j://host) or FalkorDB "
+                                 "(falkordb://host:6379[?graph=NAME]); credentials from --user/--password or "
+                                 "ASSOCMEM_NEO4J_USER / _PASSWORD, ASSOCMEM_FALKORDB_USER / _PASSWORD")
+    p.add_argument("--user", help="server user")
+    p.add_argument("--password", help="server password")
+    p.add_argument("--database", help="Neo4j database name, or FalkorDB main graph name")
 
 
 def add_graph_parser(sub: Any) -> None:
-    graph = sub.add_parser("graph", help="mirror networks into a graph database (LadybugDB or Neo4j)",
+    graph = sub.add_parser("graph", help="mirror networks into a graph database (LadybugDB, FalkorDB or Neo4j)",
                            description="Save, load, recall and inspect Hopfield networks in a graph database.")
     gsub = graph.add_subparsers(dest="graph_command", required=True, parser_class=type(graph))
 
@@ -70,11 +71,12 @@ def add_graph_parser(sub: Any) -> None:
     _target_options(p)
 
 
-def _open(args: argparse.Namespace):
+def open_target(args: argparse.Namespace):
+    """The store named by --db / --uri (with --user, --password, --database)."""
     from . import open as open_store
 
     if args.uri:
-        auth = (args.user, args.password or "") if args.user else None
+        auth = (args.user or "", args.password or "") if args.user or args.password else None
         return open_store(args.uri, auth=auth, database=args.database)
     return open_store(args.db or DEFAULT_DB)
 
@@ -99,7 +101,7 @@ def run_graph(args: argparse.Namespace) -> int:
     from ..hopfield import Hopfield
 
     cmd = args.graph_command
-    with _open(args) as store:
+    with open_target(args) as store:
         if cmd == "save":
             net = Hopfield.load(args.memory)
             t = time.perf_counter()

@@ -79,12 +79,13 @@ CREATE_SYNAPSES = (
 
 # --- reading a network back -----------------------------------------------
 READ_PATTERNS = "MATCH (q:Pattern) WHERE q.net = $key RETURN q.mu AS mu, q.xi AS xi ORDER BY q.mu"
+# {theta} and {w}: Dialect.float_out items (exact floats from every server)
 READ_NEURONS = (
-    "MATCH (x:Neuron) WHERE x.net = $key RETURN x.idx AS idx, x.state AS state, x.theta AS theta, x.thr AS thr "
+    "MATCH (x:Neuron) WHERE x.net = $key RETURN x.idx AS idx, x.state AS state, {theta}, x.thr AS thr "
     "ORDER BY x.idx"
 )
 READ_SYNAPSES = (
-    "MATCH (a:Neuron)-[s:SYNAPSE_REL]->(b:Neuron) WHERE a.net = $key RETURN a.idx AS i, b.idx AS j, s.c AS c, s.w AS w"
+    "MATCH (a:Neuron)-[s:SYNAPSE_REL]->(b:Neuron) WHERE a.net = $key RETURN a.idx AS i, b.idx AS j, s.c AS c, {w}"
 )
 READ_DENDRITES = "MATCH (x:Neuron) WHERE x.net = $key RETURN x.idx AS idx, x.c AS c ORDER BY x.idx"
 

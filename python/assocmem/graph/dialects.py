@@ -8,7 +8,10 @@ always ``$parameters``).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,32 @@ class Dialect:
     #: Integer type names by NumPy dtype name, for declared count columns.
     count_types: dict[str, str] | None = None
 
+    #: True where the server rounds the doubles it returns (FalkorDB sends
+    #: 15 significant digits): a float read back exactly then travels as an
+    #: integer mantissa and a binary exponent (see :meth:`float_out`).
+    rounds_floats: bool = False
+
     def render(self, template: str) -> str:
         return template.format(**self.functions)
+
+    def float_out(self, expr: str, alias: str) -> str:
+        """A RETURN item giving the float ``expr`` as ``alias``, exactly.
+
+        Where the server rounds floats, ``expr`` is sent as the integers
+        ``alias__m`` and ``alias__e`` with value ``m * 2**e``: ``e`` is
+        floor(log2|x|) - 54, so ``m`` is an integer below 2**56 whatever the
+        rounding of the log (the scaling by powers of two is exact; it is
+        split in two so that subnormals do not overflow 2**-e)."""
+        if not self.rounds_floats:
+            return f"{expr} AS {alias}"
+        e = f"(CASE WHEN {expr} = 0 THEN 0 ELSE toInteger(floor(log(abs({expr})) / log(2.0))) - 54 END)"
+        return f"toInteger({expr} * 2.0 ^ (-{e} / 2) * 2.0 ^ (-{e} - -{e} / 2)) AS {alias}__m, {e} AS {alias}__e"
+
+    def float_in(self, row: Mapping[str, Any], alias: str) -> float:
+        """The float a :meth:`float_out` item returned in ``row``."""
+        if not self.rounds_floats:
+            return float(row[alias])
+        return math.ldexp(row[f"{alias}__m"], row[f"{alias}__e"])
 
 
 LADYBUG = Dialect(
@@ -75,6 +102,7 @@ FALKORDB = Dialect(
     name="falkordb",
     list_base=0,
     functions={"to_float": "toFloat", "to_int": "toInteger", "exp": "exp"},
+    rounds_floats=True,
     schema=(
         "CREATE INDEX FOR (x:Network) ON (x.key)",
         "CREATE INDEX FOR (x:Network) ON (x.name)",

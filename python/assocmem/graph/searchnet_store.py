@@ -19,13 +19,14 @@ from .store import GraphStore
 
 NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules"
 CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules})"
+# {w}: the weight as a Dialect.float_out item (exact from every server)
 FROM_WORDS = (
     "MATCH (a:SnNode)-[l:SN_LINK]->(h:SnNode) WHERE a.id IN $ids "
-    "RETURN a.id AS a, h.id AS h, h.key AS hkey, l.w AS w"
+    "RETURN a.id AS a, h.id AS h, h.key AS hkey, {w}"
 )
 TO_URLS = (
     "MATCH (h:SnNode)-[l:SN_LINK]->(u:SnNode) WHERE u.id IN $ids "
-    "RETURN h.id AS h, h.key AS hkey, u.id AS u, l.w AS w"
+    "RETURN h.id AS h, h.key AS hkey, u.id AS u, {w}"
 )
 EXISTING = "MATCH (n:SnNode) WHERE n.id IN $ids RETURN n.id AS id"
 CREATE_NODES = "UNWIND $rows AS r CREATE (:SnNode {id: r.id, net: $net, kind: r.kind, key: r.key})"
@@ -37,7 +38,7 @@ DELETE_NODE = "MATCH (n:SnNode {id: $id}) DETACH DELETE n"
 COUNT_KIND = "MATCH (n:SnNode) WHERE n.net = $net AND n.kind = $kind RETURN count(n) AS k"
 ALL_LINKS = (
     "MATCH (a:SnNode)-[l:SN_LINK]->(b:SnNode) WHERE a.net = $net "
-    "RETURN a.kind AS ak, a.key AS akey, b.kind AS bk, b.key AS bkey, l.w AS w"
+    "RETURN a.kind AS ak, a.key AS akey, b.kind AS bk, b.key AS bkey, {w}"
 )
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
@@ -72,6 +73,10 @@ class SearchNetGraph:
             raise ArgumentError(f"name: expected 1-128 letters, digits, '_', '.' or '-'; got {name!r}")
         self._s = store
         self._b = store.backend
+        dialect = self._b.dialect
+        self._w = lambda row: dialect.float_in(row, "w")
+        w = dialect.float_out("l.w", "w")
+        self._from_words, self._to_urls, self._all_links = (q.format(w=w) for q in (FROM_WORDS, TO_URLS, ALL_LINKS))
         self.name = name
         rows = self._b.run(NET, {"name": name})
         if rows and rows[0]["rules"] != rules:
@@ -92,8 +97,8 @@ class SearchNetGraph:
         links = _Links()
         wid = {self._id("word", encode("words", w)): w for w in words}
         uid = {self._id("url", encode("urls", u)): u for u in urls}
-        rows_w = self._b.run(FROM_WORDS, {"ids": list(wid)}) if wid else []
-        rows_u = self._b.run(TO_URLS, {"ids": list(uid)}) if uid else []
+        rows_w = self._b.run(self._from_words, {"ids": list(wid)}) if wid else []
+        rows_u = self._b.run(self._to_urls, {"ids": list(uid)}) if uid else []
         existing = {r["id"] for r in self._b.run(EXISTING, {"ids": list(wid) + list(uid)})}
         for node_id, key in wid.items():
             if node_id in existing:
@@ -105,9 +110,9 @@ class SearchNetGraph:
         for hkey in sorted(hidden.values(), key=hidden_order):
             links.hidden(hkey)
         for r in rows_w:
-            links.set_wh(links.word_id[wid[r["a"]]], links.hidden_id[hidden[r["h"]]], float(r["w"]))
+            links.set_wh(links.word_id[wid[r["a"]]], links.hidden_id[hidden[r["h"]]], self._w(r))
         for r in rows_u:
-            links.set_hu(links.hidden_id[hidden[r["h"]]], links.url_id[uid[r["u"]]], float(r["w"]))
+            links.set_hu(links.hidden_id[hidden[r["h"]]], links.url_id[uid[r["u"]]], self._w(r))
         return links
 
     def train(self, sessions: list, train_one: Callable[..., None]) -> None:
@@ -162,9 +167,9 @@ class SearchNetGraph:
 
     def all_links(self) -> dict[str, dict[tuple, float]]:
         out: dict[str, dict[tuple, float]] = {"word_hidden": {}, "hidden_url": {}}
-        for r in self._b.run(ALL_LINKS, {"net": self.name}):
+        for r in self._b.run(self._all_links, {"net": self.name}):
             if r["ak"] == "word":
-                out["word_hidden"][(decode(r["akey"]), decode_hidden(r["bkey"]))] = float(r["w"])
+                out["word_hidden"][(decode(r["akey"]), decode_hidden(r["bkey"]))] = self._w(r)
             else:
-                out["hidden_url"][(decode_hidden(r["akey"]), decode(r["bkey"]))] = float(r["w"])
+                out["hidden_url"][(decode_hidden(r["akey"]), decode(r["bkey"]))] = self._w(r)
         return out

@@ -147,6 +147,8 @@ class GraphStore:
         self._b = backend
         self._lb = backend.dialect.list_base
         self._hebb = backend.dialect.render(cypher.CYPHER_HEBB)
+        self._read_neurons = cypher.READ_NEURONS.format(theta=backend.dialect.float_out("x.theta", "theta"))
+        self._read_synapses = cypher.READ_SYNAPSES.format(w=backend.dialect.float_out("s.w", "w"))
         backend.ensure_schema()
 
     # ------------------------------------------------------------ plumbing
@@ -479,8 +481,8 @@ class GraphStore:
         if len(rows) != found["p"]:
             raise GraphError(f"name: network {name!r} has {len(rows)} patterns stored; expected {found['p']}")
         patterns = np.array([r["xi"] for r in rows], dtype=np.int8).reshape(len(rows), n)
-        neurons = self._b.run(cypher.READ_NEURONS, {"key": key}, net=key)
-        theta = np.array([r["theta"] for r in neurons], dtype=np.float64)
+        neurons = self._b.run(self._read_neurons, {"key": key}, net=key)
+        theta = np.array([self._b.dialect.float_in(r, "theta") for r in neurons], dtype=np.float64)
         if theta.shape != (n,):
             raise GraphError(f"name: network {name!r} has {len(neurons)} neurons stored; expected {n}")
         meta = json.loads(found["meta"] or "{}")
@@ -506,7 +508,7 @@ class GraphStore:
             if not np.array_equal(got, want):
                 raise GraphError(f"name: network {name!r}: dendrite counts differ from its patterns' Hebbian counts")
             return
-        table = self._b.columns(cypher.for_network(cypher.READ_SYNAPSES, key), {"key": key}, net=key)
+        table = self._b.columns(cypher.for_network(self._read_synapses, key), {"key": key}, net=key)
         m = n * (n - 1) // 2
         if table is None or table.num_rows != m:
             got_rows = 0 if table is None else table.num_rows
@@ -514,7 +516,11 @@ class GraphStore:
         i = table.column("i").to_numpy().astype(np.int64)
         j = table.column("j").to_numpy().astype(np.int64)
         c = table.column("c").to_numpy().astype(np.int64)
-        w = table.column("w").to_numpy().astype(np.float64)
+        if self._b.dialect.rounds_floats:
+            w = np.ldexp(table.column("w__m").to_numpy().astype(np.float64),
+                         table.column("w__e").to_numpy().astype(np.int64))
+        else:
+            w = table.column("w").to_numpy().astype(np.float64)
         if not (np.array_equal(c, want[i, j]) and np.array_equal(w, net.weights[i, j])):
             raise GraphError(f"name: network {name!r}: synapse counts or weights differ from its patterns")
 
@@ -566,7 +572,7 @@ class GraphStore:
         return self._read_state(found)
 
     def _read_state(self, found: dict[str, Any]) -> np.ndarray:
-        rows = self._b.run(cypher.READ_NEURONS, {"key": found["key"]}, net=found["key"])
+        rows = self._b.run(self._read_neurons, {"key": found["key"]}, net=found["key"])
         return np.array([r["state"] for r in rows], dtype=np.int8)
 
     def cypher_recall(
@@ -605,8 +611,8 @@ class GraphStore:
         dendrites = found["layout"] == "dendrites"
         update = cypher.UPDATE_NEURON_DENDRITES if dendrites else cypher.for_network(cypher.UPDATE_NEURON_SYNAPSES, key)
         quad = cypher.QUADRATIC_DENDRITES if dendrites else cypher.for_network(cypher.QUADRATIC_SYNAPSES, key)
-        theta = np.array([r["theta"] for r in self._b.run(cypher.READ_NEURONS, {"key": key}, net=key)],
-                         dtype=np.float64)
+        theta = np.array([self._b.dialect.float_in(r, "theta")
+                          for r in self._b.run(self._read_neurons, {"key": key}, net=key)], dtype=np.float64)
         self._set_state(found, s)
         q = [int(self._b.run(quad, {"key": key, "lb": self._lb}, net=key)[0]["q"]) * (1 if dendrites else 2)]
 
