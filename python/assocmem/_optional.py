@@ -16,6 +16,7 @@ from .errors import MissingDependencyError
 EXTRAS = {
     "graph": "the graph mirror on LadybugDB",
     "neo4j": "the graph mirror on Neo4j",
+    "falkordb": "the graph mirror on FalkorDB",
     "plot": "plotting",
     "sparse": "the covariance rule",
     "demo": "the demo",
