@@ -72,6 +72,12 @@ class Backend:
         bulk reads without a dict per row."""
         raise NotImplementedError
 
+    def int_lists(self, query: str, params: dict[str, Any], column: str, *, net: str | None = None) -> np.ndarray:
+        """The integer lists of one column, a row each, as an int64 matrix
+        (a network's patterns or dendrites)."""
+        rows = self.run(query, params, net=net)
+        return np.array([r[column] for r in rows], dtype=np.int64)
+
     def unwind(self, query: str, rows: list[dict[str, Any]], params: dict[str, Any] | None = None, *,
                net: str | None = None) -> None:
         """One ``UNWIND $rows`` batch in its own transaction."""
@@ -556,6 +562,21 @@ class FalkorDBBackend(Backend):
             return None
         names = [h[1] for h in result.header]
         return pa.table(dict(zip(names, (list(c) for c in zip(*result.result_set)))))
+
+    def int_lists(self, query: str, params: dict[str, Any], column: str, *, net: str | None = None) -> np.ndarray:
+        """Read in the server's verbose reply format, where a list comes as
+        one string: the client's typed format costs ~8 us per element in
+        Python (193 s for a 4800 x 4800 dendrites network, 5 s this way)."""
+        name = self._name(net)
+        text = self._select(name)._build_params_header(params or None) + query
+        header, rows = self._call(lambda: self._r.execute_command("GRAPH.QUERY", name, text))[:2]
+        k = [h.decode() if isinstance(h, bytes) else h for h in header].index(column)
+        out = []
+        for row in rows:
+            cell = row[k].decode() if isinstance(row[k], bytes) else row[k]
+            inner = cell.strip()[1:-1]
+            out.append(np.array(inner.split(",") if inner else [], dtype=np.int64))
+        return np.array(out, dtype=np.int64)
 
     def run_tx(self, statements: Sequence[Statement]) -> None:
         graph = self._select(self._graph)

@@ -477,10 +477,11 @@ class GraphStore:
         """
         found = self._network(name)
         key, n = found["key"], found["n"]
-        rows = self._b.run(cypher.READ_PATTERNS, {"key": key}, net=key)
-        if len(rows) != found["p"]:
-            raise GraphError(f"name: network {name!r} has {len(rows)} patterns stored; expected {found['p']}")
-        patterns = np.array([r["xi"] for r in rows], dtype=np.int8).reshape(len(rows), n)
+        xi = self._int_lists(name, cypher.READ_PATTERNS, key, "xi")
+        if xi.shape != (found["p"], n) or not np.isin(xi, (-1, 1)).all():
+            raise GraphError(f"name: network {name!r} has patterns of shape {xi.shape} stored (or values other "
+                             f"than +1/-1); expected ({found['p']}, {n})")
+        patterns = xi.astype(np.int8)
         neurons = self._b.run(self._read_neurons, {"key": key}, net=key)
         theta = np.array([self._b.dialect.float_in(r, "theta") for r in neurons], dtype=np.float64)
         if theta.shape != (n,):
@@ -499,12 +500,20 @@ class GraphStore:
             self._verify(name, found, net)
         return net
 
+    def _int_lists(self, name: str, query: str, key: str, column: str) -> np.ndarray:
+        try:
+            return self._b.int_lists(query, {"key": key}, column, net=key)
+        except (ValueError, TypeError):  # ragged or non-integer lists: not written by assocmem
+            raise GraphError(f"name: network {name!r}: its stored {column!r} lists are not integer rows of one "
+                             "length") from None
+
     def _verify(self, name: str, found: dict[str, Any], net: Hopfield) -> None:
         key, n = found["key"], found["n"]
         want = net.counts
         if found["layout"] == "dendrites":
-            rows = self._b.run(cypher.READ_DENDRITES, {"key": key}, net=key)
-            got = np.array([r["c"] for r in rows], dtype=np.int64).reshape(n, n)
+            got = self._int_lists(name, cypher.READ_DENDRITES, key, "c")
+            if got.shape != (n, n):
+                raise GraphError(f"name: network {name!r} has dendrites of shape {got.shape}; expected {(n, n)}")
             if not np.array_equal(got, want):
                 raise GraphError(f"name: network {name!r}: dendrite counts differ from its patterns' Hebbian counts")
             return
