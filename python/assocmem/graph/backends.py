@@ -14,7 +14,6 @@ import os
 import re
 import struct
 import threading
-import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path

@@ -22,7 +22,7 @@ from ..errors import (
 )
 from ..hopfield import Hopfield, RecallResult, _integer_thresholds, _thresholds, theta_term
 from . import cypher
-from .backends import DELETE_SLICE, Backend, batched
+from .backends import Backend, batched
 
 __all__ = ["GraphStore", "NAME_PATTERN"]
 
