@@ -417,7 +417,7 @@ class Neo4jBackend(Backend):
 #: FalkorDB graph names assocmem accepts for its main graph.
 _GRAPH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,99}")
 #: FalkorDB's bulk-insert value types (see falkordb-bulk-loader).
-_NULL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 2, 3, 4, 5
+_DOUBLE, _STRING, _LONG, _ARRAY = 2, 3, 4, 5
 #: Bytes per GRAPH.BULK call (the server's own loader sends at most 64 MB).
 BULK_BYTES = 32 * 2**20
 
@@ -448,7 +448,7 @@ class FalkorDBBackend(Backend):
     ``assocmem``); each network's neurons, patterns and synapses in a graph
     of their own, ``<graph>:net:<key>``.  Saving a network is then one
     ``GRAPH.BULK`` load into a new graph (the server's bulk-insert path, about
-    25x faster than ``UNWIND``), and deleting it one ``GRAPH.DELETE``; no
+    30x faster than ``UNWIND``), and deleting it one ``GRAPH.DELETE``; no
     relationship type outlives its network.
 
     FalkorDB has no multi-statement transactions: :meth:`run_tx` sends its
@@ -539,9 +539,7 @@ class FalkorDBBackend(Backend):
             raise GraphConnectionError(f"falkordb {self.target}: authentication failed: {exc}") from None
         except self._lost as exc:
             raise GraphConnectionError(f"falkordb {self.target}: connection lost: {exc}") from None
-        except rx.ResponseError as exc:
-            raise GraphError(f"falkordb {self.target}: {_one_line(exc)}") from None
-        except rx.RedisError as exc:
+        except rx.RedisError as exc:  # a statement the server refused (ResponseError), and the rest
             raise GraphError(f"falkordb {self.target}: {_one_line(exc)}") from None
 
     def _query(self, query: str, params: dict[str, Any] | None, net: str | None) -> Any:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -55,6 +57,15 @@ class Dialect:
         if not self.rounds_floats:
             return float(row[alias])
         return math.ldexp(row[f"{alias}__m"], row[f"{alias}__e"])
+
+    def float_column(self, table: Any, alias: str) -> np.ndarray:
+        """The floats a :meth:`float_out` item returned, from a whole
+        pyarrow table (see ``Backend.columns``)."""
+        if not self.rounds_floats:
+            return table.column(alias).to_numpy().astype(np.float64)
+        # m has at most 53 significant bits, so it is exact as a float64
+        return np.ldexp(table.column(f"{alias}__m").to_numpy().astype(np.float64),
+                        table.column(f"{alias}__e").to_numpy().astype(np.int64))
 
 
 LADYBUG = Dialect(

@@ -525,11 +525,7 @@ class GraphStore:
         i = table.column("i").to_numpy().astype(np.int64)
         j = table.column("j").to_numpy().astype(np.int64)
         c = table.column("c").to_numpy().astype(np.int64)
-        if self._b.dialect.rounds_floats:
-            w = np.ldexp(table.column("w__m").to_numpy().astype(np.float64),
-                         table.column("w__e").to_numpy().astype(np.int64))
-        else:
-            w = table.column("w").to_numpy().astype(np.float64)
+        w = self._b.dialect.float_column(table, "w")
         if not (np.array_equal(c, want[i, j]) and np.array_equal(w, net.weights[i, j])):
             raise GraphError(f"name: network {name!r}: synapse counts or weights differ from its patterns")
 
