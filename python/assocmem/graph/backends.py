@@ -23,19 +23,14 @@ import numpy as np
 
 from .._optional import require
 from ..errors import ArgumentError, GraphConnectionError, GraphError
-from .cypher import (
-    DELETE_NEURONS_SLICE,
-    DELETE_PATTERNS,
-    DELETE_SYNAPSES_BATCH,
-    for_network,
-    is_key,
-    synapse_type,
-)
-from .dialects import FALKORDB, FALKORDB_NETWORK_SCHEMA, LADYBUG, NEO4J, Dialect
+from .cypher import DELETE_NEURONS_SLICE, DELETE_PATTERNS, is_key, synapse_type
+from .dialects import FALKORDB, FALKORDB_NETWORK_SCHEMA, LADYBUG, NEO4J, VOCABULARY_PARAMS, Dialect
 
 Statement = tuple[str, dict[str, Any]]
-#: Neurons per delete slice (bounds the synapses one transaction removes).
+#: Neurons per delete slice where synapses are dropped by type first.
 DELETE_SLICE = 256
+#: Synapses per delete transaction where they go with their neurons (Neo4j).
+DELETE_SYNAPSES = 50_000
 
 
 def _plain(value: Any) -> Any:
@@ -66,6 +61,11 @@ class Backend:
         """Run statements in one transaction: all take effect or none."""
         raise NotImplementedError
 
+    def run_user(self, query: str, params: dict[str, Any], *, net: str | None = None) -> list[dict[str, Any]]:
+        """A user's query (``GraphStore.query``), run the way the database
+        needs it run."""
+        return self.run(query, params, net=net)
+
     def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None) -> Any:
         """The whole result as a pyarrow Table (None when it has no rows):
         bulk reads without a dict per row."""
@@ -93,9 +93,14 @@ class Backend:
         """Delete a network's synapses, neurons and patterns (not its catalogue
         entries), in bounded transactions."""
         self.drop_synapse_type(key)
-        for lo in range(0, max(n, 1), DELETE_SLICE):
-            self.run(DELETE_NEURONS_SLICE, {"key": key, "lo": lo, "hi": lo + DELETE_SLICE}, net=key)
+        step = self._delete_slice(n)
+        for lo in range(0, max(n, 1), step):
+            self.run(DELETE_NEURONS_SLICE, {"key": key, "lo": lo, "hi": lo + step}, net=key)
         self.run(DELETE_PATTERNS, {"key": key}, net=key)
+
+    def _delete_slice(self, n: int) -> int:
+        """Neurons per delete statement."""
+        return DELETE_SLICE
 
     def create_synapse_type(self, rel: str, count_dtype: str) -> None:
         """Declare a network's synapse type where the database needs it."""
@@ -340,31 +345,82 @@ class LadybugBackend(Backend):
             db.close()
 
 
+#: Neo4j runs ``CALL { ... } IN [n] [CONCURRENT] TRANSACTIONS`` only as an
+#: auto-commit query, never in an explicit transaction such as
+#: ``execute_query``'s.
+_IMPLICIT_ONLY = re.compile(r"\bIN\s+(?:\S+\s+)?(?:CONCURRENT\s+)?TRANSACTIONS\b", re.IGNORECASE)
+#: The name of a schema statement (``CREATE INDEX name IF NOT EXISTS ...``).
+_SCHEMA_NAME = re.compile(r"CREATE (?:CONSTRAINT|INDEX) (\w+) IF NOT EXISTS")
+
+
+def _schema_name(statement: str) -> str:
+    found = _SCHEMA_NAME.match(statement)
+    assert found is not None, statement
+    return found[1]
+
+
+#: Rows per pyarrow chunk when a Neo4j result is read as columns.
+COLUMN_CHUNK = 65_536
+
+
 class Neo4jBackend(Backend):
-    """Neo4j through the official ``neo4j`` driver (``execute_query`` with
-    ``database_``; the driver retries transient errors)."""
+    """Neo4j through the official ``neo4j`` driver.
+
+    - Every call names its database (``database_``), resolved once at open
+      when not given, so the driver never resolves the home database per
+      call (``cypher_recall`` makes one call per neuron visit).
+    - ``execute_query`` and the sessions of :meth:`run_tx` and auto-commit
+      queries share the driver's ``execute_query_bookmark_manager``: on a
+      cluster, a read after a write sees it.
+    - The schema is listed first (``SHOW INDEXES``, ``SHOW CONSTRAINTS``)
+      and only what is missing is created, with the vocabulary (labels,
+      relationship types, property keys): after one open by a user allowed
+      to manage the schema and names, the ``editor`` role suffices, as
+      assocmem never creates a new token (every network's synapses share
+      the type ``SYNAPSE``).
+    - The driver retries transient failures of a whole transaction; each
+      of assocmem's transactions is bounded (UNWIND batches, delete slices,
+      Hebbian row blocks), so a retry repeats one batch, never a save.
+    """
 
     dialect = NEO4J
 
     def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None) -> None:
         neo4j = require("neo4j", "neo4j")
         nx = require("neo4j.exceptions", "neo4j")
-
-        self._neo4j = neo4j
-        self._nx = nx
-        self.target = uri
-        self._database = database
         if auth is None and os.environ.get("ASSOCMEM_NEO4J_USER"):
             auth = (os.environ["ASSOCMEM_NEO4J_USER"], os.environ.get("ASSOCMEM_NEO4J_PASSWORD", ""))
-        driver = None
         try:
             driver = neo4j.GraphDatabase.driver(uri, auth=auth)
-            driver.verify_connectivity()
-        except (nx.ServiceUnavailable, nx.AuthError, nx.ConfigurationError, ValueError, OSError) as exc:
-            if driver is not None:
-                driver.close()
-            raise GraphConnectionError(f"target: cannot reach Neo4j at {uri!r}: {exc}") from None
+        except (nx.ConfigurationError, ValueError) as exc:
+            raise GraphConnectionError(f"target: cannot use Neo4j URI {uri!r}: {exc}") from None
+        self._attach(driver, uri, database)
+
+    @classmethod
+    def from_driver(cls, driver: Any, target: str, database: str | None = None) -> "Neo4jBackend":
+        """A backend over a driver made elsewhere (a ``neo4j.Driver`` with
+        your own configuration); it is closed with the backend."""
+        self = cls.__new__(cls)
+        self._attach(driver, target, database)
+        return self
+
+    def _attach(self, driver: Any, target: str, database: str | None) -> None:
+        self._nx = nx = require("neo4j.exceptions", "neo4j")
         self._driver = driver
+        self.target = target
+        self._database = database
+        try:
+            self._bookmarks = driver.execute_query_bookmark_manager
+            try:
+                driver.verify_connectivity()
+            except (nx.ServiceUnavailable, nx.AuthError, nx.ConfigurationError, ValueError, OSError) as exc:
+                raise GraphConnectionError(f"target: cannot reach Neo4j at {target!r}: {exc}") from None
+            # a missing or forbidden database fails here, with the driver closed
+            _, summary, _ = self._execute("RETURN 1 AS ok", {})
+            self._database = summary.database or database
+        except BaseException:
+            driver.close()
+            raise
 
     def _wrap(self, fn: Callable[[], Any]) -> Any:
         nx = self._nx
@@ -377,18 +433,61 @@ class Neo4jBackend(Backend):
         except nx.DriverError as exc:
             raise GraphError(f"neo4j {self.target}: {exc}") from None
 
+    def _execute(self, query: str, params: dict[str, Any] | None, transformer: Callable[[Any], Any] | None = None):
+        kwargs: dict[str, Any] = {"database_": self._database, "bookmark_manager_": self._bookmarks}
+        if transformer is not None:
+            kwargs["result_transformer_"] = transformer
+        return self._wrap(lambda: self._driver.execute_query(query, params or {}, **kwargs))
+
+    def _session(self) -> Any:
+        return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
+
     def run(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None) -> list[dict[str, Any]]:
-        records, _, _ = self._wrap(
-            lambda: self._driver.execute_query(query, params or {}, database_=self._database)
-        )
+        records, _, _ = self._execute(query, params)
         return [r.data() for r in records]
 
+    def run_user(self, query: str, params: dict[str, Any], *, net: str | None = None) -> list[dict[str, Any]]:
+        if not _IMPLICIT_ONLY.search(query):
+            return self.run(query, params)
+
+        def go() -> list[dict[str, Any]]:
+            with self._session() as session:
+                return [r.data() for r in session.run(query, params)]
+
+        return self._wrap(go)
+
     def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
+        """The result as a pyarrow Table, built in chunks of COLUMN_CHUNK
+        records (values only, no dict per record)."""
         pa = require("pyarrow", "neo4j")
-        rows = self.run(query, params)
-        if not rows:
-            return None
-        return pa.table({k: [r[k] for r in rows] for k in rows[0]})
+
+        def table(result: Any) -> Any:
+            keys = list(result.keys())
+            chunks: list[list[Any]] = [[] for _ in keys]
+            rows: list[tuple] = []
+
+            def flush() -> None:
+                for k, values in enumerate(zip(*rows)):
+                    chunks[k].append(pa.array(values))
+                rows.clear()
+
+            for record in result:
+                rows.append(tuple(record))
+                if len(rows) == COLUMN_CHUNK:
+                    flush()
+            flush()
+            if not chunks or not chunks[0]:
+                return None
+            columns = {}
+            for key, arrays in zip(keys, chunks):
+                kind = next((a.type for a in arrays if a.type != pa.null()), pa.null())
+                columns[key] = pa.chunked_array([a.cast(kind) if a.type != kind else a for a in arrays])
+            return pa.table(columns)
+
+        return self._execute(query, params, table)
+
+    def int_lists(self, query: str, params: dict[str, Any], column: str, *, net: str | None = None) -> np.ndarray:
+        return np.array(self._execute(query, params, lambda result: [r[column] for r in result]), dtype=np.int64)
 
     def run_tx(self, statements: Sequence[Statement]) -> None:
         def work(tx: Any) -> None:
@@ -396,19 +495,58 @@ class Neo4jBackend(Backend):
                 tx.run(query, params).consume()
 
         def go() -> None:
-            with self._driver.session(database=self._database) as session:
+            with self._session() as session:
                 session.execute_write(work)
 
         self._wrap(go)
 
+    def ensure_schema(self) -> None:
+        """Create the indexes, constraints and vocabulary that are missing
+        (none after the first open), so that roles without schema
+        privileges can open a prepared database."""
+        nx = self._nx
+
+        def raw(query: str, params: dict[str, Any] | None = None) -> list[Any]:
+            records, _, _ = self._driver.execute_query(query, params or {}, database_=self._database,
+                                                       bookmark_manager_=self._bookmarks)
+            return records
+
+        def go() -> None:
+            try:
+                present = {r["name"] for q in ("SHOW INDEXES YIELD name", "SHOW CONSTRAINTS YIELD name")
+                           for r in raw(q)}
+            except nx.Forbidden:  # may not list the schema: an administrator prepared it (README)
+                return
+            missing = [st for st in self.dialect.schema if _schema_name(st) not in present]
+            if not missing:
+                return
+            try:
+                for statement in missing:
+                    raw(statement)
+                assert self.dialect.vocabulary is not None
+                raw(self.dialect.vocabulary, VOCABULARY_PARAMS)
+            except nx.Forbidden as exc:
+                raise GraphError(
+                    f"neo4j {self.target}: assocmem's schema is incomplete (missing: "
+                    f"{', '.join(_schema_name(st) for st in missing)}) and this user may not create it "
+                    f"({exc.code}); open the database once as a user who may manage indexes, constraints and "
+                    "names (e.g. the architect or admin role); see README, 'Neo4j privileges'"
+                ) from None
+
+        self._wrap(go)
+
+    def _delete_slice(self, n: int) -> int:
+        # the synapses go with their neurons (DETACH DELETE): bound them per transaction
+        return max(1, DELETE_SYNAPSES // max(n - 1, 1))
+
     def drop_synapse_type(self, key: str) -> None:
-        query = for_network(DELETE_SYNAPSES_BATCH, key)
-        while self.run(query, {"limit": 50_000})[0]["deleted"]:
-            pass
+        """Nothing to drop: every network shares the type ``SYNAPSE``, and a
+        network's synapses are deleted with its neurons."""
 
     def synapse_types(self) -> list[str]:
         rows = self.run("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType AS name")
-        return [r["name"] for r in rows if r["name"].startswith("SYNAPSE_") and is_key(r["name"][len("SYNAPSE_"):])]
+        shared = self.dialect.shared_synapse_type
+        return [r["name"] for r in rows if r["name"] == shared]
 
     def close(self) -> None:
         self._driver.close()

@@ -1,15 +1,17 @@
-"""Cypher of the graph mirror: one constant per operation, shared by both
-backends (see :mod:`assocmem.graph.dialects` for the differences).
+"""Cypher of the graph mirror: one constant per operation, shared by every
+backend (see :mod:`assocmem.graph.dialects` for the differences).
 
 Parameters: ``$key`` a network's key, ``$base`` the id of its neuron 0,
 ``$lb`` the dialect's list base, ``$rows`` a batch of row maps.
 
-Each network's synapses have a relationship type of their own,
-``SYNAPSE_<key>`` (the key is a uuid4 hex string assocmem generates, never
-user text).  Deleting or replacing a network then drops one type instead of
-deleting millions of relationships one by one (LadybugDB deletes about 40k
-relationships/s).  Queries on synapses name the type ``SYNAPSE_REL``, which
-:func:`for_network` replaces.
+Queries on synapses name the relationship type ``SYNAPSE_REL``, which
+:meth:`Dialect.for_network` replaces.  On LadybugDB and FalkorDB each
+network's synapses have a type of their own, ``SYNAPSE_<key>`` (the key is a
+uuid4 hex string assocmem generates, never user text): deleting or replacing
+a network drops one relationship table (or graph) instead of deleting
+millions of relationships one by one.  Neo4j never frees a relationship
+type, so there every network shares the type ``SYNAPSE`` and its synapses
+are reached through its neurons (indexed on ``net``).
 """
 
 import re
@@ -27,11 +29,6 @@ def synapse_type(key: str) -> str:
     if not is_key(key):
         raise ValueError(f"key: expected 32 lowercase hex digits; got {key!r}")
     return f"SYNAPSE_{key}"
-
-
-def for_network(template: str, key: str) -> str:
-    """A synapse query for one network (only the relationship type changes)."""
-    return template.replace("SYNAPSE_REL", synapse_type(key))
 
 # --- networks -------------------------------------------------------------
 NETWORKS = (
@@ -58,14 +55,17 @@ CREATE_NETWORK = (
 )
 COMPLETE_NETWORK = "MATCH (w:Network) WHERE w.key = $key SET w.complete = true"
 DELETE_NETWORK_NODE = "MATCH (w:Network) WHERE w.key = $key DELETE w"
-MAX_NEURON_ID = "MATCH (x:Neuron) RETURN max(x.id) AS top"
-MAX_NEURON_IDX = "MATCH (x:Neuron) WHERE x.net = $key RETURN max(x.idx) AS top"
+# The largest id or index as one entry of an ordered index where there is
+# one (Neo4j: the id constraint's index, the (net, idx) index), not a scan of
+# every neuron of the database on every save; no row when there is none.
+MAX_NEURON_ID = "MATCH (x:Neuron) WHERE x.id IS NOT NULL RETURN x.id AS top ORDER BY top DESC LIMIT 1"
+MAX_NEURON_IDX = (
+    "MATCH (x:Neuron) WHERE x.net = $key AND x.idx IS NOT NULL RETURN x.idx AS top ORDER BY top DESC LIMIT 1"
+)
 # deleted in slices so no single transaction holds millions of synapses
+# (DETACH: on Neo4j a network's synapses go with its neurons)
 DELETE_NEURONS_SLICE = "MATCH (x:Neuron) WHERE x.net = $key AND x.idx >= $lo AND x.idx < $hi DETACH DELETE x"
 DELETE_PATTERNS = "MATCH (q:Pattern) WHERE q.net = $key DELETE q"
-
-# Neo4j has no relationship table to drop: delete a type in batches.
-DELETE_SYNAPSES_BATCH = "MATCH ()-[s:SYNAPSE_REL]->() WITH s LIMIT $limit DELETE s RETURN count(*) AS deleted"
 
 # --- bulk loading by UNWIND batches (Neo4j; also runs on LadybugDB) ---------
 CREATE_NEURONS = (
@@ -92,13 +92,16 @@ READ_DENDRITES = "MATCH (x:Neuron) WHERE x.net = $key RETURN x.idx AS idx, x.c A
 # --- the seed's pure-Cypher Hebbian rule ---------------------------------
 # Neurons from a range, synapse counts summed over the Pattern nodes:
 # C_ab = sum_mu xi_a^mu xi_b^mu, w_ab = C_ab / n, for every pair a < b.
+# One statement per block of rows $lo <= a < $hi (a transaction each), so no
+# transaction holds more than a block's synapses and p times as many rows.
 CYPHER_NEURONS = (
     "UNWIND range(0, $n - 1) AS i "
     "CREATE (:Neuron {id: $base + i, net: $key, idx: i, state: 1, theta: $theta[i + $lb], thr: $thr[i + $lb]})"
 )
 CYPHER_HEBB = (
     "MATCH (q:Pattern) WHERE q.net = $key "
-    "MATCH (a:Neuron), (b:Neuron) WHERE a.net = $key AND b.net = $key AND a.idx < b.idx "
+    "MATCH (a:Neuron) WHERE a.net = $key AND a.idx >= $lo AND a.idx < $hi "
+    "MATCH (b:Neuron) WHERE b.net = $key AND b.idx > a.idx "
     "WITH a, b, sum(q.xi[a.idx + $lb] * q.xi[b.idx + $lb]) AS c "
     "CREATE (a)-[:SYNAPSE_REL {{c: c, w: {to_float}(c) / $n}}]->(b)"
 )

@@ -1,4 +1,4 @@
-"""The few places where LadybugDB's and Neo4j's Cypher differ.
+"""The few places where LadybugDB's, FalkorDB's and Neo4j's Cypher differ.
 
 Everything else in :mod:`assocmem.graph.cypher` is one text shared by both
 backends.  A template may name a dialect function as ``{to_float}``; it is
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .cypher import synapse_type
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,26 @@ class Dialect:
     #: 15 significant digits): a float read back exactly then travels as an
     #: integer mantissa and a binary exponent (see :meth:`float_out`).
     rounds_floats: bool = False
+    #: The one relationship type every network's synapses share, where the
+    #: database never frees a type (Neo4j: relationship-type tokens are
+    #: permanent, at most 65,536, and only privileged roles create them);
+    #: None gives each network its own type ``SYNAPSE_<key>``, dropped with
+    #: it (LadybugDB: a relationship table; FalkorDB: a graph per network).
+    shared_synapse_type: str | None = None
+    #: Statement creating every label, relationship type and property key
+    #: assocmem uses, where roles without name management cannot create
+    #: them on first use (Neo4j); run with the schema, its entities deleted
+    #: in the same statement (a token outlives the entity that created it).
+    vocabulary: str | None = None
+
+    def synapse_type(self, key: str) -> str:
+        """Relationship type of the synapses of the network ``key``."""
+        own = synapse_type(key)  # validates the key either way
+        return self.shared_synapse_type or own
+
+    def for_network(self, template: str, key: str) -> str:
+        """A synapse query for one network (``SYNAPSE_REL`` named)."""
+        return template.replace("SYNAPSE_REL", self.synapse_type(key))
 
     def render(self, template: str) -> str:
         return template.format(**self.functions)
@@ -89,6 +111,10 @@ LADYBUG = Dialect(
     count_types={"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64"},
 )
 
+# Neo4j: every schema statement is named, so the store can list what exists
+# (SHOW INDEXES / SHOW CONSTRAINTS) and create only what is missing.  The
+# composite index (net, idx) serves the delete slices and the largest-index
+# look-up as index seeks; the single-property ones serve `x.net = $key`.
 NEO4J = Dialect(
     name="neo4j",
     list_base=0,
@@ -98,12 +124,27 @@ NEO4J = Dialect(
         "CREATE CONSTRAINT assocmem_neuron_id IF NOT EXISTS FOR (x:Neuron) REQUIRE x.id IS UNIQUE",
         "CREATE CONSTRAINT assocmem_pattern_id IF NOT EXISTS FOR (x:Pattern) REQUIRE x.id IS UNIQUE",
         "CREATE INDEX assocmem_neuron_net IF NOT EXISTS FOR (x:Neuron) ON (x.net)",
+        "CREATE INDEX assocmem_neuron_net_idx IF NOT EXISTS FOR (x:Neuron) ON (x.net, x.idx)",
+        "CREATE INDEX assocmem_pattern_net IF NOT EXISTS FOR (x:Pattern) ON (x.net)",
         "CREATE CONSTRAINT assocmem_key IF NOT EXISTS FOR (x:AssocmemKey) REQUIRE x.key IS UNIQUE",
         "CREATE INDEX assocmem_network_name IF NOT EXISTS FOR (x:Network) ON (x.name)",
         "CREATE CONSTRAINT assocmem_sn_net IF NOT EXISTS FOR (x:SnNet) REQUIRE x.name IS UNIQUE",
         "CREATE CONSTRAINT assocmem_sn_node IF NOT EXISTS FOR (x:SnNode) REQUIRE x.id IS UNIQUE",
+        "CREATE INDEX assocmem_sn_node_net IF NOT EXISTS FOR (x:SnNode) ON (x.net)",
+    ),
+    shared_synapse_type="SYNAPSE",
+    vocabulary=(
+        "CREATE (a:Network)-[s:SYNAPSE]->(a), (a)-[l:SN_LINK]->(a) "
+        "SET a:Neuron:Pattern:AssocmemKey:SnNet:SnNode, a += $node, s += $link, l += $link "
+        "DELETE s, l, a"
     ),
 )
+#: Property values of the vocabulary statement (one of each key assocmem sets).
+VOCABULARY_PARAMS = {
+    "node": {k: 0 for k in ("key", "name", "complete", "n", "p", "base", "layout", "meta", "id", "net", "idx",
+                            "state", "theta", "thr", "c", "mu", "xi", "rules", "kind")},
+    "link": {"c": 0, "w": 0.0},
+}
 
 # FalkorDB keeps each network's neurons, patterns and synapses in a graph of
 # their own (see FalkorDBBackend), and the catalogue (Network, AssocmemKey)

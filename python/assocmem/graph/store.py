@@ -185,29 +185,45 @@ class GraphStore:
         about a network's neurons or synapses names it there; on LadybugDB
         and Neo4j everything is one graph and ``network`` only checks that
         the network exists.
+
+        Each query is one transaction, except on Neo4j a query using
+        ``CALL { ... } IN TRANSACTIONS``, which Neo4j runs only as an
+        auto-commit query: it is sent so (it commits batch by batch, and
+        the driver does not retry it).
         """
         if not isinstance(cypher_text, str) or not cypher_text.strip():
             raise ArgumentError("cypher: expected a non-empty Cypher string")
         key = None if network is None else self._network(network)["key"]
-        return self._b.run(cypher_text, {k: _param(k, v) for k, v in params.items()}, net=key)
+        return self._b.run_user(cypher_text, {k: _param(k, v) for k, v in params.items()}, net=key)
 
     # ------------------------------------------------------------ networks
     def networks(self) -> list[dict[str, Any]]:
-        """Complete networks: name, n, p, layout, synapse type, metadata."""
+        """Complete networks: name, key (the ``net`` property of its
+        ``Neuron`` and ``Pattern`` nodes), n, p, layout, synapse type,
+        metadata."""
         return [
-            {"name": r["name"], "n": r["n"], "p": r["p"], "layout": r["layout"],
-             "synapse_type": cypher.synapse_type(r["key"]) if r["layout"] == "synapses" else None,
+            {"name": r["name"], "key": r["key"], "n": r["n"], "p": r["p"], "layout": r["layout"],
+             "synapse_type": self._b.dialect.synapse_type(r["key"]) if r["layout"] == "synapses" else None,
              "metadata": {k: v for k, v in json.loads(r["meta"] or "{}").items() if k != INTERACTION_KEY}}
             for r in self._b.run(cypher.NETWORKS)
         ]
 
     def synapse_type(self, name: str) -> str:
         """Relationship type of a network's synapses, for your own Cypher:
-        ``MATCH (a:Neuron)-[s:<type>]->(b:Neuron) ...``."""
+        ``MATCH (a:Neuron)-[s:<type>]->(b:Neuron) ...``.
+
+        On LadybugDB and FalkorDB the type is the network's own
+        (``SYNAPSE_<key>``).  On Neo4j every network's synapses share the
+        type ``SYNAPSE`` (Neo4j never frees a relationship type, so one per
+        network would run into its limit of 65,536 and would need the
+        privilege to create types on every save): select a network by its
+        neurons there, ``MATCH (a:Neuron)-[s:SYNAPSE]->(b:Neuron) WHERE
+        a.net = $key`` with the ``key`` from :meth:`networks`.
+        """
         found = self._network(name)
         if found["layout"] != "synapses":
             raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; it has no synapses")
-        return cypher.synapse_type(found["key"])
+        return self._b.dialect.synapse_type(found["key"])
 
     def _find(self, name: str) -> dict[str, Any] | None:
         rows = [r for r in self._b.run(cypher.NETWORKS_NAMED, {"name": name}) if r["complete"]]
@@ -256,8 +272,8 @@ class GraphStore:
         if existing is not None and not overwrite:
             raise NetworkExistsError(f"name: a network named {name!r} exists; pass overwrite=True to replace it")
         self._vacuum(name)
-        top = self._b.run(cypher.MAX_NEURON_ID)[0]["top"]
-        base = 0 if top is None else int(top) + 1
+        top = self._b.run(cypher.MAX_NEURON_ID)
+        base = int(top[0]["top"]) + 1 if top and top[0]["top"] is not None else 0
         key = uuid.uuid4().hex
         self._b.run_tx([
             (cypher.REGISTER_KEY, {"key": key}),
@@ -375,7 +391,7 @@ class GraphStore:
             self._save_neurons(key, base, net, s, counts if layout == "dendrites" else None, method, batch_size, bar)
             self._save_patterns(key, net.patterns, method, batch_size, bar)
             if layout == "synapses":
-                self._b.create_synapse_type(cypher.synapse_type(key), counts.dtype.name)
+                self._b.create_synapse_type(self._b.dialect.synapse_type(key), counts.dtype.name)
                 self._save_synapses(key, base, counts, n, method, batch_size, bar)
 
     def _save_bulk(self, key, base, net, s, counts, layout, bar) -> None:
@@ -449,7 +465,7 @@ class GraphStore:
         """Synapses i < j, listed by the C kernel in blocks of whole rows
         (never more than one block of rows in memory)."""
         chunk = COPY_CHUNK if method == "copy" else max(batch_size, 100_000)
-        create = cypher.for_network(cypher.CREATE_SYNAPSES, key)
+        create = self._b.dialect.for_network(cypher.CREATE_SYNAPSES, key)
         for lo, hi in _row_blocks(n, chunk):
             a, b, c, w = _hopfield.upper_pairs(counts, lo, hi, base)
             if method == "copy":
@@ -517,7 +533,7 @@ class GraphStore:
             if not np.array_equal(got, want):
                 raise GraphError(f"name: network {name!r}: dendrite counts differ from its patterns' Hebbian counts")
             return
-        table = self._b.columns(cypher.for_network(self._read_synapses, key), {"key": key}, net=key)
+        table = self._b.columns(self._b.dialect.for_network(self._read_synapses, key), {"key": key}, net=key)
         m = n * (n - 1) // 2
         if table is None or table.num_rows != m:
             got_rows = 0 if table is None else table.num_rows
@@ -531,15 +547,21 @@ class GraphStore:
 
     # ------------------------------------------------------- pure Cypher
     def cypher_store(
-        self, name: str, patterns: Any, *, thresholds: Any = None, overwrite: bool = False, metadata: dict | None = None
+        self, name: str, patterns: Any, *, thresholds: Any = None, overwrite: bool = False, metadata: dict | None = None,
+        batch_size: int = 250_000, progress: bool = False,
     ) -> None:
         """The seed's pure-Cypher Hebbian rule.
 
         Pattern nodes are written from the data, then neurons and every
         synapse's count and weight are computed inside the database
-        (``C_ab = sum over Pattern nodes of xi_a xi_b``, ``w = C / n``).
+        (``C_ab = sum over Pattern nodes of xi_a xi_b``, ``w = C / n``),
+        one statement (and transaction) per block of whole rows of at most
+        ``batch_size`` synapses (one row where a row is longer), so that no
+        transaction holds the whole p n^2 product.  The network becomes
+        visible when every block is written; a failure removes them all.
         """
         name = _name(name)
+        batch_size = _validate.positive_int("batch_size", batch_size)
         x = _validate.bipolar("patterns", patterns, ndim=(1, 2))
         if x.ndim == 1:
             x = x[None, :]
@@ -556,9 +578,13 @@ class GraphStore:
                 {"n": n, "base": base, "key": key, "lb": self._lb, "theta": theta.tolist(), "thr": thr.tolist()},
                 net=key,
             )
-            self._b.create_synapse_type(cypher.synapse_type(key), _hopfield.count_dtype(p).name)
-            if n > 1:
-                self._b.run(cypher.for_network(self._hebb, key), {"key": key, "lb": self._lb, "n": n}, net=key)
+            self._b.create_synapse_type(self._b.dialect.synapse_type(key), _hopfield.count_dtype(p).name)
+            hebb = self._b.dialect.for_network(self._hebb, key)
+            with tqdm(total=n * (n - 1) // 2, desc=f"cypher hebb {name}", unit="synapse", delay=1.0,
+                      disable=not progress) as bar:
+                for lo, hi in _row_blocks(n, batch_size):
+                    self._b.run(hebb, {"key": key, "lb": self._lb, "n": n, "lo": lo, "hi": hi}, net=key)
+                    bar.update((hi - lo) * (2 * n - 1 - lo - hi) // 2)
 
     def set_state(self, name: str, state: Any) -> None:
         """Write neuron states (+1/-1) of a network."""
@@ -614,8 +640,8 @@ class GraphStore:
         if found["layout"] == "memories":
             return self._cypher_recall_memories(name, found, s, rng, fixed, max_sweeps, progress)
         dendrites = found["layout"] == "dendrites"
-        update = cypher.UPDATE_NEURON_DENDRITES if dendrites else cypher.for_network(cypher.UPDATE_NEURON_SYNAPSES, key)
-        quad = cypher.QUADRATIC_DENDRITES if dendrites else cypher.for_network(cypher.QUADRATIC_SYNAPSES, key)
+        update = cypher.UPDATE_NEURON_DENDRITES if dendrites else self._b.dialect.for_network(cypher.UPDATE_NEURON_SYNAPSES, key)
+        quad = cypher.QUADRATIC_DENDRITES if dendrites else self._b.dialect.for_network(cypher.QUADRATIC_SYNAPSES, key)
         theta = np.array([self._b.dialect.float_in(r, "theta")
                           for r in self._b.run(self._read_neurons, {"key": key}, net=key)], dtype=np.float64)
         self._set_state(found, s)
@@ -677,7 +703,7 @@ class GraphStore:
         found = self._network(name)
         if found["layout"] != "synapses":
             raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; degrees need 'synapses'")
-        rows = self._b.run(cypher.for_network(cypher.DEGREES, found["key"]), {"key": found["key"]}, net=found["key"])
+        rows = self._b.run(self._b.dialect.for_network(cypher.DEGREES, found["key"]), {"key": found["key"]}, net=found["key"])
         deg = np.array([r["degree"] for r in rows], dtype=np.int64)
         n = found["n"]
         bad = [int(i) for i in np.flatnonzero(deg != n - 1)]
@@ -693,7 +719,7 @@ class GraphStore:
         if i >= found["n"]:
             raise ArgumentError(f"neuron: expected an index in 0..{found['n'] - 1}; got {i}")
         limit = _validate.positive_int("limit", limit)
-        query = cypher.for_network(cypher.ANTI_CORRELATED, found["key"])
+        query = self._b.dialect.for_network(cypher.ANTI_CORRELATED, found["key"])
         return self._b.run(query, {"id": found["base"] + i, "limit": limit}, net=found["key"])
 
     def out_of_sync(self, name: str, state: Any = None, limit: int = 20) -> list[dict[str, Any]]:
@@ -706,7 +732,7 @@ class GraphStore:
         if state is not None:
             self._set_state(found, _validate.bipolar("state", state, found["n"]))
         limit = _validate.positive_int("limit", limit)
-        query = cypher.for_network(cypher.OUT_OF_SYNC, found["key"])
+        query = self._b.dialect.for_network(cypher.OUT_OF_SYNC, found["key"])
         return self._b.run(query, {"key": found["key"], "limit": limit}, net=found["key"])
 
 
