@@ -176,3 +176,50 @@ def test_unwind_rows_per_second(benchmark, tmp_path, batch_size):
         assert s.load_network("u", verify=True).n_patterns == 3
         if not benchmark.disabled:
             print(f"\nUNWIND batch {batch_size}: {n * (n - 1) // 2 / benchmark.stats.stats.min:,.0f} synapses/s")
+
+
+#: Synapses per transaction of the batched pure-Cypher Hebbian rule here:
+#: small enough that n = 200 and n = 400 take 2 and 8 transactions.
+HEBB_BATCH = 10_000
+
+
+@pytest.mark.benchmark(group="cypher-hebb")
+@pytest.mark.parametrize("n", [200, 400])
+def test_cypher_hebb_batched_vs_one_statement(benchmark, tmp_path, n):
+    """The pure-Cypher Hebbian rule in bounded row blocks (one transaction
+    each, as Neo4j needs) against the peer: the whole p n^2 product in one
+    statement, timed in the same run.  Batching may cost at most 1.5x, and
+    the cost per synapse stays flat from n = 200 to n = 400."""
+    rng = np.random.default_rng(n)
+    x = ref.random_patterns(rng, 5, n)
+    net = assocmem.Hopfield(n)
+    net.store(x)
+    m = n * (n - 1) // 2
+    stores = []
+
+    def fresh():  # each run in a database of its own (LadybugDB scans every Neuron node per statement)
+        stores.append(graph.open(tmp_path / f"hebb{len(stores)}.lbdb"))
+        return (stores[-1],), {}
+
+    try:
+        one = []
+        for _ in range(3):
+            (store,), _ = fresh()
+            t = time.perf_counter()
+            store.cypher_store("h", x, batch_size=m)
+            one.append(time.perf_counter() - t)
+        benchmark.pedantic(lambda store: store.cypher_store("h", x, batch_size=HEBB_BATCH), setup=fresh, rounds=3,
+                           iterations=1)
+        for store in stores[::3]:  # a one-statement and a batched network
+            assert store.load_network("h", verify=True).weights.tobytes() == net.weights.tobytes()
+    finally:
+        for store in stores:
+            store.close()
+    if not benchmark.disabled:
+        batched, one = benchmark.stats.stats.min, min(one)
+        _t[f"hebb{n}"] = batched / m
+        print(f"\ncypher hebb n={n}: batched {batched:.3f} s ({-(-m // HEBB_BATCH)}+ transactions), "
+              f"one statement {one:.3f} s, ratio {batched / one:.2f}; {batched / m * 1e6:.1f} us/synapse")
+        assert batched <= 1.5 * one
+        if "hebb200" in _t and n == 400:
+            assert _t["hebb400"] <= 1.5 * _t["hebb200"]
