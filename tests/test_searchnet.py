@@ -178,28 +178,33 @@ def test_graph_backed_equals_in_memory(tmp_path, rules):
 
 
 def test_graph_query_reads_only_its_neighbourhood(tmp_path):
+    """A cold query: one round trip reading only its words' and urls' rows;
+    the same query warm: no round trip."""
     rng = np.random.default_rng(3)
     with graph.open(tmp_path / "sn.lbdb") as store:
-        g = SearchNet(store, name="sn")
-        g.train_many(random_sessions(rng, 60, n_words=40, n_urls=60))
-        total = sum(len(v) for v in g.links().values())
+        trainer = SearchNet(store, name="sn")
+        trainer.train_many(random_sessions(rng, 60, n_words=40, n_urls=60))
+        total = sum(len(v) for v in trainer.links().values())
+        g = SearchNet(store, name="sn")  # a new handle: nothing cached
         seen: list[int] = []
         real = store.backend.run
 
-        def counting(query, params=None):
-            rows = real(query, params)
+        def counting(query, params=None, **kw):
+            rows = real(query, params, **kw)
             seen.append(len(rows))
             return rows
 
         store.backend.run = counting
         w, u = [3], [101, 102]
         scores = g.scores(w, u)
+        assert len(seen) == 1  # one round trip
+        assert g.scores(w, u) == scores and len(seen) == 1  # warm: none
         store.backend.run = real
-        hood = g._store.neighbourhood(w, u)
+        hood, _ = g._links.checkout(w, u)
         touched = sum(len(r) for r in hood.wh) + sum(len(r) for r in hood.hu)
-        assert sum(seen) <= touched + len(w) + len(u)  # link rows + node existence rows
+        assert seen[0] <= touched + len(w) + len(u)  # link rows + node existence rows
         assert touched < total / 4  # far from the whole net
-        assert len(scores) == 2
+        np.testing.assert_allclose(scores, trainer.scores(w, u), rtol=0, atol=0)
 
 
 def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ import numbers
 import threading
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from ._rwlock import RWLock
 from ._validate import choice
 from .errors import ArgumentError, ArgumentTypeError
 
-__all__ = ["SearchNet", "RULES"]
+__all__ = ["SearchNet", "RULES", "LinkStore", "MemoryLinks"]
 
 #: rule -> (default word->hidden strength, max words per hidden neuron or None,
 #: link new urls to an existing hidden neuron, missing links learn)
@@ -33,6 +33,8 @@ RULES: dict[str, tuple[float, int | None, bool, bool]] = {
 LEARNING_RATE = 0.5
 NEW_WORD_WEIGHT = 1.0  # divided by the number of words
 NEW_URL_WEIGHT = 0.1
+#: Links a graph-backed net keeps in its cache by default (~100 MB).
+DEFAULT_CACHE_SIZE = 1_000_000
 
 
 def _order_key(key: Hashable) -> tuple[int, Any]:
@@ -285,16 +287,96 @@ class _Links:
         return [out[qu_ptr[q]:qu_ptr[q + 1]].tolist() for q in range(len(queries))]
 
 
+class LinkStore(Protocol):
+    """Where a :class:`SearchNet`'s links live.
+
+    Every operation of the net is *check out the sub-network → compute in C
+    → commit the changes*: :meth:`checkout` gives links holding at least
+    every link of the given words and urls (their whole rows), training
+    changes them inside ``links.transaction()``, and :meth:`commit` makes
+    the changes durable (all or none).  Two implementations:
+    :class:`MemoryLinks` (the links themselves; checking out and committing
+    cost nothing) and ``assocmem.graph.searchnet_store.GraphLinks`` (a graph
+    store with a bounded cache).  The net holds its lock around each call:
+    scoring shared, checkout-train-commit exclusive.
+    """
+
+    def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
+        """(links, token): the sub-network of these words and urls, and what
+        :meth:`commit` needs to find the changes."""
+        ...
+
+    def commit(self, links: _Links, token: Any) -> None:
+        """Make the changes made to checked-out links durable, or raise and
+        change nothing."""
+        ...
+
+    def score(self, words: list, urls: list, default_wh: float) -> list[float]: ...
+
+    def score_many(self, queries: list[tuple[list, list]], default_wh: float) -> list[list[float]]: ...
+
+    def remove_url(self, url: Hashable) -> None:
+        """Drop a url and its links; ArgumentError if it is unknown."""
+        ...
+
+    def count(self, kind: str) -> int:
+        """Neurons of a kind ("word", "hidden", "url")."""
+        ...
+
+    def all_links(self) -> dict[str, dict[tuple, float]]: ...
+
+
+class MemoryLinks:
+    """The in-memory link store: the links are the master copy."""
+
+    def __init__(self) -> None:
+        self.links = _Links()
+
+    def __repr__(self) -> str:
+        return "memory"
+
+    def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
+        return self.links, None
+
+    def commit(self, links: _Links, token: Any) -> None:
+        pass
+
+    def score(self, words: list, urls: list, default_wh: float) -> list[float]:
+        return self.links.score(words, urls, default_wh)
+
+    def score_many(self, queries: list[tuple[list, list]], default_wh: float) -> list[list[float]]:
+        return self.links.forward(queries, default_wh) if queries else []
+
+    def remove_url(self, url: Hashable) -> None:
+        if url not in self.links.url_id:
+            raise ArgumentError(f"url: unknown url {url!r}")
+        self.links.remove_url(url)
+
+    def count(self, kind: str) -> int:
+        m = self.links
+        return len({"word": m.word_id, "url": m.url_id, "hidden": m.hidden_key}[kind])
+
+    def all_links(self) -> dict[str, dict[tuple, float]]:
+        m = self.links
+        words = {v: k for k, v in m.word_id.items()}
+        urls = {v: k for k, v in m.url_id.items()}
+        return {
+            "word_hidden": {(words[w], m.hidden_key[h]): v for w, row in enumerate(m.wh) for h, v in row.items()},
+            "hidden_url": {(m.hidden_key[h], urls[u]): v for h, row in enumerate(m.hu) for u, v in row.items()},
+        }
+
+
 class SearchNet:
     """Learns to rank urls for queries from clicks.
 
     Parameters
     ----------
-    store : GraphStore, optional
+    store : GraphStore or LinkStore, optional
         None keeps the network in memory; a store from
         :func:`assocmem.graph.open` keeps it in the graph (neurons as
-        ``SnNode`` nodes, synapses as weighted ``SN_LINK`` relationships) and
-        reads only the part a query touches.
+        ``SnNode`` nodes, synapses as weighted ``SN_LINK`` relationships),
+        reads only the part a query touches, and keeps what it read in a
+        bounded cache; any :class:`LinkStore` is used as given.
     rules : {"pci", "hypergraphdb"}
         "pci" reproduces the book: a missing word->hidden link counts -0.2,
         a missing hidden->url link 0, hidden neurons for at most 3 words,
@@ -305,53 +387,65 @@ class SearchNet:
         Name of the net in the store (several nets can share a database).
     learning_rate : float
         Backpropagation rate (the book's 0.5).
+    cache_size : int
+        Graph store only: links (weights) kept in this process's cache of
+        loaded words and urls, least recently used evicted first; 0 reads
+        every query from the database.
     """
 
     def __init__(self, store: Any = None, rules: Literal["pci", "hypergraphdb"] = "pci", *,
-                 name: str = "searchnet", learning_rate: float = LEARNING_RATE) -> None:
+                 name: str = "searchnet", learning_rate: float = LEARNING_RATE,
+                 cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.rules = choice("rules", rules, tuple(RULES))
         self._default_wh, self._max_words, self._link_new_urls, self._learn_missing = RULES[rules]
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
                 or not 0 < learning_rate < math.inf:
             raise ArgumentError(f"learning_rate: expected a positive number; got {learning_rate!r}")
         self.learning_rate = float(learning_rate)
-        self._mem = _Links()
+        if isinstance(cache_size, bool) or not isinstance(cache_size, numbers.Integral) or cache_size < 0:
+            raise ArgumentError(f"cache_size: expected an integer >= 0; got {cache_size!r}")
         # scoring holds it shared (any number of threads at once), training
         # and edits exclusively
         self._lock = RWLock()
-        self._store = None
-        if store is not None:
-            from .graph.searchnet_store import SearchNetGraph
-
-            self._store = SearchNetGraph(store, name, self.rules)
+        self._links: LinkStore
+        if store is None:
+            self._links = MemoryLinks()
+        elif hasattr(store, "searchnet_links"):  # a graph store (no import of the graph package here)
+            self._links = store.searchnet_links(name, self.rules, int(cache_size))
+        elif all(hasattr(store, m) for m in ("checkout", "commit", "score", "score_many", "remove_url", "count",
+                                             "all_links")):
+            self._links = store
+        else:
+            raise ArgumentTypeError(
+                f"store: expected None, a GraphStore from assocmem.graph.open or a LinkStore; got "
+                f"{type(store).__name__}")
 
     def __repr__(self) -> str:
-        where = "memory" if self._store is None else repr(self._store)
-        return f"SearchNet(rules={self.rules!r}, {where})"
+        return f"SearchNet(rules={self.rules!r}, {self._links!r})"
+
+    @property
+    def _mem(self) -> _Links:
+        """The links of an in-memory net."""
+        assert isinstance(self._links, MemoryLinks)
+        return self._links.links
 
     # ------------------------------------------------------------ scoring
     def scores(self, words: Sequence[Hashable], urls: Sequence[Hashable]) -> list[float]:
         """One score in (-1, 1) per url, in the order given."""
         words = _check_keys("words", words)
         urls = _check_keys("urls", urls)
-        if self._store is None:
-            lock = self._lock
-            lock.acquire_read()
-            try:
-                return self._mem.score(words, urls, self._default_wh)
-            finally:
-                lock.release_read()
-        return self._store.neighbourhood(words, urls).score(words, urls, self._default_wh)
+        lock = self._lock
+        lock.acquire_read()
+        try:
+            return self._links.score(words, urls, self._default_wh)
+        finally:
+            lock.release_read()
 
     def scores_many(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]]) -> list[list[float]]:
         """Scores of many (words, urls) queries in one kernel call."""
         checked = [(_check_keys("words", w), _check_keys("urls", u)) for w, u in queries]
-        if self._store is None:
-            if not checked:
-                return []
-            with self._lock.read():
-                return self._mem.forward(checked, self._default_wh)
-        return [self.scores(w, u) for w, u in checked]
+        with self._lock.read():
+            return self._links.score_many(checked, self._default_wh)
 
     # ----------------------------------------------------------- training
     def train(self, words: Sequence[Hashable], urls: Sequence[Hashable], clicked: Hashable) -> None:
@@ -359,8 +453,9 @@ class SearchNet:
         self.train_many([(words, urls, clicked)])
 
     def train_many(self, sessions: Iterable[tuple[Sequence[Hashable], Sequence[Hashable], Hashable]]) -> None:
-        """Many clicks in order (the book's "at night" batch).  With a graph
-        store every changed weight is written back in one transaction."""
+        """Many clicks in order (the book's "at night" batch), all or none:
+        the sub-network of the whole batch is checked out once, trained, and
+        committed once (with a graph store, in one transaction)."""
         checked = []
         for k, session in enumerate(sessions):
             try:
@@ -372,13 +467,7 @@ class SearchNet:
             if not _is_key(clicked) or clicked not in urls:
                 raise ArgumentError(f"clicked: expected one of the urls; got {clicked!r}")
             checked.append((words, urls, clicked))
-        if self._store is None:
-            # all sessions or none: a failure rolls every change back
-            with self._lock.write(), self._mem.transaction():
-                for words, urls, clicked in checked:
-                    self._train_one(self._mem, words, urls, clicked)
-            return
-        self._store.train(checked, self._train_one)
+        self._edit(checked, self._train_one)
 
     def generate_hidden(self, words: Sequence[Hashable], urls: Sequence[Hashable]) -> None:
         """Create the hidden neuron of a word combination and its links,
@@ -386,11 +475,21 @@ class SearchNet:
         exists (under ``rules="hypergraphdb"`` new urls are linked to it)."""
         words = _check_keys("words", words)
         urls = _check_keys("urls", urls)
-        if self._store is None:
-            with self._lock.write(), self._mem.transaction():
-                self._generate_hidden(self._mem, words, urls)
+        self._edit([(words, urls, None)], lambda links, w, u, _: self._generate_hidden(links, w, u))
+
+    def _edit(self, sessions: list[tuple[list, list, Any]], step: Any) -> None:
+        """Check out the sessions' sub-network, run ``step`` on each session,
+        commit; a failure anywhere leaves the net (and the cache) unchanged."""
+        if not sessions:
             return
-        self._store.train([(words, urls, None)], lambda links, w, u, _: self._generate_hidden(links, w, u))
+        with self._lock.write():
+            words = list(dict.fromkeys(w for s in sessions for w in s[0]))
+            urls = list(dict.fromkeys(u for s in sessions for u in s[1]))
+            links, token = self._links.checkout(words, urls)
+            with links.transaction():
+                for w, u, c in sessions:
+                    step(links, w, u, c)
+                self._links.commit(links, token)
 
     def _train_one(self, links: _Links, words: list, urls: list, clicked: Hashable) -> None:
         self._generate_hidden(links, words, urls)
@@ -442,36 +541,18 @@ class SearchNet:
         """Drop a url's neuron and every synapse to it."""
         if not _is_key(url):
             raise ArgumentTypeError(f"url: keys must be hashable str or int values; got {url!r}")
-        if self._store is not None:
-            self._store.remove_url(url)
-            return
         with self._lock.write():
-            if url not in self._mem.url_id:
-                raise ArgumentError(f"url: unknown url {url!r}")
-            self._mem.remove_url(url)
+            self._links.remove_url(url)
 
     # --------------------------------------------------------- inspection
     @property
     def n_hidden(self) -> int:
-        """Hidden neurons (in memory; for a graph store, stored ones)."""
-        if self._store is not None:
-            return self._store.count("hidden")
+        """Hidden neurons (for a graph store, stored ones)."""
         with self._lock.read():
-            return len(self._mem.hidden_key)
+            return self._links.count("hidden")
 
     def links(self) -> dict[str, dict[tuple, float]]:
-        """All weights of an in-memory net: {"word_hidden": {(word, hidden
-        key): w}, "hidden_url": {(hidden key, url): w}}."""
-        if self._store is not None:
-            return self._store.all_links()
+        """All weights: {"word_hidden": {(word, hidden key): w},
+        "hidden_url": {(hidden key, url): w}} (a graph store reads them all)."""
         with self._lock.read():
-            return self._links_locked()
-
-    def _links_locked(self) -> dict[str, dict[tuple, float]]:
-        m = self._mem
-        words = {v: k for k, v in m.word_id.items()}
-        urls = {v: k for k, v in m.url_id.items()}
-        return {
-            "word_hidden": {(words[w], m.hidden_key[h]): v for w, row in enumerate(m.wh) for h, v in row.items()},
-            "hidden_url": {(m.hidden_key[h], urls[u]): v for h, row in enumerate(m.hu) for u, v in row.items()},
-        }
+            return self._links.all_links()

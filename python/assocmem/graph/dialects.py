@@ -61,6 +61,11 @@ class Dialect:
     def render(self, template: str) -> str:
         return template.format(**self.functions)
 
+    def _float_parts(self, expr: str) -> tuple[str, str]:
+        """Integer expressions m and e with ``expr == m * 2**e`` exactly."""
+        e = f"(CASE WHEN {expr} = 0 THEN 0 ELSE toInteger(floor(log(abs({expr})) / log(2.0))) - 54 END)"
+        return f"toInteger({expr} * 2.0 ^ (-{e} / 2) * 2.0 ^ (-{e} - -{e} / 2))", e
+
     def float_out(self, expr: str, alias: str) -> str:
         """A RETURN item giving the float ``expr`` as ``alias``, exactly.
 
@@ -71,8 +76,21 @@ class Dialect:
         split in two so that subnormals do not overflow 2**-e)."""
         if not self.rounds_floats:
             return f"{expr} AS {alias}"
-        e = f"(CASE WHEN {expr} = 0 THEN 0 ELSE toInteger(floor(log(abs({expr})) / log(2.0))) - 54 END)"
-        return f"toInteger({expr} * 2.0 ^ (-{e} / 2) * 2.0 ^ (-{e} - -{e} / 2)) AS {alias}__m, {e} AS {alias}__e"
+        m, e = self._float_parts(expr)
+        return f"{m} AS {alias}__m, {e} AS {alias}__e"
+
+    def float_list_out(self, expr: str, alias: str) -> str:
+        """``collect(expr) AS alias``, exactly (see :meth:`float_out`)."""
+        if not self.rounds_floats:
+            return f"collect({expr}) AS {alias}"
+        m, e = self._float_parts(expr)
+        return f"collect({m}) AS {alias}__m, collect({e}) AS {alias}__e"
+
+    def float_list_in(self, row: Mapping[str, Any], alias: str) -> list[float]:
+        """The floats a :meth:`float_list_out` item returned in ``row``."""
+        if not self.rounds_floats:
+            return [float(v) for v in row[alias]]
+        return [math.ldexp(m, e) for m, e in zip(row[f"{alias}__m"], row[f"{alias}__e"])]
 
     def float_in(self, row: Mapping[str, Any], alias: str) -> float:
         """The float a :meth:`float_out` item returned in ``row``."""

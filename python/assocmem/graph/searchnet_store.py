@@ -1,35 +1,59 @@
-"""A SearchNet kept in a graph store, loaded lazily.
+"""A SearchNet kept in a graph store: the graph's link store.
 
 Neurons are ``SnNode`` nodes (kind "word", "hidden" or "url"), synapses
-``SN_LINK`` relationships with a weight ``w``.  A query reads only the links
-of its own words and urls (two Cypher reads); a training batch computes in
-memory and writes every changed weight and new neuron in one transaction, so
-a failed write leaves the stored net unchanged.
+``SN_LINK`` relationships with a weight ``w``.
+
+:class:`GraphLinks` is the graph's :class:`assocmem.searchnet.LinkStore`, an
+extension of RAM in HyperGraphDB's manner: it keeps the rows it has read
+(a word's outgoing links, a url's incoming links, and the words and urls
+known not to exist) in a cache bounded by a number of links, least recently
+used evicted first.  A query whose words and urls are cached costs no round
+trip; a cold one costs one (a single ``UNION ALL`` statement reading every
+missing row).  A training batch computes on a checked-out copy and writes
+every new node, changed weight and new link in one transaction; only once
+that transaction has committed does the cache take the new rows, so a
+failed commit leaves both the stored net and the cache as they were.
+
+Coherence: the cache always holds what this process wrote.  Another process
+writing the same net is seen for a word or url once its row is read again:
+after it is evicted, or after :meth:`GraphLinks.clear_cache`.  Open one
+writer per net, or clear the cache after another process's batch.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Hashable
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from math import tanh
+from operator import mul
 from typing import Any
 
 from ..errors import ArgumentError, ArgumentTypeError
-from .store import GraphStore
+from ..searchnet import _Links, hidden_order
 
 NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules"
 CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules})"
-# {w}: the weight as a Dialect.float_out item (exact from every server)
-FROM_WORDS = (
-    "MATCH (a:SnNode)-[l:SN_LINK]->(h:SnNode) WHERE a.id IN $ids "
-    "RETURN a.id AS a, h.id AS h, h.key AS hkey, {w}"
-)
-TO_URLS = (
-    "MATCH (h:SnNode)-[l:SN_LINK]->(u:SnNode) WHERE u.id IN $ids "
-    "RETURN h.id AS h, h.key AS hkey, u.id AS u, {w}"
+# One round trip for a cold query: the links between each of its words and
+# urls and the hidden neurons (a word's go out, a url's come in; words and
+# urls link only to hidden neurons), one row per node that has links.  A
+# word or url without links scores like an unknown one, so it is treated as
+# unknown (and CREATE_NODES merges).  {ws}: the weights, a
+# Dialect.float_list_out item.  The pattern starts from h on purpose:
+# LadybugDB caches one plan per query text for the connection's life, and
+# this form keeps a good plan when first planned on empty tables (the
+# forms starting from n, or OPTIONAL MATCH, then run 10-40x slower).
+LOAD = (
+    "MATCH (h:SnNode)-[l:SN_LINK]-(n:SnNode) WHERE n.id IN $ids "
+    "RETURN n.id AS a, collect(h.key) AS h, {ws}"
 )
 EXISTING = "MATCH (n:SnNode) WHERE n.id IN $ids RETURN n.id AS id"
-CREATE_NODES = "UNWIND $rows AS r CREATE (:SnNode {id: r.id, net: $net, kind: r.kind, key: r.key})"
+# MERGE: a node may exist without links, which a checkout does not read
+CREATE_NODES = (
+    "UNWIND $rows AS r MERGE (n:SnNode {id: r.id}) ON CREATE SET n.net = $net, n.kind = r.kind, n.key = r.key"
+)
 UPDATE_LINKS = "UNWIND $rows AS r MATCH (a:SnNode {id: r.a})-[l:SN_LINK]->(b:SnNode {id: r.b}) SET l.w = r.w"
 CREATE_LINKS = (
     "UNWIND $rows AS r MATCH (a:SnNode {id: r.a}), (b:SnNode {id: r.b}) CREATE (a)-[:SN_LINK {w: r.w}]->(b)"
@@ -65,10 +89,57 @@ def decode_hidden(text: str) -> tuple:
     return tuple(decode(t) for t in json.loads(text))
 
 
-class SearchNetGraph:
-    def __init__(self, store: GraphStore, name: str, rules: str) -> None:
-        if not isinstance(store, GraphStore):
-            raise ArgumentTypeError(f"store: expected a GraphStore from assocmem.graph.open; got {type(store).__name__}")
+def decode_hidden_many(texts: list[str]) -> list[tuple]:
+    """decode_hidden of many keys with one JSON parse."""
+    if not texts:
+        return []
+    return [tuple(t[1:] if t[0] == "s" else int(t[1:]) for t in key) for key in json.loads(f"[{','.join(texts)}]")]
+
+
+_MISS = object()
+
+
+class _Cache:
+    """Rows by key, least recently used first, bounded by the number of
+    links they hold (a row costs its links plus one)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.rows: OrderedDict[tuple[str, Hashable], dict[tuple, float] | None] = OrderedDict()
+        self.size = 0
+
+    @staticmethod
+    def _cost(row: dict | None) -> int:
+        return 1 + (len(row) if row else 0)
+
+    def get(self, key: tuple[str, Hashable]) -> Any:
+        row = self.rows.get(key, _MISS)
+        if row is not _MISS:
+            self.rows.move_to_end(key)
+        return row
+
+    def put(self, key: tuple[str, Hashable], row: dict[tuple, float] | None) -> None:
+        old = self.rows.pop(key, _MISS)
+        if old is not _MISS:
+            self.size -= self._cost(old)
+        if self.capacity == 0:
+            return
+        self.rows[key] = row
+        self.size += self._cost(row)
+        while self.size > self.capacity and self.rows:
+            _, dropped = self.rows.popitem(last=False)
+            self.size -= self._cost(dropped)
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.size = 0
+
+
+class GraphLinks:
+    """The link store of a SearchNet kept in a graph store (see the module
+    docstring for the cache and its coherence)."""
+
+    def __init__(self, store: Any, name: str, rules: str, cache_size: int) -> None:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ArgumentError(f"name: expected 1-128 letters, digits, '_', '.' or '-'; got {name!r}")
         self._s = store
@@ -76,8 +147,12 @@ class SearchNetGraph:
         dialect = self._b.dialect
         self._w = lambda row: dialect.float_in(row, "w")
         w = dialect.float_out("l.w", "w")
-        self._from_words, self._to_urls, self._all_links = (q.format(w=w) for q in (FROM_WORDS, TO_URLS, ALL_LINKS))
+        self._load = LOAD.format(ws=dialect.float_list_out("l.w", "w"))
+        self._ws = lambda row: dialect.float_list_in(row, "w")
+        self._all_links = ALL_LINKS.format(w=w)
         self.name = name
+        self._cache = _Cache(cache_size)
+        self._guard = threading.Lock()  # the cache's structure, shared by scoring threads
         rows = self._b.run(NET, {"name": name})
         if rows and rows[0]["rules"] != rules:
             raise ArgumentError(f"rules: net {name!r} in this store uses rules {rows[0]['rules']!r}; got {rules!r}")
@@ -87,46 +162,90 @@ class SearchNetGraph:
     def __repr__(self) -> str:
         return f"{self._s!r}, net {self.name!r}"
 
+    # ------------------------------------------------------------- ids
     def _id(self, kind: str, text: str) -> str:
         return f"{self.name}|{kind[0]}|{text}"
 
-    def neighbourhood(self, words: list, urls: list):
-        """The links a query (or a batch of queries) can touch, as _Links."""
-        from ..searchnet import _Links, hidden_order
+    def _word_id(self, w: Hashable) -> str:
+        return f"{self.name}|w|{encode('words', w)}"
 
+    def _url_id(self, u: Hashable) -> str:
+        return f"{self.name}|u|{encode('urls', u)}"
+
+    # ------------------------------------------------------------ cache
+    @property
+    def cache_size(self) -> int:
+        """Links the cache holds now (a row costs its links plus one)."""
+        return self._cache.size
+
+    def clear_cache(self) -> None:
+        """Forget every cached row (to see another process's writes)."""
+        with self._guard:
+            self._cache.clear()
+
+    def _rows(self, words: list, urls: list) -> tuple[dict, dict]:
+        """Each word's outgoing row and each url's incoming row ({hidden
+        key: w}, or None where the node does not exist): from the cache,
+        the missing ones read in one round trip and cached."""
+        wrows: dict[Hashable, Any] = {}
+        urows: dict[Hashable, Any] = {}
+        with self._guard:
+            for w in words:
+                wrows[w] = self._cache.get(("w", w))
+            for u in urls:
+                urows[u] = self._cache.get(("u", u))
+        cold_w = [w for w, r in wrows.items() if r is _MISS]
+        cold_u = [u for u, r in urows.items() if r is _MISS]
+        if cold_w or cold_u:
+            wids = {self._word_id(w): w for w in cold_w}
+            uids = {self._url_id(u): u for u in cold_u}
+            found_w: dict[Hashable, dict | None] = dict.fromkeys(cold_w)
+            found_u: dict[Hashable, dict | None] = dict.fromkeys(cold_u)
+            rows = self._b.run(self._load, {"ids": [*wids, *uids]})
+            texts = list(dict.fromkeys(h for r in rows for h in r["h"]))
+            hkeys = dict(zip(texts, decode_hidden_many(texts)))
+            for r in rows:
+                a = r["a"]
+                row = dict(zip(map(hkeys.__getitem__, r["h"]), self._ws(r)))
+                if a in wids:
+                    found_w[wids[a]] = row
+                else:
+                    found_u[uids[a]] = row
+            with self._guard:
+                for w, row in found_w.items():
+                    self._cache.put(("w", w), row)
+                for u, row in found_u.items():
+                    self._cache.put(("u", u), row)
+            wrows.update(found_w)
+            urows.update(found_u)
+        return wrows, urows
+
+    # ------------------------------------------------------------ LinkStore
+    def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
+        wrows, urows = self._rows(words, urls)
         links = _Links()
-        wid = {self._id("word", encode("words", w)): w for w in words}
-        uid = {self._id("url", encode("urls", u)): u for u in urls}
-        rows_w = self._b.run(self._from_words, {"ids": list(wid)}) if wid else []
-        rows_u = self._b.run(self._to_urls, {"ids": list(uid)}) if uid else []
-        existing = {r["id"] for r in self._b.run(EXISTING, {"ids": list(wid) + list(uid)})}
-        for node_id, key in wid.items():
-            if node_id in existing:
-                links.word(key)
-        for node_id, key in uid.items():
-            if node_id in existing:
-                links.url(key)
-        hidden = {r["h"]: decode_hidden(r["hkey"]) for r in rows_w + rows_u}
-        for hkey in sorted(hidden.values(), key=hidden_order):
+        hidden = {h for row in (*wrows.values(), *urows.values()) if row for h in row}
+        for hkey in sorted(hidden, key=hidden_order):
             links.hidden(hkey)
-        for r in rows_w:
-            links.set_wh(links.word_id[wid[r["a"]]], links.hidden_id[hidden[r["h"]]], self._w(r))
-        for r in rows_u:
-            links.set_hu(links.hidden_id[hidden[r["h"]]], links.url_id[uid[r["u"]]], self._w(r))
-        return links
-
-    def train(self, sessions: list, train_one: Callable[..., None]) -> None:
-        words = list(dict.fromkeys(w for s in sessions for w in s[0]))
-        urls = list(dict.fromkeys(u for s in sessions for u in s[1]))
-        links = self.neighbourhood(words, urls)
+        hid = links.hidden_id
+        for w, row in wrows.items():
+            if row is not None:
+                links.wh[links.word(w)].update({hid[h]: v for h, v in row.items()})
+        for u, row in urows.items():
+            if row is not None:
+                k = links.url(u)
+                for h, v in row.items():
+                    links.hu[hid[h]][k] = v
+                links.uh[k].update(dict.fromkeys(hid[h] for h in row))
         known = (set(links.word_id), set(links.url_id), set(links.hidden_id))
-        before = self._weights(links)
-        for w, u, c in sessions:
-            train_one(links, w, u, c)
+        return links, (known, self._weights(links))
+
+    def commit(self, links: _Links, token: Any) -> None:
+        known, before = token
         after = self._weights(links)
-        nodes = [{"id": self._id("word", encode("words", w)), "kind": "word", "key": encode("words", w)}
+        nodes = [{"id": self._word_id(w), "kind": "word", "key": encode("words", w)}
                  for w in links.word_id if w not in known[0]]
-        nodes += [{"id": self._id("url", encode("urls", u)), "kind": "url", "key": encode("urls", u)}
+        nodes += [{"id": self._url_id(u), "kind": "url", "key": encode("urls", u)}
                   for u in links.url_id if u not in known[1]]
         nodes += [{"id": self._id("hidden", encode_hidden(h)), "kind": "hidden", "key": encode_hidden(h)}
                   for h in links.hidden_id if h not in known[2]]
@@ -141,26 +260,59 @@ class SearchNetGraph:
             statements.append((CREATE_LINKS, {"rows": new}))
         if statements:
             self._b.run_tx(statements)
+        # committed: the checked-out rows, now complete and current, replace the cached ones
+        keys = links.hidden_key
+        with self._guard:
+            for w, k in links.word_id.items():
+                self._cache.put(("w", w), {keys[h]: v for h, v in links.wh[k].items()})
+            for u, k in links.url_id.items():
+                self._cache.put(("u", u), {keys[h]: links.hu[h][k] for h in links.uh[k]})
 
-    def _weights(self, links) -> dict[tuple[str, str], float]:
-        words = {v: k for k, v in links.word_id.items()}
-        urls = {v: k for k, v in links.url_id.items()}
+    def _weights(self, links: _Links) -> dict[tuple[str, str], float]:
         hid = [self._id("hidden", encode_hidden(k)) for k in links.hidden_key]
         out = {}
-        for w, row in enumerate(links.wh):
-            a = self._id("word", encode("words", words[w]))
-            for h, v in row.items():
+        for w, k in links.word_id.items():
+            a = self._word_id(w)
+            for h, v in links.wh[k].items():
                 out[(a, hid[h])] = v
-        for h, row in enumerate(links.hu):
-            for u, v in row.items():
-                out[(hid[h], self._id("url", encode("urls", urls[u])))] = v
+        for u, k in links.url_id.items():
+            b = self._url_id(u)
+            for h in links.uh[k]:
+                out[(hid[h], b)] = links.hu[h][k]
         return out
 
+    def score(self, words: list, urls: list, default_wh: float) -> list[float]:
+        """The forward pass of ``am_sn_forward`` (assocmem.h) on the query's
+        rows: hidden layer = every hidden neuron linked to a query word or
+        url, ah = tanh(sum of its word weights, default_wh where missing),
+        score = tanh(sum of ah * w over the url's stored links)."""
+        wrows, urows = self._rows(words, urls)
+        n = len(words)
+        # every hidden neuron of the query starts with n missing word links ...
+        base = n * default_wh
+        total: dict[tuple, float] = {}
+        for row in urows.values():
+            if row:
+                total.update(dict.fromkeys(row, base))
+        # ... and each stored word link replaces one default by its weight
+        for row in wrows.values():
+            if row:
+                for h, v in row.items():
+                    total[h] = total.get(h, base) + (v - default_wh)
+        ah = dict(zip(total, map(tanh, total.values())))
+        get = ah.__getitem__
+        return [tanh(sum(map(mul, map(get, row), row.values()))) if row else 0.0 for row in urows.values()]
+
+    def score_many(self, queries: list[tuple[list, list]], default_wh: float) -> list[list[float]]:
+        return [self.score(w, u, default_wh) for w, u in queries]
+
     def remove_url(self, url: Hashable) -> None:
-        node = self._id("url", encode("url", url))
+        node = self._url_id(url)
         if not self._b.run(EXISTING, {"ids": [node]}):
             raise ArgumentError(f"url: unknown url {url!r}")
         self._b.run(DELETE_NODE, {"id": node})
+        with self._guard:
+            self._cache.put(("u", url), None)
 
     def count(self, kind: str) -> int:
         return int(self._b.run(COUNT_KIND, {"net": self.name, "kind": kind})[0]["k"])
