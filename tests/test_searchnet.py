@@ -243,3 +243,96 @@ def test_generate_hidden_in_a_graph_equals_memory(tmp_path):
         assert g.n_hidden == 1
         assert g.scores(W, U) == pytest.approx(mem.scores(W, U), abs=1e-15)
         assert g.links() == mem.links()
+
+
+# ------------------------------------------------------- graph link store cache
+def _assert_same_scores(a, b, queries):
+    for w, u, *_ in queries:
+        np.testing.assert_allclose(a.scores(w, u), b.scores(w, u), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("cache_size", [0, 40, 10**6])
+def test_graph_cache_bounded_and_exact(tmp_path, cache_size):
+    rng = np.random.default_rng(21)
+    sessions = random_sessions(rng, 80, n_words=30, n_urls=40)
+    mem = SearchNet()
+    with graph.open(tmp_path / "c.lbdb") as store:
+        g = SearchNet(store, name="sn", cache_size=cache_size)
+        for k in range(0, 80, 10):
+            mem.train_many(sessions[k:k + 10])
+            g.train_many(sessions[k:k + 10])
+            assert g._links.cache_size <= cache_size
+            _assert_same_scores(g, mem, random_sessions(rng, 5, n_words=30, n_urls=40))
+        if cache_size >= 10**6:  # everything it wrote or read is cached: no round trip for a known query
+            calls = []
+            real = store.backend.run
+            store.backend.run = lambda *a, **k: calls.append(a) or real(*a, **k)
+            g.scores(*sessions[3][:2])
+            store.backend.run = real
+            assert calls == []
+        gl, ml = g.links(), mem.links()  # links() reads the store, not the cache
+        for part in ml:
+            assert gl[part].keys() == ml[part].keys()
+            np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)
+
+
+def test_graph_cache_size_is_checked(tmp_path):
+    with graph.open(tmp_path / "c.lbdb") as store:
+        for bad in (-1, 1.5, True, "10"):
+            with pytest.raises(ArgumentError, match="cache_size: expected an integer >= 0"):
+                SearchNet(store, name="sn", cache_size=bad)
+
+
+def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeypatch):
+    rng = np.random.default_rng(5)
+    sessions = random_sessions(rng, 30)
+    with graph.open(tmp_path / "f.lbdb") as store:
+        g = SearchNet(store, name="sn")
+        g.train_many(sessions[:20])
+        probes = random_sessions(rng, 8)
+        before = [g.scores(w, u) for w, u, _ in probes]  # now cached
+        monkeypatch.setattr(searchnet_store, "UPDATE_LINKS", "MATCH (broken")
+        with pytest.raises(GraphError):
+            g.train_many(sessions[20:])
+        monkeypatch.undo()
+        assert [g.scores(w, u) for w, u, _ in probes] == before  # the cache did not take the failed batch
+        fresh = SearchNet(store, name="sn")  # the store did not either (rows read in another order: last bits)
+        for (w, u, _), want in zip(probes, before):
+            np.testing.assert_allclose(fresh.scores(w, u), want, rtol=0, atol=1e-15)
+        g.train_many(sessions[20:])  # and the batch goes through afterwards, as in memory
+        mem = SearchNet()
+        mem.train_many(sessions[:20])
+        mem.train_many(sessions[20:])
+        _assert_same_scores(g, mem, probes)
+
+
+def test_graph_cache_sees_other_writers_after_clear(tmp_path):
+    """Two handles with caches of their own (as two processes): a writer's
+    batch is seen by the other once its rows are read again."""
+    rng = np.random.default_rng(8)
+    sessions = random_sessions(rng, 20)
+    with graph.open(tmp_path / "o.lbdb") as store:
+        a, b = SearchNet(store, name="sn"), SearchNet(store, name="sn")
+        a.train_many(sessions[:10])
+        w, u, _ = sessions[0]
+        stale = b.scores(w, u)  # b caches these rows
+        a.train_many([sessions[0]] * 5)
+        assert b.scores(w, u) == stale  # documented: cached rows until cleared or evicted
+        b.clear_cache()
+        np.testing.assert_allclose(b.scores(w, u), a.scores(w, u), rtol=0, atol=1e-15)
+        assert np.abs(np.subtract(b.scores(w, u), stale)).max() > 1e-3
+
+
+def test_graph_scoring_from_threads_is_exact(tmp_path):
+    import concurrent.futures
+
+    rng = np.random.default_rng(9)
+    sessions = random_sessions(rng, 40, n_words=30, n_urls=40)
+    with graph.open(tmp_path / "t.lbdb") as store:
+        SearchNet(store, name="sn").train_many(sessions)
+        g = SearchNet(store, name="sn", cache_size=30)  # small: rows are evicted while other threads read
+        queries = random_sessions(rng, 60, n_words=30, n_urls=40)
+        want = [SearchNet(store, name="sn", cache_size=0).scores(w, u) for w, u, _ in queries]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda q: g.scores(q[0], q[1]), queries * 3))
+        assert got == want * 3

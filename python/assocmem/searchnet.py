@@ -325,6 +325,10 @@ class LinkStore(Protocol):
 
     def all_links(self) -> dict[str, dict[tuple, float]]: ...
 
+    def clear_cache(self) -> None:
+        """Forget what was read from where the links live (if anything)."""
+        ...
+
 
 class MemoryLinks:
     """The in-memory link store: the links are the master copy."""
@@ -351,6 +355,9 @@ class MemoryLinks:
         if url not in self.links.url_id:
             raise ArgumentError(f"url: unknown url {url!r}")
         self.links.remove_url(url)
+
+    def clear_cache(self) -> None:
+        pass
 
     def count(self, kind: str) -> int:
         m = self.links
@@ -413,7 +420,7 @@ class SearchNet:
         elif hasattr(store, "searchnet_links"):  # a graph store (no import of the graph package here)
             self._links = store.searchnet_links(name, self.rules, int(cache_size))
         elif all(hasattr(store, m) for m in ("checkout", "commit", "score", "score_many", "remove_url", "count",
-                                             "all_links")):
+                                             "all_links", "clear_cache")):
             self._links = store
         else:
             raise ArgumentTypeError(
@@ -543,6 +550,13 @@ class SearchNet:
             raise ArgumentTypeError(f"url: keys must be hashable str or int values; got {url!r}")
         with self._lock.write():
             self._links.remove_url(url)
+
+    def clear_cache(self) -> None:
+        """Graph store: forget every cached word and url row, so that the
+        next queries read what other processes wrote since (this process's
+        own writes are always in the cache); in memory: nothing to do."""
+        with self._lock.write():
+            self._links.clear_cache()
 
     # --------------------------------------------------------- inspection
     @property
