@@ -213,6 +213,7 @@ def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch):
         g.train(W, U, "worldbank")
         before = g.links()
         monkeypatch.setattr(searchnet_store, "UPDATE_LINKS", "MATCH (broken")
+        monkeypatch.setattr(searchnet_store, "UPDATE_LINKS_JOIN", "MATCH (broken")
         with pytest.raises(GraphError):
             g.train(W + ["new"], U + ["new-url"], "river")
         assert g.links() == before
@@ -292,6 +293,7 @@ def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeyp
         probes = random_sessions(rng, 8)
         before = [g.scores(w, u) for w, u, _ in probes]  # now cached
         monkeypatch.setattr(searchnet_store, "UPDATE_LINKS", "MATCH (broken")
+        monkeypatch.setattr(searchnet_store, "UPDATE_LINKS_JOIN", "MATCH (broken")
         with pytest.raises(GraphError):
             g.train_many(sessions[20:])
         monkeypatch.undo()
@@ -336,3 +338,23 @@ def test_graph_scoring_from_threads_is_exact(tmp_path):
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             got = list(pool.map(lambda q: g.scores(q[0], q[1]), queries * 3))
         assert got == want * 3
+
+
+@pytest.mark.parametrize("join_ratio", [0, 10**9])
+def test_graph_weight_updates_per_row_and_by_join_agree(tmp_path, monkeypatch, join_ratio):
+    """LadybugDB updates weights row by row (few updates) or through the
+    scratch-table join (many): both give the in-memory net's weights."""
+    monkeypatch.setattr(searchnet_store, "JOIN_RATIO", join_ratio)
+    rng = np.random.default_rng(31)
+    sessions = random_sessions(rng, 40)
+    mem = SearchNet()
+    with graph.open(tmp_path / "j.lbdb") as store:
+        g = SearchNet(store, name="sn")
+        for k in range(0, 40, 10):
+            mem.train_many(sessions[k:k + 10])
+            g.train_many(sessions[k:k + 10])
+        assert store.query("MATCH (x:SnUpdate) RETURN count(x) AS k")[0]["k"] == 0
+        gl, ml = SearchNet(store, name="sn").links(), mem.links()
+        for part in ml:
+            assert gl[part].keys() == ml[part].keys()
+            np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)

@@ -27,6 +27,17 @@ from .cypher import DELETE_NEURONS_SLICE, DELETE_PATTERNS, is_key, synapse_type
 from .dialects import FALKORDB, FALKORDB_NETWORK_SCHEMA, LADYBUG, NEO4J, VOCABULARY_PARAMS, Dialect
 
 Statement = tuple[str, dict[str, Any]]
+
+
+class Copy:
+    """A bulk load of rows into a table, as one step of :meth:`Backend.run_tx`
+    (backends with ``supports_copy``)."""
+
+    __slots__ = ("table", "data")
+
+    def __init__(self, table: str, data: Any) -> None:
+        self.table, self.data = table, data
+
 #: Neurons per delete slice where synapses are dropped by type first.
 DELETE_SLICE = 256
 #: Synapses per delete transaction where they go with their neurons (Neo4j).
@@ -295,11 +306,15 @@ class LadybugBackend(Backend):
         """Whole result as a pyarrow Table (fast bulk reads)."""
         return self._execute(query, params).get_as_arrow()
 
-    def run_tx(self, statements: Sequence[Statement]) -> None:
+    def run_tx(self, statements: Sequence[Statement | Copy]) -> None:
+        """Statements and COPY loads (:class:`Copy`) in one transaction."""
         self._execute("BEGIN TRANSACTION")
         try:
-            for query, params in statements:
-                self._execute(query, params)
+            for statement in statements:
+                if isinstance(statement, Copy):
+                    self.copy(statement.table, statement.data)
+                else:
+                    self._execute(*statement)
         except BaseException:
             try:
                 self._execute("ROLLBACK")
@@ -321,7 +336,7 @@ class LadybugBackend(Backend):
                 and r["name"].startswith("SYNAPSE_")]
 
     def copy(self, table: str, data: Any) -> None:
-        known = ("Neuron", "Pattern", "SnNode", "SN_LINK")
+        known = ("Neuron", "Pattern", "SnNode", "SN_LINK", "SnUpdate")
         if table not in known and not (table.startswith("SYNAPSE_") and synapse_type(table[8:]) == table):
             raise ArgumentError(f"table: unknown table {table!r}")
         # table is one of the names above; the data is a parameter

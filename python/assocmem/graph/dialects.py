@@ -124,6 +124,8 @@ LADYBUG = Dialect(
         "CREATE NODE TABLE IF NOT EXISTS SnNet(name STRING, rules STRING, PRIMARY KEY(name))",
         "CREATE NODE TABLE IF NOT EXISTS SnNode(id STRING, net STRING, kind STRING, key STRING, PRIMARY KEY(id))",
         "CREATE REL TABLE IF NOT EXISTS SN_LINK(FROM SnNode TO SnNode, w DOUBLE)",
+        # scratch rows of a search-net commit's weight updates (empty outside its transaction)
+        "CREATE NODE TABLE IF NOT EXISTS SnUpdate(k STRING, a STRING, b STRING, w DOUBLE, PRIMARY KEY(k))",
     ),
     create_synapse_type="CREATE REL TABLE {rel}(FROM Neuron TO Neuron, c {count_type}, w DOUBLE)",
     count_types={"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64"},
