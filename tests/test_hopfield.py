@@ -278,7 +278,7 @@ def test_energy_and_overlaps_formulas(rng):
 
 
 def test_integer_thresholds_exact():
-    from assocmem.hopfield import _integer_thresholds
+    from assocmem.thresholds import integer_thresholds as _integer_thresholds
 
     theta = np.array([0.1, -0.1, 1 / 3, 0.5, 1e-300, -1e-300, 1e300, 2.0])
     got = _integer_thresholds(theta, 10)

@@ -55,7 +55,7 @@ def test_malformed_line_is_named_and_its_batch_not_committed(tmp_path, capsys, b
     db = str(tmp_path / "sn.lbdb")
     assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "10"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"bad.jsonl:21: " in err and needle in err and "20 clicks" in err
+    assert err.count("\n") == 1 and "bad.jsonl:21: " in err and needle in err and "20 clicks" in err
     # exactly the two batches before the bad line were committed
     ref = SearchNet()
     sessions = [(json.loads(t)["words"], json.loads(t)["urls"], json.loads(t)["clicked"]) for t in good[:20]]

@@ -17,33 +17,23 @@ and the pure-Cypher loop of :mod:`assocmem.graph`):
 
 from __future__ import annotations
 
-import io
-import json
 import math
 import numbers
 import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
-from fractions import Fraction
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from . import _hopfield, _npz, dense as _dense, driver, engines
+from . import _hopfield, dense as _dense, driver, engines
 from ._rwlock import RWLock
-from ._validate import as_array, binary01, bipolar, choice, permutation, positive_int, seed as _seed
-from .errors import ArgumentError, ArgumentTypeError, FormatError, ShapeError, StateValueError
+from ._validate import binary01, bipolar, choice, permutation, positive_int, seed as _seed
+from .errors import ArgumentError, ArgumentTypeError, ShapeError, StateValueError
+from .thresholds import as_thresholds, integer_thresholds, theta_term
 
 __all__ = ["Hopfield", "RecallResult"]
 
-FILE_FORMAT = "assocmem.hopfield"
-FILE_VERSION = 1
-#: Metadata (JSON text) longer than this is refused when a file is read.
-MAX_METADATA_CHARS = 1 << 20
-#: Integer thresholds are clipped to +-2**62: every exact field is far inside.
-_T_LIMIT = 2**62
 #: Learning rules.  "hebbian" keeps exact integer counts; the others have
 #: real-valued weights (recall compares double-precision fields).
 RULES = ("hebbian", "storkey", "pseudoinverse", "covariance", "dense")
@@ -109,23 +99,6 @@ class RecallResult:
         return float(self.energies[-1])
 
 
-def theta_term(theta: np.ndarray, s: np.ndarray) -> float:
-    """sum_i theta_i s_i, summed in index order (np.cumsum is sequential):
-    the one order every implementation (C kernel, graph loop) uses."""
-    return float(np.cumsum(theta * s)[-1]) if theta.any() else 0.0
-
-
-def _integer_thresholds(theta: np.ndarray, n: int) -> np.ndarray:
-    """T_i = ceil(n * theta_i), exactly (H_i / n >= theta_i  <=>  H_i >= T_i)."""
-    if not theta.any():
-        return np.zeros(theta.shape[0], dtype=np.int64)
-    out = np.empty(theta.shape[0], dtype=np.int64)
-    for i, t in enumerate(theta.tolist()):
-        c = math.ceil(Fraction(t) * n)
-        out[i] = max(-_T_LIMIT, min(_T_LIMIT, c))
-    return out
-
-
 def _temperature(value: Any) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(f"temperature: expected a number >= 0; got {value!r}")
@@ -133,20 +106,6 @@ def _temperature(value: Any) -> float:
     if not (t >= 0 and math.isfinite(t)):
         raise ArgumentError(f"temperature: expected a finite number >= 0; got {value!r}")
     return t
-
-
-def _thresholds(value: Any, n: int) -> np.ndarray:
-    if value is None:
-        return np.zeros(n, dtype=np.float64)
-    arr = as_array("thresholds", value)
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr), dtype=np.float64)
-    if arr.shape != (n,):
-        raise ShapeError(f"thresholds: expected a scalar or shape ({n},); got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        raise ArgumentError("thresholds: expected finite numbers; got NaN or infinity")
-    return arr
 
 
 class Hopfield:
@@ -174,9 +133,9 @@ class Hopfield:
 
     def __init__(self, n_neurons: int, thresholds: Any = None) -> None:
         self._n = positive_int("n_neurons", n_neurons)
-        self._theta = _thresholds(thresholds, self._n)
+        self._theta = as_thresholds(thresholds, self._n)
         self._theta.flags.writeable = False
-        self._thr = _integer_thresholds(self._theta, self._n)
+        self._thr = integer_thresholds(self._theta, self._n)
         self._patterns = np.empty((0, self._n), dtype=np.int8)
         self._xt = np.empty((self._n, 0), dtype=np.int8)
         self._counts: np.ndarray | None = None
@@ -732,114 +691,16 @@ class Hopfield:
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the network to ``path`` (NumPy .npz, lossless).
+        """Write the network to ``path`` (NumPy .npz, lossless), atomically:
+        see :func:`assocmem.files.save`."""
+        from . import files
 
-        The file is written to a temporary file beside ``path`` and renamed,
-        so an existing file is never left half-written.
-        """
-        if not isinstance(path, (str, os.PathLike)):
-            raise ArgumentTypeError(f"path: expected a file path (str or os.PathLike); got {type(path).__name__}")
-        path = Path(path)
-        try:
-            meta = json.dumps(self.metadata)
-        except (TypeError, ValueError, RecursionError) as exc:
-            raise ArgumentError(f"metadata: expected a JSON-serialisable dict ({exc})") from None
-        if len(meta) > MAX_METADATA_CHARS:
-            raise ArgumentError(f"metadata: expected at most {MAX_METADATA_CHARS} characters of JSON; got {len(meta)}")
-        buf = io.BytesIO()
-        np.savez(
-            buf,
-            metadata=np.array(meta),
-            rule=np.array(self.rule),
-            activity=np.array(np.nan if self._activity is None else self._activity),
-            format=np.array(FILE_FORMAT),
-            version=np.array(FILE_VERSION, dtype=np.int64),
-            n_neurons=np.array(self._n, dtype=np.int64),
-            patterns=self.patterns,
-            thresholds=np.asarray(self._theta),
-            dense_degree=np.array(0 if self._dense is None else self._dense[0], dtype=np.int64),
-            dense_beta=np.array(np.nan if self._dense is None or self._dense[0] else self._dense[1]),
-        )
-        directory = path.parent if str(path.parent) else Path(".")
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        except OSError as exc:  # name the user's path, not the temporary file's
-            raise type(exc)(exc.errno, f"cannot write here ({exc.strerror})", str(path)) from None
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(buf.getvalue())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        files.save(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "Hopfield":
-        """Read a network written by :meth:`save`.
+        """Read a network written by :meth:`save`, with every member checked
+        before it is allocated: see :func:`assocmem.files.load`."""
+        from . import files
 
-        Only the members a network file has are read, and each member's
-        header (dtype, shape) is checked against the file's ``n_neurons``
-        and against its stored size before any data is allocated, so a
-        crafted file cannot make this allocate more than the file holds.
-
-        Raises
-        ------
-        FormatError
-            The file is missing, unreadable, truncated, not an assocmem
-            file, or holds inconsistent members; the message names the file
-            and the member.
-        """
-        if not isinstance(path, (str, os.PathLike)):
-            raise ArgumentTypeError(f"path: expected a file path (str or os.PathLike); got {type(path).__name__}")
-        name = os.fspath(path)
-        head = _npz.read_members(path, {
-            "format": _npz.text(64), "version": _npz.scalar("i"), "n_neurons": _npz.scalar("i"),
-            "rule": _npz.text(64), "activity": _npz.scalar("f"),
-            "dense_degree": _npz.scalar("i"), "dense_beta": _npz.scalar("f"),
-        })
-        if str(head.get("format", "")) != FILE_FORMAT:
-            raise FormatError(f"{name}: not an assocmem Hopfield file (expected format {FILE_FORMAT!r})")
-        if "version" not in head or "n_neurons" not in head:
-            raise FormatError(f"{name}: not an assocmem Hopfield file (no version or n_neurons)")
-        version = int(head["version"])
-        if version != FILE_VERSION:
-            raise FormatError(f"{name}: version: format version {version}; this assocmem reads {FILE_VERSION}")
-        n = int(head["n_neurons"])
-        if n < 1:
-            raise FormatError(f"{name}: n_neurons: expected an integer >= 1; got {n}")
-        body = _npz.read_members(path, {
-            "patterns": _npz.array(np.int8, 2, axis1=n),
-            "thresholds": _npz.array(np.float64, 1, axis0=n),
-            "metadata": _npz.text(MAX_METADATA_CHARS),
-        })
-        for member in ("patterns", "thresholds"):
-            if member not in body:
-                raise FormatError(f"{name}: not an assocmem Hopfield file (no {member})")
-        patterns, theta = body["patterns"], body["thresholds"]
-        rule = str(head["rule"]) if "rule" in head else "hebbian"
-        if rule not in RULES:
-            raise FormatError(f"{name}: rule: expected one of {', '.join(map(repr, RULES))}; got {rule!r}")
-        try:
-            net = cls(n, theta)
-            if patterns.shape[0] and rule == "covariance":
-                net.store(patterns, rule=rule, activity=float(head.get("activity", np.nan)))
-            elif patterns.shape[0] and rule == "dense":
-                d = int(head.get("dense_degree", 0))
-                net.store(patterns, rule=rule, **({"degree": d} if d else
-                                                 {"beta": float(head.get("dense_beta", np.nan))}))
-            elif patterns.shape[0]:
-                net.store(patterns, rule=rule)
-            meta = json.loads(str(body["metadata"])) if "metadata" in body else {}
-            if not isinstance(meta, dict):
-                raise ArgumentError("metadata: expected a JSON object")
-            net.metadata = meta
-        except RecursionError:
-            raise FormatError(f"{name}: metadata: nested too deeply") from None
-        except (ArgumentError, StateValueError, ShapeError, json.JSONDecodeError) as exc:
-            raise FormatError(f"{name}: holds invalid data ({exc})") from None
-        return net
+        return files.load(path, cls)

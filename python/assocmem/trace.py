@@ -18,7 +18,8 @@ import numpy as np
 
 from ._validate import bipolar, positive_int, seed as _seed
 from .errors import ArgumentError, KernelError
-from .hopfield import Hopfield, RecallResult, theta_term
+from .hopfield import Hopfield, RecallResult
+from .thresholds import theta_term
 
 __all__ = ["RecallTrace", "recall_trace", "to_gif"]
 

@@ -20,7 +20,8 @@ from ..errors import (
     NetworkExistsError,
     NetworkNotFoundError,
 )
-from ..hopfield import Hopfield, RecallResult, _integer_thresholds, _thresholds, theta_term
+from ..hopfield import Hopfield, RecallResult
+from ..thresholds import as_thresholds, integer_thresholds, theta_term
 from . import cypher
 from .backends import Backend, batched
 
@@ -573,8 +574,8 @@ class GraphStore:
         if x.ndim == 1:
             x = x[None, :]
         p, n = x.shape
-        theta = _thresholds(thresholds, n)
-        thr = _integer_thresholds(theta, n)
+        theta = as_thresholds(thresholds, n)
+        thr = integer_thresholds(theta, n)
         with self._writing(name, n, p, "synapses", dict(metadata or {}), overwrite) as (key, base):
             self._b.begin_network(key)
             rows = [{"id": f"{key}:{mu}", "mu": mu, "xi": x[mu].tolist()} for mu in range(p)]
