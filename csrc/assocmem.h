@@ -105,6 +105,17 @@ int am_async_sweep_dense_i32(const int32_t *counts, int64_t n,
 int am_threshold(const int64_t *h, const int64_t *thr, const int8_t *s_in,
                  int64_t n, int8_t *s_out, int64_t *changed);
 
+/* One synchronous step in pattern space, in place: every s_i <- (h_i >=
+   thr_i) ? +1 : -1 at once from the fields h of the current state; then the
+   overlap counts m of the new state (updated by the changed rows only,
+   m += 2 s_i xt[i, :], O(changed p)), its fields h (am_fields_patterns,
+   O(n p)) and *q = sum_i s_i h_i.  *changed receives the number of neurons
+   that changed.  On entry m and h must be those of s (am_overlaps,
+   am_fields_patterns); the result equals am_threshold followed by both. */
+int am_sync_step_patterns(const int8_t *xt, int64_t n, int64_t p,
+                          const int64_t *thr, int8_t *s, int64_t *m,
+                          int64_t *h, int64_t *changed, int64_t *q);
+
 /* *q = sum_i s_i h_i (the exact quadratic form Q when h are local fields). */
 int am_quadratic(const int8_t *s, const int64_t *h, int64_t n, int64_t *q);
 

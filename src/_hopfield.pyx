@@ -291,9 +291,16 @@ cdef class HebbEngine:
     def sync_step(self):
         """Every neuron from the current state at once, in place; returns
         the number that changed."""
-        cdef int64_t n = self.xt.shape[0], changed = 0
+        cdef int64_t n = self.xt.shape[0], p = self.xt.shape[1], changed = 0, q = 0
         cdef int8_t[::1] nxt = self._next
         cdef int st
+        if self.counts is None or p <= n:  # the fields come from pattern space (see _fields): one C call
+            with nogil:
+                st = am_sync_step_patterns(&self.xt[0, 0], n, p, &self.thr[0], &self.s[0], &self.m[0],
+                                           &self.h[0], &changed, &q)
+            _check(st, "am_sync_step_patterns")
+            self.q = q
+            return changed
         with nogil:
             st = am_threshold(&self.h[0], &self.thr[0], &self.s[0], n, &nxt[0], &changed)
         _check(st, "am_threshold")

@@ -50,6 +50,9 @@ cdef extern from "assocmem.h" nogil:
                                  int64_t *dq)
     int am_threshold(const int64_t *h, const int64_t *thr, const int8_t *s_in,
                      int64_t n, int8_t *s_out, int64_t *changed)
+    int am_sync_step_patterns(const int8_t *xt, int64_t n, int64_t p,
+                              const int64_t *thr, int8_t *s, int64_t *m,
+                              int64_t *h, int64_t *changed, int64_t *q)
     int am_quadratic(const int8_t *s, const int64_t *h, int64_t n, int64_t *q)
     int am_theta_dot(const double *theta, const int8_t *s, int64_t n,
                      double *out)
