@@ -267,3 +267,49 @@ def test_train_many_late_batch_graph_vs_memory(benchmark, tmp_path, where):
             ratio = rate / _t["late-memory"]
             print(f"late graph / memory: {ratio:.2f}")
             assert ratio >= 0.1
+
+
+@pytest.mark.benchmark(group="searchnet-graph-memory")
+def test_graph_net_memory_and_flat_batches(benchmark, tmp_path):
+    """A 100,000-url net (10,000 hidden neurons, 122k links) built in the
+    graph in five batches of 2,000 hidden neurons: the cost per batch stays
+    flat (last <= 1.5x second; the first starts from empty tables).  Then a new handle answers 100 queries (1% of
+    the urls): the Python memory it holds (tracemalloc: the cache and what
+    it reads) must be <= 5% of loading the whole net (``links()``)."""
+    import gc
+    import time
+    import tracemalloc
+
+    combos = list(synthetic(seed=3).items())
+    with graph.open(tmp_path / "mem.lbdb") as store:
+        net = SearchNet(store, name="m", rules="hypergraphdb")
+        per_batch = []
+        for k in range(0, N_HIDDEN, 2000):
+            t = time.perf_counter()
+            net._edit([(list(w), u, None) for w, u in combos[k:k + 2000]],
+                      lambda links, w, u, _: net._generate_hidden(links, w, u))
+            per_batch.append(time.perf_counter() - t)
+        rng = np.random.default_rng(5)
+        queries = [(list(w), u[:5] + [int(x) for x in rng.choice(N_URLS, 5)]) for w, u in combos[:100]]
+        gc.collect()
+        tracemalloc.start()
+        g = SearchNet(store, name="m", rules="hypergraphdb")
+        got = benchmark.pedantic(lambda: [g.scores(w, u) for w, u in queries], rounds=1, iterations=1)
+        queried, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        gc.collect()
+        tracemalloc.start()
+        whole = g.links()
+        loaded, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        mem = SearchNet(rules="hypergraphdb")  # the peer: the same net in memory, same scores
+        for w, u in combos:
+            mem.generate_hidden(list(w), u)
+        for (w, u), s in zip(queries, got):
+            np.testing.assert_allclose(s, mem.scores(w, u), rtol=0, atol=1e-12)
+        assert sum(len(v) for v in whole.values()) == sum(len(v) for v in mem.links().values())
+    print(f"\nbatches of 2,000 hidden neurons: {', '.join(f'{t:.2f}' for t in per_batch)} s; "
+          f"1% queried: {queried / 1e6:.1f} MB vs whole net {loaded / 1e6:.1f} MB ({queried / loaded:.1%})")
+    assert queried <= 0.05 * loaded
+    if not benchmark.disabled:
+        assert per_batch[-1] <= 1.5 * per_batch[1]  # the first batch starts from empty tables

@@ -51,7 +51,17 @@ LOAD = (
     "MATCH (h:SnNode)-[l:SN_LINK]-(n:SnNode) WHERE n.id IN $ids "
     "RETURN n.id AS a, collect(h.key) AS h, {ws}"
 )
-EXISTING = "MATCH (n:SnNode) WHERE n.id IN $ids RETURN n.id AS id"
+# The same for many ids (a training batch's checkout): LadybugDB tests
+# `n.id IN $ids` against every node for every id (4.7 s for 20,000 ids on a
+# 46,000-node net), while UNWIND looks each id up by key (0.13-0.2 s).
+LOAD_MANY = (
+    "UNWIND $ids AS x MATCH (n:SnNode {{id: x}})-[l:SN_LINK]-(h:SnNode) "
+    "RETURN n.id AS a, collect(h.key) AS h, {ws}"
+)
+#: Ids up to which a load uses LOAD (faster for a query's dozen ids).
+LOAD_IN_MAX = 256
+# which of these nodes exist, each looked up by key
+EXISTING = "UNWIND $ids AS x MATCH (n:SnNode {id: x}) RETURN DISTINCT n.id AS id"
 # MERGE: a node may exist without links, which a checkout does not read
 CREATE_NODES = (
     "UNWIND $rows AS r MERGE (n:SnNode {id: r.id}) ON CREATE SET n.net = $net, n.kind = r.kind, n.key = r.key"
@@ -161,6 +171,7 @@ class GraphLinks:
         self._w = lambda row: dialect.float_in(row, "w")
         w = dialect.float_out("l.w", "w")
         self._load = LOAD.format(ws=dialect.float_list_out("l.w", "w"))
+        self._load_many = LOAD_MANY.format(ws=dialect.float_list_out("l.w", "w"))
         self._ws = lambda row: dialect.float_list_in(row, "w")
         self._all_links = ALL_LINKS.format(w=w)
         self.name = name
@@ -214,7 +225,8 @@ class GraphLinks:
             uids = {self._url_id(u): u for u in cold_u}
             found_w: dict[Hashable, dict | None] = dict.fromkeys(cold_w)
             found_u: dict[Hashable, dict | None] = dict.fromkeys(cold_u)
-            rows = self._b.run(self._load, {"ids": [*wids, *uids]})
+            ids = [*wids, *uids]
+            rows = self._b.run(self._load if len(ids) <= LOAD_IN_MAX else self._load_many, {"ids": ids})
             texts = list(dict.fromkeys(h for r in rows for h in r["h"]))
             hkeys = dict(zip(texts, decode_hidden_many(texts)))
             for r in rows:
