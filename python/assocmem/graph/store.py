@@ -22,7 +22,7 @@ from ..errors import (
 )
 from ..hopfield import Hopfield, RecallResult
 from ..thresholds import as_thresholds, integer_thresholds, theta_term
-from . import cypher
+from . import cypher, explain
 from .backends import Backend, batched
 
 __all__ = ["GraphStore", "NAME_PATTERN"]
@@ -237,7 +237,7 @@ class GraphStore:
         rows = [r for r in self._b.run(cypher.NETWORKS_NAMED, {"name": name}) if r["complete"]]
         if len(rows) > 1:  # only possible through writes outside assocmem
             raise GraphError(f"name: {len(rows)} complete networks are named {name!r}")
-        return rows[0] if rows else None
+        return {**rows[0], "name": name} if rows else None
 
     def _network(self, name: Any) -> dict[str, Any]:
         found = self._find(_name(name))
@@ -708,41 +708,21 @@ class GraphStore:
         Returns ``{"n", "expected", "min", "max", "ok", "bad"}`` where
         ``bad`` lists the neurons whose degree differs.
         """
-        found = self._network(name)
-        if found["layout"] != "synapses":
-            raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; degrees need 'synapses'")
-        rows = self._b.run(self._b.dialect.for_network(cypher.DEGREES, found["key"]), {"key": found["key"]}, net=found["key"])
-        deg = np.array([r["degree"] for r in rows], dtype=np.int64)
-        n = found["n"]
-        bad = [int(i) for i in np.flatnonzero(deg != n - 1)]
-        return {"n": n, "expected": n - 1, "min": int(deg.min()), "max": int(deg.max()), "ok": not bad, "bad": bad}
+        return explain.degree_check(self, self._network(name))
 
     def anti_correlated(self, name: str, neuron: int, limit: int = 10) -> list[dict[str, Any]]:
         """Neurons that do not fire together with ``neuron`` (negative
         weights), most negative first: "n doesn't fire together with m"."""
-        found = self._network(name)
-        if found["layout"] != "synapses":
-            raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; partners need 'synapses'")
-        i = _validate.positive_int("neuron", neuron, minimum=0)
-        if i >= found["n"]:
-            raise ArgumentError(f"neuron: expected an index in 0..{found['n'] - 1}; got {i}")
-        limit = _validate.positive_int("limit", limit)
-        query = self._b.dialect.for_network(cypher.ANTI_CORRELATED, found["key"])
-        return self._b.run(query, {"id": found["base"] + i, "limit": limit}, net=found["key"])
+        return explain.anti_correlated(self, self._network(name), neuron, limit)
 
     def out_of_sync(self, name: str, state: Any = None, limit: int = 20) -> list[dict[str, Any]]:
         """Pairs whose states disagree with their synapse (a positive weight
         between opposite states, or a negative one between equal states),
         strongest first.  ``state`` is written first when given."""
         found = self._network(name)
-        if found["layout"] != "synapses":
-            raise ArgumentError(f"name: network {name!r} has layout {found['layout']!r}; pairs need 'synapses'")
-        if state is not None:
+        if state is not None and found["layout"] == "synapses":
             self._set_state(found, _validate.bipolar("state", state, found["n"]))
-        limit = _validate.positive_int("limit", limit)
-        query = self._b.dialect.for_network(cypher.OUT_OF_SYNC, found["key"])
-        return self._b.run(query, {"key": found["key"], "limit": limit}, net=found["key"])
-
+        return explain.out_of_sync(self, found, limit)
 
 def _row_blocks(n: int, chunk: int) -> Iterator[tuple[int, int]]:
     """Blocks of whole rows lo..hi-1 of the upper triangle (row r holds
