@@ -8,7 +8,7 @@ import pytest
 
 import assocmem
 from assocmem import graph
-from assocmem.errors import GraphError, NetworkNotFoundError
+from assocmem.errors import ArgumentError, GraphError, NetworkNotFoundError
 from assocmem.graph import cypher
 from graph_suite import GraphSuite, small_net
 
@@ -129,3 +129,16 @@ def test_graph_cli(tmp_path):
     assert cli.main(["graph", "query", "--db", db, "MATCH (x:Neuron) WHERE x.idx < $k RETURN count(x) AS c",
                      "--param", "k=3"]) == 0
     assert cli.main(["graph", "load", "--db", db, "--name", "missing", "--memory", str(out)]) == 2
+
+
+def test_explainability_needs_synapses_and_writes_nothing_else():
+    net = assocmem.Hopfield(8)
+    net.store(np.array([[1, -1] * 4]))
+    with graph.open() as s:
+        s.save_network(net, "d", layout="dendrites", progress=False)
+        before = s.get_state("d")
+        for call, what in ((lambda: s.degree_check("d"), "degrees"), (lambda: s.anti_correlated("d", 1), "partners"),
+                           (lambda: s.out_of_sync("d", -np.ones(8)), "pairs")):
+            with pytest.raises(ArgumentError, match=f"layout 'dendrites'; {what} need 'synapses'"):
+                call()
+        np.testing.assert_array_equal(s.get_state("d"), before)  # out_of_sync did not write its state
