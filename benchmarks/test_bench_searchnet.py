@@ -193,19 +193,24 @@ def test_cold_query_vs_round_trip(benchmark, graph_net, what):
 
 
 @pytest.mark.benchmark(group="searchnet-graph-train")
+@pytest.mark.parametrize("phase", ["fresh", "late"])
 @pytest.mark.parametrize("where", ["memory", "graph"])
-def test_train_many_graph_vs_memory(benchmark, tmp_path, where):
-    """The same 300-click log trained as one batch ("at night") into a fresh
-    net: in memory, and into an embedded LadybugDB store (one checkout, one
-    transaction).  Goal: graph throughput >= 0.2x memory."""
+def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
+    """A 300-click log trained as one batch ("at night"), in memory and
+    into an embedded LadybugDB store (one checkout, one transaction), into
+    a fresh net or ("late") a net that already learned another 300 clicks,
+    so that most of the batch's work is weight updates.  Goal: graph
+    throughput >= 0.2x memory; asserted >= 0.2x fresh, >= 0.1x late (measured
+    0.37x and 0.20x)."""
+    before = _graph_log(seed=8, n=300) if phase == "late" else []
     sessions = _graph_log(seed=7, n=300)
     runs = iter(range(100))
 
     def fresh():
-        if where == "memory":
-            return (SearchNet(),), {}
-        store = graph.open(tmp_path / f"t{next(runs)}.lbdb")
-        return (SearchNet(store, name="t"),), {}
+        net = SearchNet() if where == "memory" else SearchNet(graph.open(tmp_path / f"t{next(runs)}.lbdb"), name="t")
+        if before:
+            net.train_many(before)
+        return (net,), {}
 
     nets = []
 
@@ -213,60 +218,21 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where):
         nets.append(net)
         net.train_many(sessions)
 
-    benchmark.pedantic(train, setup=fresh, rounds=3, iterations=1)
+    benchmark.pedantic(train, setup=fresh, rounds=2 if before else 3, iterations=1)
     mem = SearchNet()
-    mem.train_many(sessions)
+    for batch in (before, sessions):
+        mem.train_many(batch)
     w, u, _ = sessions[-1]
     for net in nets:
         np.testing.assert_allclose(net.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
     if not benchmark.disabled:
         rate = len(sessions) / benchmark.stats.stats.min
-        _t[f"train-{where}"] = rate
-        print(f"\ntrain_many {where}: {rate:,.0f} clicks/s")
-        if where == "graph" and "train-memory" in _t:
-            ratio = rate / _t["train-memory"]
-            print(f"graph / memory: {ratio:.2f}")
-            assert ratio >= 0.2
-
-
-@pytest.mark.benchmark(group="searchnet-graph-train-late")
-@pytest.mark.parametrize("where", ["memory", "graph"])
-def test_train_many_late_batch_graph_vs_memory(benchmark, tmp_path, where):
-    """A second 300-click batch on a net that already learned 300 clicks:
-    most of its work is weight updates (on LadybugDB a COPY into a scratch
-    table joined with the links).  Measured 0.2x memory; asserted >= 0.1x."""
-    first, second = _graph_log(seed=7, n=300), _graph_log(seed=8, n=300)
-    runs = iter(range(100))
-
-    def fresh():
-        if where == "memory":
-            net = SearchNet()
-        else:
-            net = SearchNet(graph.open(tmp_path / f"l{next(runs)}.lbdb"), name="t")
-        net.train_many(first)
-        return (net,), {}
-
-    nets = []
-
-    def train(net):
-        nets.append(net)
-        net.train_many(second)
-
-    benchmark.pedantic(train, setup=fresh, rounds=2, iterations=1)
-    mem = SearchNet()
-    mem.train_many(first)
-    mem.train_many(second)
-    w, u, _ = second[-1]
-    for net in nets:
-        np.testing.assert_allclose(net.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
-    if not benchmark.disabled:
-        rate = len(second) / benchmark.stats.stats.min
-        _t[f"late-{where}"] = rate
-        print(f"\nlate train_many {where}: {rate:,.0f} clicks/s")
-        if where == "graph" and "late-memory" in _t:
-            ratio = rate / _t["late-memory"]
-            print(f"late graph / memory: {ratio:.2f}")
-            assert ratio >= 0.1
+        _t[f"train-{phase}-{where}"] = rate
+        print(f"\ntrain_many {phase} {where}: {rate:,.0f} clicks/s")
+        if where == "graph" and f"train-{phase}-memory" in _t:
+            ratio = rate / _t[f"train-{phase}-memory"]
+            print(f"{phase}: graph / memory {ratio:.2f}")
+            assert ratio >= (0.2 if phase == "fresh" else 0.1)
 
 
 @pytest.mark.benchmark(group="searchnet-graph-memory")
