@@ -343,3 +343,23 @@ def test_packed_refuses_what_the_driver_would_convert():
     for bad in ({"x": np.int64(1)}, {"x": (1, 2)}, {"x": 2**63}, {"x": {1: 2}}):
         with pytest.raises(AssertionError):
             packed(bad)
+
+
+def test_a_newer_schema_is_completed_on_a_database_in_use(relay):
+    """An index added by a newer assocmem is created on an existing database
+    (only it), and the vocabulary statement cannot collide with stored data."""
+    s = graph.open(URI)
+    net, x, _ = exact_net(n=16, p=2)
+    s.save_network(net, "old", progress=False)  # neuron ids from 0, as every first save
+    s.close()
+    relay.schema.pop("assocmem_neuron_net_idx")  # as if created by an older version
+    relay.calls.clear()
+    s = graph.open(URI)
+    created = [c.query for c in relay.calls if c.query.startswith("CREATE INDEX")]
+    assert created == [st for st in NEO4J.schema if "assocmem_neuron_net_idx" in st]
+    vocab = [c for c in relay.calls if c.query == NEO4J.vocabulary]
+    assert len(vocab) == 1
+    unique = {"key", "id", "name"}  # the properties with uniqueness constraints
+    assert all(vocab[0].params["node"][k] == "" for k in unique)
+    np.testing.assert_array_equal(s.load_network("old", verify=True).patterns, x)
+    s.close()

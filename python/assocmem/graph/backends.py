@@ -38,6 +38,7 @@ class Copy:
     def __init__(self, table: str, data: Any) -> None:
         self.table, self.data = table, data
 
+
 #: Neurons per delete slice where synapses are dropped by type first.
 DELETE_SLICE = 256
 #: Synapses per delete transaction where they go with their neurons (Neo4j).

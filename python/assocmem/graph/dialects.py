@@ -159,10 +159,14 @@ NEO4J = Dialect(
         "DELETE s, l, a"
     ),
 )
-#: Property values of the vocabulary statement (one of each key assocmem sets).
+#: Property values of the vocabulary statement (one of each key assocmem
+#: sets).  Empty strings: no unique key assocmem writes is "" (keys are hex,
+#: neuron ids integers, names non-empty), so the short-lived node never
+#: conflicts with stored data when a newer version adds an index and the
+#: vocabulary runs again on a database in use.
 VOCABULARY_PARAMS = {
-    "node": {k: 0 for k in ("key", "name", "complete", "n", "p", "base", "layout", "meta", "id", "net", "idx",
-                            "state", "theta", "thr", "c", "mu", "xi", "rules", "kind")},
+    "node": {k: "" for k in ("key", "name", "complete", "n", "p", "base", "layout", "meta", "id", "net", "idx",
+                             "state", "theta", "thr", "c", "mu", "xi", "rules", "kind")},
     "link": {"c": 0, "w": 0.0},
 }
 
