@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, images
-from .errors import ArgumentError, AssocmemError, FormatError, ShapeError
+from .errors import ArgumentError, AssocmemError, ShapeError
+from .imagememory import ImageMemory
 
 PROG = "assocmem"
 
@@ -96,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     recall.add_argument("--noise", type=_fraction, default=0.0, help="flip this fraction of the probe first")
     recall.add_argument("--mode", choices=["async", "sync"], default="async")
     recall.add_argument("--seed", type=int, default=0)
-    recall.add_argument("--threshold", type=_threshold, default="median")
+    recall.add_argument("--threshold", type=_threshold, default=None,
+                        help="binarisation of the probe (default: the memory's own, as stored)")
     recall.add_argument("--gif", help="also write an animated GIF of the recall (async mode; frames every 5 %% "
                                       "of a sweep, flipped neurons in red)")
 
@@ -125,36 +127,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def image_layout(net, where: str, *, labels_required: bool = True) -> tuple[tuple[int, int], list[str]]:
-    """The image shape and labels a memory carries in its metadata, checked
-    against the network; errors name ``where`` (a file or a network) and
-    the field."""
-    meta = net.metadata
-    shape = meta.get("shape")
-    if not (isinstance(shape, list) and len(shape) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in shape)):
-        raise FormatError(f"{where}: metadata.shape: expected [height, width] of an image memory "
-                          f"(written by 'assocmem store'); got {shape!r}")
-    if shape[0] * shape[1] != net.n_neurons:
-        raise FormatError(f"{where}: metadata.shape: {shape[0]}x{shape[1]} images need {shape[0] * shape[1]} "
-                          f"neurons; the network has {net.n_neurons}")
-    labels = meta.get("labels")
-    if labels is None and not labels_required:
-        labels = [str(k) for k in range(net.n_patterns)]
-    if not (isinstance(labels, list) and all(isinstance(v, str) for v in labels) and len(labels) == net.n_patterns):
-        raise FormatError(f"{where}: metadata.labels: expected {net.n_patterns} labels (one per pattern); "
-                          f"got {labels!r:.80}")
-    return (shape[0], shape[1]), labels
-
-
-def _load_memory(path: str):
-    from .hopfield import Hopfield
-
-    net = Hopfield.load(path)
-    shape, labels = image_layout(net, path)
-    return net, shape, labels
-
-
 def _cmd_store(args: argparse.Namespace) -> int:
     from .demo import expand_images
     from .hopfield import Hopfield
@@ -164,7 +136,8 @@ def _cmd_store(args: argparse.Namespace) -> int:
     states = [images.load(f, shape, args.threshold) for f in files]
     memory = Path(args.memory)
     if memory.exists():
-        net, old_shape, labels = _load_memory(args.memory)
+        old = ImageMemory.from_file(args.memory)
+        net, old_shape, labels = old.net, old.shape, old.labels
         if old_shape != shape:
             raise ShapeError(f"--shape: {args.memory} holds {old_shape[0]}x{old_shape[1]} images; got {shape[0]}x{shape[1]}")
     else:
@@ -177,10 +150,9 @@ def _cmd_store(args: argparse.Namespace) -> int:
 
 
 def _cmd_recall(args: argparse.Namespace) -> int:
-    net, shape, labels = _load_memory(args.memory)
-    probe = images.load(args.image, shape, args.threshold)
-    if args.noise:
-        probe = images.add_noise(probe, args.noise, seed=args.seed)
+    memory = ImageMemory.from_file(args.memory)
+    net, shape = memory.net, memory.shape
+    probe = memory.probe(args.image, threshold=args.threshold, noise=args.noise, seed=args.seed)
     if args.gif:
         from .trace import recall_trace, to_gif
 
@@ -191,11 +163,8 @@ def _cmd_recall(args: argparse.Namespace) -> int:
         to_gif([[tr]], args.gif, shape, scale=4)
     else:
         res = net.recall(probe, mode=args.mode, seed=args.seed)
-    images.to_image(res.state, shape).save(args.out, format="PNG")
-    kind = "inverted " if res.inverted else ""
-    what = "exactly" if res.exact else "spurious state, closest to"
-    print(f"{args.image}: {what} {kind}{labels[res.best]} (overlap {res.overlaps[res.best]:+.3f}, "
-          f"{res.sweeps} sweeps, {res.flips} flips, energy {res.energy:.2f}) -> {args.out}")
+    memory.to_image(res.state).save(args.out, format="PNG")
+    print(f"{args.image}: {memory.describe(res)}, energy {res.energy:.2f}) -> {args.out}")
     return 0
 
 

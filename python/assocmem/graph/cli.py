@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..cli import _fraction, image_layout  # shared with the file-based commands
+from ..cli import _fraction  # shared with the file-based commands
+from ..imagememory import ImageMemory
 
 DEFAULT_DB = "assocmem.lbdb"
 
@@ -97,7 +98,6 @@ def _params(items: list[str]) -> dict[str, Any]:
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    from .. import images
     from ..hopfield import Hopfield
 
     cmd = args.graph_command
@@ -120,23 +120,17 @@ def run_graph(args: argparse.Namespace) -> int:
             for row in store.networks():
                 print(json.dumps(row))
         elif cmd == "recall":
-            found = store.load_network(args.name)
-            shape, labels = image_layout(found, f"--name: network {args.name!r}", labels_required=False)
-            probe = images.load(args.image, shape)
-            if args.noise:
-                probe = images.add_noise(probe, args.noise, seed=args.seed)
+            memory = ImageMemory.from_graph(store, args.name)
+            probe = memory.probe(args.image, noise=args.noise, seed=args.seed)
             t = time.perf_counter()
             if args.cypher:
                 res = store.cypher_recall(args.name, probe, seed=args.seed, progress=True)
             else:
-                res = found.recall(probe, seed=args.seed)
+                res = memory.net.recall(probe, seed=args.seed)
             dt = time.perf_counter() - t
-            images.to_image(res.state, shape).save(args.out, format="PNG")
+            memory.to_image(res.state).save(args.out, format="PNG")
             how = "pure Cypher" if args.cypher else "kernel"
-            kind = "inverted " if res.inverted else ""
-            what = "exactly" if res.exact else "spurious state, closest to"
-            print(f"{how}: {what} {kind}{labels[res.best]} (overlap {res.overlaps[res.best]:+.3f}, {res.sweeps} sweeps, "
-                  f"{res.flips} flips) in {dt:.3f} s -> {args.out}")
+            print(f"{how}: {memory.describe(res)}) in {dt:.3f} s -> {args.out}")
         elif cmd == "query":
             for row in store.query(args.cypher, **_params(args.param)):
                 print(json.dumps(row, default=str))
