@@ -11,6 +11,7 @@ import pytest
 
 from assocmem import SearchNet, graph
 from assocmem.searchnet import NEW_URL_WEIGHT, NEW_WORD_WEIGHT
+from pci_dictnet import dictnet as DictNet
 from pci_searchnet import searchnet as BookNet
 
 N_URLS, N_HIDDEN, N_WORDS = 100_000, 10_000, 2_000
@@ -96,8 +97,12 @@ def test_score_kernel_batch(benchmark, nets):
 
 
 @pytest.mark.benchmark(group="searchnet-train")
-@pytest.mark.parametrize("impl", ["book", "assocmem"])
+@pytest.mark.parametrize("impl", ["book", "dict", "assocmem"])
 def test_training_clicks_per_second(benchmark, impl):
+    """300 clicks on a fresh net: the book's SQLite port, the same algorithm
+    on plain dicts (tests/pci_dictnet.py), and assocmem; the final scores of
+    each are asserted equal to the dict port's (1e-12).  Issue #12's goals,
+    >= 100x the book and >= 20x the dict port, are not met (see README)."""
     rng = np.random.default_rng(4)
     sessions = []
     for _ in range(300):
@@ -106,8 +111,8 @@ def test_training_clicks_per_second(benchmark, impl):
         sessions.append((words, urls, urls[int(rng.integers(10))]))
 
     def run():
-        if impl == "book":
-            net = BookNet()
+        if impl in ("book", "dict"):
+            net = BookNet() if impl == "book" else DictNet()
             net.maketables()
             for s in sessions:
                 net.trainquery(*s)
@@ -117,9 +122,16 @@ def test_training_clicks_per_second(benchmark, impl):
         return net.scores(*sessions[0][:2])
 
     result = benchmark.pedantic(run, rounds=1, iterations=1)
-    assert len(result) == 10
+    ref = DictNet()  # equal to the book's: the "book" case checks it
+    for sess in sessions:
+        ref.trainquery(*sess)
+    np.testing.assert_allclose(result, ref.getresult(*sessions[0][:2]), rtol=0, atol=1e-12)
     if not benchmark.disabled:
-        print(f"\n{impl}: {len(sessions) / benchmark.stats.stats.min:,.0f} clicks/s")
+        _t[f"clicks-{impl}"] = len(sessions) / benchmark.stats.stats.min
+        print(f"\n{impl}: {_t[f'clicks-{impl}']:,.0f} clicks/s")
+        if impl == "assocmem":
+            print(f"assocmem / book {_t['clicks-assocmem'] / _t['clicks-book']:.1f}x, "
+                  f"/ dict port {_t['clicks-assocmem'] / _t['clicks-dict']:.2f}x")
 
 
 def _graph_log(seed=6, n=200):
