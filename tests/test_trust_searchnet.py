@@ -140,3 +140,37 @@ def test_failed_train_leaves_the_net_exactly_as_it_was(monkeypatch):
     fresh.train_many(batch)
     net.train_many(batch)
     assert net.links() == fresh.links()
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_rollback_restores_every_structure(monkeypatch, batch):
+    """A failure rolls back the links, the reverse index url -> hidden and
+    the hidden sort keys, whether rows were journalled whole (a batch) or
+    weight by weight (one click)."""
+    rng = np.random.default_rng(12)
+    net = SearchNet()
+    net.train_many(_log(rng, 40))
+    m = net._mem
+
+    def state():
+        return copy.deepcopy((m.word_id, m.url_id, m.hidden_id, m.hidden_key, m.hidden_sort, m.wh, m.hu, m.uh))
+
+    before = state()
+    from assocmem import _searchnet
+
+    real = _searchnet.backprop
+    calls = {"k": 0}
+
+    def flaky(*args):
+        calls["k"] += 1
+        if calls["k"] == (3 if batch else 1):
+            raise MemoryError("simulated failure")
+        return real(*args)
+
+    monkeypatch.setattr(_searchnet, "backprop", flaky)
+    with pytest.raises(MemoryError):
+        if batch:
+            net.train_many(_log(rng, 5) + [(["brand-new"], ["new-url", "u1"], "new-url")])
+        else:
+            net.train(["w1", "brand-new"], ["u1", "new-url"], "new-url")
+    assert state() == before

@@ -104,12 +104,20 @@ class _Links:
         self._csr: tuple | None = None
         self._fwd: Any = None
         self._build = threading.Lock()  # one snapshot build at a time
+        self.hidden_sort: list[tuple] = []  # hidden_order(hidden_key[h]), computed once
         self._undo: list[tuple] | None = None
+        self._saved: set[int] = set()  # ids of the rows journalled whole in this transaction
+        self._whole = False
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All changes in the block, or none if it raises."""
+    def transaction(self, whole_rows: bool = False) -> Iterator[None]:
+        """All changes in the block, or none if it raises.  ``whole_rows``
+        (for blocks that touch rows many times: a batch of clicks) journals
+        each row whole, one C-level copy before its first change; otherwise
+        each change journals the old values of the weights it sets."""
         self._undo = []
+        self._saved = set()
+        self._whole = whole_rows
         try:
             yield
         except BaseException:
@@ -117,6 +125,18 @@ class _Links:
             raise
         finally:
             self._undo = None
+            self._saved = set()
+
+    def _save(self, row: dict, keys: Any, h: int = -1) -> None:
+        """Journal ``row`` before it changes at ``keys`` (h: the hidden
+        neuron whose url row it is, -1 for other rows)."""
+        if self._undo is None:
+            return
+        if not self._whole:
+            self._undo.append(("row", h, row, {k: row.get(k, _MISSING) for k in keys}))
+        elif id(row) not in self._saved:
+            self._saved.add(id(row))
+            self._undo.append(("row", h, row, None, dict(row)))
 
     def _rollback(self, undo: list[tuple]) -> None:
         for entry in reversed(undo):
@@ -130,22 +150,25 @@ class _Links:
             elif kind == "hidden":
                 del self.hidden_id[entry[1]]
                 self.hidden_key.pop()
+                self.hidden_sort.pop()
                 self.hu.pop()
-            elif kind == "hu":
-                _, h, saved = entry
-                for u, old in saved.items():
+            elif len(entry) == 4:  # the old values at some keys
+                _, h, row, saved = entry
+                for k, old in saved.items():
                     if old is _MISSING:
-                        del self.hu[h][u]
-                        self.uh[u].pop(h, None)  # the link was new: so was its reverse entry
+                        del row[k]
+                        if h >= 0 and k < len(self.uh):  # a new hidden->url link: its reverse entry goes too
+                            self.uh[k].pop(h, None)
                     else:
-                        self.hu[h][u] = old
-            else:
-                _, row, saved = entry
-                for col, old in saved.items():
-                    if old is _MISSING:
-                        del row[col]
-                    else:
-                        row[col] = old
+                        row[k] = old
+            else:  # the whole row
+                _, h, row, _, saved = entry
+                if h >= 0:
+                    for u in row.keys() - saved.keys():
+                        if u < len(self.uh):
+                            self.uh[u].pop(h, None)
+                row.clear()
+                row.update(saved)
         self._csr = None
 
     # ids
@@ -175,21 +198,19 @@ class _Links:
             return i, False
         i = self.hidden_id[key] = len(self.hu)
         self.hidden_key.append(key)
+        self.hidden_sort.append(hidden_order(key))
         self.hu.append({})
         self._csr = None
         if self._undo is not None:
             self._undo.append(("hidden", key))
         return i, True
 
-    def _set(self, row: dict, col: int, value: Any) -> None:
-        if self._undo is not None:
-            self._undo.append(("rows", row, {col: row.get(col, _MISSING)}))
+    def _set(self, row: dict, col: int, value: Any, h: int = -1) -> None:
+        self._save(row, (col,), h)
         row[col] = value
 
     def _update(self, row: dict, values: dict) -> None:
-        """row.update(values), journalled as one entry."""
-        if self._undo is not None:
-            self._undo.append(("rows", row, {k: row.get(k, _MISSING) for k in values}))
+        self._save(row, values)
         row.update(values)
 
     def update_wh(self, w: int, values: dict[int, float]) -> None:
@@ -204,8 +225,7 @@ class _Links:
         journal entry of the hidden row: no entry of its own)."""
         if values:
             row = self.hu[h]
-            if self._undo is not None:
-                self._undo.append(("hu", h, {k: row.get(k, _MISSING) for k in values}))
+            self._save(row, values, h)
             row.update(values)
             uh = self.uh
             for u in values:
@@ -217,7 +237,7 @@ class _Links:
         self._csr = None
 
     def set_hu(self, h: int, u: int, value: float) -> None:
-        self._set(self.hu[h], u, value)
+        self._set(self.hu[h], u, value, h)
         self._set(self.uh[u], h, None)
         self._csr = None
 
@@ -237,7 +257,7 @@ class _Links:
         for u in urls:
             if u is not None:
                 found.update(self.uh[u])
-        return sorted(found, key=lambda h: hidden_order(self.hidden_key[h]))
+        return sorted(found, key=self.hidden_sort.__getitem__)
 
     # CSR snapshot for the forward kernel
     def csr(self) -> tuple:
@@ -493,7 +513,7 @@ class SearchNet:
             words = list(dict.fromkeys(w for s in sessions for w in s[0]))
             urls = list(dict.fromkeys(u for s in sessions for u in s[1]))
             links, token = self._links.checkout(words, urls)
-            with links.transaction():
+            with links.transaction(whole_rows=len(sessions) > 1):
                 for w, u, c in sessions:
                     step(links, w, u, c)
                 self._links.commit(links, token)
@@ -509,8 +529,8 @@ class SearchNet:
         # comprehension per row instead of a Python call per weight)
         wh_rows = [links.wh[w] for w in w_ids]
         hu_rows = [links.hu[h] for h in hidden]
-        wi_raw = [[row.get(h) for h in hidden] for row in wh_rows]
-        wo_raw = [[row.get(u) for u in u_ids] for row in hu_rows]
+        wi_raw = [list(map(row.get, hidden)) for row in wh_rows]
+        wo_raw = [list(map(row.get, u_ids)) for row in hu_rows]
         wi = np.array([[default if v is None else v for v in r] for r in wi_raw], dtype=np.float64).reshape(
             len(w_ids), len(hidden))
         wo = np.array([[0.0 if v is None else v for v in r] for r in wo_raw], dtype=np.float64).reshape(
@@ -522,6 +542,12 @@ class SearchNet:
         _searchnet.backprop(wi, mi, wo, mo, targets, self.learning_rate)
         # write back whole rows: one journal entry and one dict update per row
         wi_l, wo_l, mi_l, mo_l = wi.tolist(), wo.tolist(), mi.tolist(), mo.tolist()
+        if learn:  # every weight of the sub-network learns: whole rows, zipped
+            for a, w in enumerate(w_ids):
+                links.update_wh(w, dict(zip(hidden, wi_l[a])))
+            for j, h in enumerate(hidden):
+                links.update_hu(h, dict(zip(u_ids, wo_l[j])))
+            return
         for a, w in enumerate(w_ids):
             links.update_wh(w, {h: wi_l[a][j] for j, h in enumerate(hidden) if mi_l[a][j]})
         for j, h in enumerate(hidden):
