@@ -17,6 +17,9 @@ are reached through its neurons (indexed on ``net``).
 import re
 
 _KEY = re.compile(r"[0-9a-f]{32}")
+#: Key in a network node's metadata holding a dense memory's interaction
+#: (``{"degree": d}`` or ``{"beta": b}``); removed from ``metadata`` on load.
+INTERACTION_KEY = "assocmem.interaction"
 
 
 def is_key(key: object) -> bool:

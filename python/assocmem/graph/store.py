@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .. import _hopfield, _validate, driver
+from .. import _hopfield, _validate
 from .._optional import require
 from ..errors import (
     ArgumentError,
@@ -21,8 +21,9 @@ from ..errors import (
     NetworkNotFoundError,
 )
 from ..hopfield import Hopfield, RecallResult
-from ..thresholds import as_thresholds, integer_thresholds, theta_term
-from . import cypher, explain
+from ..thresholds import as_thresholds, integer_thresholds
+from . import cypher, explain, pure_cypher
+from .cypher import INTERACTION_KEY
 from .backends import Backend, batched
 
 __all__ = ["GraphStore", "NAME_PATTERN"]
@@ -35,9 +36,6 @@ NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
 #: is much faster than several (LadybugDB: 950k/s vs 530k/s in 2M chunks), so
 #: only networks beyond this (about 0.8 GB of rows) are split.
 COPY_CHUNK = 32_000_000
-#: Key in a network node's metadata holding a dense memory's interaction
-#: (``{"degree": d}`` or ``{"beta": b}``); removed from ``metadata`` on load.
-INTERACTION_KEY = "assocmem.interaction"
 
 
 def _name(name: Any) -> str:
@@ -96,44 +94,6 @@ def _param(name: str, value: Any) -> Any:
         f"{name}: cannot pass a {type(value).__name__} to the database; expected None, bool, int, float, str, "
         "a list or a dict of these"
     )
-
-
-class _CypherEngine:
-    """The pure-Cypher engine for the recall driver: each visit is one query
-    that computes the neuron's field in the database and sets its new state
-    there (returning the old state, the field and the new state); the state
-    mirrored here is checked against the database's at every visit."""
-
-    def __init__(self, store: "GraphStore", name: str, found: dict[str, Any], s: np.ndarray, update: str,
-                 params: dict[str, Any], energy: Any, flipped: Any, bar: Any) -> None:
-        self.state = s
-        self._run, self._name, self._base, self._lb = store._b.run, name, found["base"], store._lb
-        self._net = found["key"]
-        self._update, self._params, self._energy, self._flipped, self._bar = update, params, energy, flipped, bar
-
-    def sweep(self, order: np.ndarray) -> int:
-        s, changed = self.state, 0
-        for i in order.tolist():
-            row = self._run(self._update, {"id": self._base + i, "lb": self._lb, **self._params}, net=self._net)[0]
-            old, new = int(row["old"]), int(row["new"])
-            if old != s[i]:
-                raise GraphError(
-                    f"name: network {self._name!r}: neuron {i} was {old} in the database, expected {int(s[i])} "
-                    "(changed by another writer during the recall?)"
-                )
-            if new != old:
-                if self._flipped is not None:
-                    self._flipped(old, int(row["h"]))
-                s[i] = new
-                changed += 1
-            self._bar.update(1)
-        return changed
-
-    def sync_step(self) -> int:
-        raise ArgumentError("mode: the pure-Cypher loop runs asynchronous updates only")
-
-    def energy(self) -> float:
-        return self._energy()
 
 
 class GraphStore:
@@ -631,75 +591,8 @@ class GraphStore:
         semantics as :meth:`assocmem.Hopfield.recall` in async mode, hence
         identical ``state``, ``sweeps``, ``flips`` and ``energies``.
         """
-        found = self._network(name)
-        n, key = found["n"], found["key"]
-        max_sweeps = _validate.positive_int("max_sweeps", max_sweeps)
-        seed = _validate.seed("seed", seed)
-        rng = fixed = None
-        if isinstance(order, str):
-            _validate.choice("order", order, ("random", "sequential"))
-            if order == "random":
-                rng = np.random.default_rng(seed)
-            else:
-                fixed = np.arange(n)
-        else:
-            fixed = _validate.permutation("order", order, n)
-        s = _validate.bipolar("probe", probe, n).copy()
-        if found["layout"] == "memories":
-            return self._cypher_recall_memories(name, found, s, rng, fixed, max_sweeps, progress)
-        dendrites = found["layout"] == "dendrites"
-        update = cypher.UPDATE_NEURON_DENDRITES if dendrites else self._b.dialect.for_network(cypher.UPDATE_NEURON_SYNAPSES, key)
-        quad = cypher.QUADRATIC_DENDRITES if dendrites else self._b.dialect.for_network(cypher.QUADRATIC_SYNAPSES, key)
-        theta = np.array([self._b.dialect.float_in(r, "theta")
-                          for r in self._b.run(self._read_neurons, {"key": key}, net=key)], dtype=np.float64)
-        self._set_state(found, s)
-        q = [int(self._b.run(quad, {"key": key, "lb": self._lb}, net=key)[0]["q"]) * (1 if dendrites else 2)]
-
-        def flipped(old: int, h: int) -> None:  # Q changes by -4 s_i H_i (each unordered synapse counted twice)
-            q[0] -= 4 * old * h
-
-        return self._cypher_loop(name, found, s, rng, fixed, max_sweeps, progress, update, {},
-                                 lambda: -q[0] / (2.0 * n) + theta_term(theta, s), flipped)
-
-    def _cypher_recall_memories(self, name, found, s, rng, fixed, max_sweeps, progress) -> RecallResult:
-        """The dense rule's update, one Cypher query per visit; the energy
-        -sum F(M_mu) is taken from the overlaps Cypher computes at the end
-        of each sweep (as the kernel takes it from its overlaps).  Degrees
-        are exact; the exponential's decisions equal the kernel's except
-        where a neuron's sum lies within rounding of zero."""
-        from .. import dense as _dense
-
-        n, p = found["n"], found["p"]
-        interaction = json.loads(found["meta"] or "{}").get(INTERACTION_KEY) or {}
-        d, beta = interaction.get("degree"), interaction.get("beta")
-        if d is not None and p * (n + 1) ** d >= 2**53:
-            raise ArgumentError(f"name: network {name!r}: p (n + 1)^d = {p * (n + 1) ** d:.3g} reaches 2^53, "
-                                "beyond exact float arithmetic in Cypher")
-        if d is not None:
-            update, params = cypher.UPDATE_NEURON_MEMORIES, {"d": d}
-        else:
-            update, params = self._b.dialect.render(cypher.UPDATE_NEURON_MEMORIES_EXP), {"beta": beta, "c": n + 1}
-        self._set_state(found, s)
-        return self._cypher_loop(name, found, s, rng, fixed, max_sweeps, progress, update, params,
-                                 lambda: _dense.energy(self._cypher_overlaps(found), d or 0, beta or 0.0))
-
-    def _cypher_overlaps(self, found: dict[str, Any]) -> np.ndarray:
-        rows = self._b.run(cypher.OVERLAPS, {"key": found["key"], "lb": self._lb}, net=found["key"])
-        return np.array([r["m"] for r in rows], dtype=np.int64)
-
-    def _cypher_loop(self, name, found, s, rng, fixed, max_sweeps, progress, update, params, energy,
-                     flipped=None) -> RecallResult:
-        """Run the pure-Cypher engine under the recall driver (the same
-        driver as the kernels'), then check the database's final states."""
-        n = found["n"]
-        with tqdm(total=max_sweeps * n, desc=f"cypher recall {name}", delay=1.0, disable=not progress) as bar:
-            engine = _CypherEngine(self, name, found, s, update, params, energy, flipped, bar)
-            t = driver.run(engine, "async", max_sweeps, rng, fixed)
-        final = self._read_state(found)
-        if not np.array_equal(final, s):
-            raise GraphError(f"name: network {name!r}: states in the database changed during the recall")
-        return RecallResult(state=final, converged=t.converged, cycle=False, sweeps=t.sweeps, flips=t.flips,
-                            energies=t.energies, overlaps=self._cypher_overlaps(found) / n)
+        return pure_cypher.recall(self, self._network(name), probe, seed=seed, order=order, max_sweeps=max_sweeps,
+                                  progress=progress)
 
     # ------------------------------------------------------ explainability
     def degree_check(self, name: str) -> dict[str, Any]:
