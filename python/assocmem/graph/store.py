@@ -22,7 +22,7 @@ from ..errors import (
 )
 from ..hopfield import Hopfield, RecallResult
 from ..thresholds import as_thresholds, integer_thresholds
-from . import cypher, explain, pure_cypher
+from . import cypher, explain, loaders, pure_cypher
 from .cypher import INTERACTION_KEY
 from .backends import Backend, batched
 
@@ -32,10 +32,6 @@ tqdm = require("tqdm", "graph").tqdm
 
 #: Network names: letters, digits, '_', '.', '-'; at most 128 characters.
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
-#: Synapse rows per COPY statement.  One COPY into a fresh relationship table
-#: is much faster than several (LadybugDB: 950k/s vs 530k/s in 2M chunks), so
-#: only networks beyond this (about 0.8 GB of rows) are split.
-COPY_CHUNK = 32_000_000
 
 
 def _name(name: Any) -> str:
@@ -351,105 +347,13 @@ class GraphStore:
         if net.rule == "dense":
             meta[INTERACTION_KEY] = net.interaction
         bar = tqdm(total=self._work(n, p, layout), desc=f"saving {name}", unit="row", delay=1.0, disable=not progress)
+        loader = loaders.LOADERS[method](self._b, batch_size)
         with self._writing(name, n, p, layout, meta, overwrite) as (key, base), bar:
-            if method == "bulk":
-                self._save_bulk(key, base, net, s, counts, layout, bar)
-                return
-            self._b.begin_network(key)
-            self._save_neurons(key, base, net, s, counts if layout == "dendrites" else None, method, batch_size, bar)
-            self._save_patterns(key, net.patterns, method, batch_size, bar)
-            if layout == "synapses":
-                self._b.create_synapse_type(self._b.dialect.synapse_type(key), counts.dtype.name)
-                self._save_synapses(key, base, counts, n, method, batch_size, bar)
-
-    def _save_bulk(self, key, base, net, s, counts, layout, bar) -> None:
-        """FalkorDB: the whole network in one bulk load into its own graph."""
-        n = net.n_neurons
-        idx = np.arange(n, dtype=np.int64)
-        neurons = {"id": base + idx, "idx": idx, "state": s.astype(np.int64), "thr": np.asarray(net._thr, np.int64),
-                   "theta": np.asarray(net.thresholds, dtype=np.float64)}
-        synapses = None
-        if layout == "synapses":
-            synapses = (_hopfield.upper_pairs(counts, lo, hi, 0) for lo, hi in _row_blocks(n, 2_000_000))
-        self._b.bulk_network(key, neurons, counts if layout == "dendrites" else None, net.patterns, synapses, bar)
+            loader.save(key, base, net, s, counts, layout, bar)
 
     @staticmethod
     def _work(n: int, p: int, layout: str) -> int:
         return n + p + (n * (n - 1) // 2 if layout == "synapses" else 0)
-
-    def _save_neurons(self, key, base, net, s, counts, method, batch_size, bar) -> None:
-        n = net.n_neurons
-        ids = base + np.arange(n, dtype=np.int64)
-        theta = np.asarray(net.thresholds, dtype=np.float64)
-        thr = net._thr  # exact integer thresholds
-        if method == "copy":
-            pa = require("pyarrow", "graph")
-
-            if counts is None:
-                c_col = pa.nulls(n, type=pa.list_(pa.int32()))
-            else:
-                offsets = pa.array(np.arange(0, n * n + 1, n, dtype=np.int64), type=pa.int64())
-                c_col = pa.LargeListArray.from_arrays(offsets, pa.array(counts.astype(np.int32, copy=False).ravel()))
-                c_col = c_col.cast(pa.list_(pa.int32()))
-            table = pa.table({
-                "id": ids, "net": pa.array([key] * n, type=pa.string()), "idx": np.arange(n, dtype=np.int64),
-                "state": s, "theta": theta, "thr": thr, "c": c_col,
-            })
-            self._b.copy("Neuron", table)
-            bar.update(n)
-            return
-        step = max(1, batch_size if counts is None else min(batch_size, max(1, 2_000_000 // n)))
-        for lo in range(0, n, step):
-            hi = min(n, lo + step)
-            rows = [
-                {"id": int(ids[i]), "idx": i, "state": int(s[i]), "theta": float(theta[i]), "thr": int(thr[i]),
-                 "c": None if counts is None else counts[i].tolist()}
-                for i in range(lo, hi)
-            ]
-            self._b.unwind(cypher.CREATE_NEURONS, rows, {"key": key}, net=key)
-            bar.update(hi - lo)
-
-    def _save_patterns(self, key, patterns, method, batch_size, bar) -> None:
-        p = patterns.shape[0]
-        if method == "copy":
-            pa = require("pyarrow", "graph")
-
-            n = patterns.shape[1]
-            offsets = pa.array(np.arange(0, p * n + 1, n, dtype=np.int64), type=pa.int64())
-            xi = pa.LargeListArray.from_arrays(offsets, pa.array(patterns.ravel())).cast(pa.list_(pa.int8()))
-            table = pa.table({
-                "id": pa.array([f"{key}:{mu}" for mu in range(p)]), "net": pa.array([key] * p, type=pa.string()),
-                "mu": np.arange(p, dtype=np.int64), "xi": xi,
-            })
-            self._b.copy("Pattern", table)
-            bar.update(p)
-            return
-        rows = ({"id": f"{key}:{mu}", "mu": mu, "xi": patterns[mu].tolist()} for mu in range(p))
-        for batch in batched(rows, max(1, min(batch_size, 100))):
-            self._b.unwind(cypher.CREATE_PATTERNS, batch, {"key": key}, net=key)
-            bar.update(len(batch))
-
-    def _save_synapses(self, key, base, counts, n, method, batch_size, bar) -> None:
-        """Synapses i < j, listed by the C kernel in blocks of whole rows
-        (never more than one block of rows in memory)."""
-        chunk = COPY_CHUNK if method == "copy" else max(batch_size, 100_000)
-        create = self._b.dialect.for_network(cypher.CREATE_SYNAPSES, key)
-        for lo, hi in _row_blocks(n, chunk):
-            a, b, c, w = _hopfield.upper_pairs(counts, lo, hi, base)
-            if method == "copy":
-                pd = require("pandas", "graph")  # LadybugDB scans a DataFrame ~4 % faster than Arrow here
-
-                # copy=False: the frame wraps the four arrays (no 0.3 s consolidation copy)
-                frame = pd.DataFrame({"from": a, "to": b, "c": c, "w": w}, copy=False)
-                self._b.copy(cypher.synapse_type(key), frame)
-                bar.update(a.size)
-            else:
-                a_ids, b_ids, c_list, w_list = a.tolist(), b.tolist(), c.tolist(), w.tolist()
-                for s in range(0, a.size, batch_size):
-                    e = min(a.size, s + batch_size)
-                    batch = [{"a": a_ids[k], "b": b_ids[k], "c": c_list[k], "w": w_list[k]} for k in range(s, e)]
-                    self._b.unwind(create, batch, net=key)
-                    bar.update(e - s)
 
     # ---------------------------------------------------------------- load
     def load_network(self, name: str, *, verify: bool = False) -> Hopfield:
@@ -550,7 +454,7 @@ class GraphStore:
             hebb = self._b.dialect.for_network(self._hebb, key)
             with tqdm(total=n * (n - 1) // 2, desc=f"cypher hebb {name}", unit="synapse", delay=1.0,
                       disable=not progress) as bar:
-                for lo, hi in _row_blocks(n, batch_size):
+                for lo, hi in loaders.row_blocks(n, batch_size):
                     self._b.run(hebb, {"key": key, "lb": self._lb, "n": n, "lo": lo, "hi": hi}, net=key)
                     bar.update((hi - lo) * (2 * n - 1 - lo - hi) // 2)
 
@@ -616,16 +520,3 @@ class GraphStore:
         if state is not None and found["layout"] == "synapses":
             self._set_state(found, _validate.bipolar("state", state, found["n"]))
         return explain.out_of_sync(self, found, limit)
-
-def _row_blocks(n: int, chunk: int) -> Iterator[tuple[int, int]]:
-    """Blocks of whole rows lo..hi-1 of the upper triangle (row r holds
-    n - 1 - r pairs), each at most ``chunk`` pairs unless one row is more."""
-    lo = 0
-    while lo < n - 1:
-        hi = lo + 1
-        size = n - 1 - lo
-        while hi < n - 1 and size + (n - 1 - hi) <= chunk:
-            size += n - 1 - hi
-            hi += 1
-        yield lo, hi
-        lo = hi
