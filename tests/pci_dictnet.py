@@ -7,8 +7,14 @@ from __future__ import annotations
 from pci_searchnet import searchnet
 
 
+class _NoDatabase:
+    def commit(self) -> None:  # the book commits after each update: nothing to commit here
+        pass
+
+
 class dictnet(searchnet):
     def __init__(self) -> None:  # no SQLite connection
+        self.con = _NoDatabase()
         self.hidden: dict[str, int] = {}
         self.links: tuple[dict, dict] = ({}, {})  # layer -> {(fromid, toid): strength}
         self.word_hidden: dict = {}  # wordid -> {hiddenid: None}
@@ -49,11 +55,3 @@ class dictnet(searchnet):
         for urlid in urlids:
             l1.update(self.url_hidden.get(urlid, {}))
         return list(l1.keys())
-
-    def updatedatabase(self):
-        for i in range(len(self.wordids)):
-            for j in range(len(self.hiddenids)):
-                self.setstrength(self.wordids[i], self.hiddenids[j], 0, self.wi[i][j])
-        for j in range(len(self.hiddenids)):
-            for k in range(len(self.urlids)):
-                self.setstrength(self.hiddenids[j], self.urlids[k], 1, self.wo[j][k])
