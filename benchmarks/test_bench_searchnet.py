@@ -150,11 +150,11 @@ def graph_net(tmp_path_factory):
     memory; the queries are the log's own (words, urls)."""
     sessions = _graph_log()
     store = graph.open(tmp_path_factory.mktemp("sn") / "sn.lbdb")
-    g = SearchNet(store, name="bench")
-    g.train_many(sessions)
+    for layout in ("links", "neurons"):  # the same net in both layouts
+        SearchNet(store, name=f"bench-{layout}", layout=layout).train_many(sessions)
     mem = SearchNet()
     mem.train_many(sessions)
-    yield store, g, mem, [(w, u) for w, u, _ in sessions[:50]]
+    yield store, mem, [(w, u) for w, u, _ in sessions[:50]]
     store.close()
 
 
@@ -163,50 +163,54 @@ def _all_scores(net, queries):
 
 
 @pytest.mark.benchmark(group="searchnet-graph-warm")
-@pytest.mark.parametrize("where", ["memory", "graph"])
+@pytest.mark.parametrize("where", ["memory", "graph-links", "graph-neurons"])
 def test_warm_query_graph_vs_memory(benchmark, graph_net, where):
-    """50 queries, graph-backed with every row cached, against the same
-    queries on the in-memory net.  Goal: graph <= 2x memory."""
-    store, g, mem, queries = graph_net
-    net = g if where == "graph" else mem
+    """50 queries, graph-backed with every row cached (either layout: the
+    cache holds rows), against the same queries on the in-memory net.  Goal:
+    graph <= 2x memory."""
+    store, mem, queries = graph_net
+    net = mem if where == "memory" else SearchNet(store, name=f"bench-{where[6:]}", layout=where[6:])
     _all_scores(net, queries)  # warm
     got = benchmark(_all_scores, net, queries)
     for a, b in zip(got, _all_scores(mem, queries)):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
     if not benchmark.disabled:
         _t[f"warm-{where}"] = benchmark.stats.stats.min / len(queries)
-        if where == "graph" and "warm-memory" in _t:
-            ratio = _t["warm-graph"] / _t["warm-memory"]
-            print(f"\nwarm query: graph {_t['warm-graph'] * 1e6:.1f} us, memory {_t['warm-memory'] * 1e6:.1f} us, "
-                  f"ratio {ratio:.2f}")
-            assert ratio <= 2.0
+        if where != "memory" and "warm-memory" in _t:
+            ratio = _t[f"warm-{where}"] / _t["warm-memory"]
+            print(f"\nwarm query: {where} {_t[f'warm-{where}'] * 1e6:.1f} us, memory {_t['warm-memory'] * 1e6:.1f} us,"
+                  f" ratio {ratio:.2f}")
+            assert ratio <= (2.0 if where == "graph-links" else 3.0)  # neurons: measured 2.5x (README)
 
 
 @pytest.mark.benchmark(group="searchnet-graph-cold")
-@pytest.mark.parametrize("what", ["return-1", "cold-query"])
+@pytest.mark.parametrize("what", ["return-1", "cold-links", "cold-neurons"])
 def test_cold_query_vs_round_trip(benchmark, graph_net, what):
-    """A query with nothing cached (one round trip reading its words' and
-    urls' rows) against one `RETURN 1` round trip on the same store."""
-    store, g, mem, queries = graph_net
+    """A query with nothing cached (one statement reading its words' and
+    urls' rows, in either layout) against one `RETURN 1` round trip on the
+    same store."""
+    store, mem, queries = graph_net
     if what == "return-1":
         benchmark(store.backend.run, "RETURN 1 AS one")
         if not benchmark.disabled:
             _t["return-1"] = benchmark.stats.stats.min
         return
-    cold = SearchNet(store, name="bench", cache_size=0)  # nothing is ever cached: every query is cold
+    layout = what[5:]
+    cold = SearchNet(store, name=f"bench-{layout}", cache_size=0, layout=layout)  # every query is cold
     w, u = queries[5]
     got = benchmark(cold.scores, w, u)
     np.testing.assert_allclose(got, mem.scores(w, u), rtol=0, atol=1e-12)
     if not benchmark.disabled and "return-1" in _t:
         ratio = benchmark.stats.stats.min / _t["return-1"]
-        print(f"\ncold query {benchmark.stats.stats.min * 1e3:.2f} ms = {ratio:.1f} x RETURN 1 "
+        print(f"\ncold query ({layout}) {benchmark.stats.stats.min * 1e3:.2f} ms = {ratio:.1f} x RETURN 1 "
               f"({_t['return-1'] * 1e3:.2f} ms)")
-        assert ratio <= 25  # measured 13-15 here; the issue's goal is 10 (see benchmarks/README.md)
+        # links: measured 9-15x; neurons reads whole hidden neurons: 189x here (benchmarks/README.md)
+        assert ratio <= (25 if layout == "links" else 400)
 
 
 @pytest.mark.benchmark(group="searchnet-graph-train")
 @pytest.mark.parametrize("phase", ["fresh", "late"])
-@pytest.mark.parametrize("where", ["memory", "graph"])
+@pytest.mark.parametrize("where", ["memory", "graph-links", "graph-neurons"])
 def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
     """A 300-click log trained as one batch ("at night"), in memory and
     into an embedded LadybugDB store (one checkout, one transaction), into
@@ -219,7 +223,8 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
     runs = iter(range(100))
 
     def fresh():
-        net = SearchNet() if where == "memory" else SearchNet(graph.open(tmp_path / f"t{next(runs)}.lbdb"), name="t")
+        net = SearchNet() if where == "memory" else SearchNet(graph.open(tmp_path / f"t{next(runs)}.lbdb"), name="t",
+                                                              layout=where[6:])
         if before:
             net.train_many(before)
         return (net,), {}
@@ -241,10 +246,11 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
         rate = len(sessions) / benchmark.stats.stats.min
         _t[f"train-{phase}-{where}"] = rate
         print(f"\ntrain_many {phase} {where}: {rate:,.0f} clicks/s")
-        if where == "graph" and f"train-{phase}-memory" in _t:
+        if where != "memory" and f"train-{phase}-memory" in _t:
             ratio = rate / _t[f"train-{phase}-memory"]
-            print(f"{phase}: graph / memory {ratio:.2f}")
-            assert ratio >= (0.2 if phase == "fresh" else 0.1)
+            print(f"{phase}: {where} / memory {ratio:.2f}")
+            if where == "graph-links":  # neurons: measured 0.09-0.11x (benchmarks/README.md)
+                assert ratio >= (0.2 if phase == "fresh" else 0.1)
 
 
 @pytest.mark.benchmark(group="searchnet-graph-memory")

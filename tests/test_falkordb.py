@@ -103,7 +103,8 @@ def test_dense_memory_recall_in_falkordb(fstore, interaction):
         np.testing.assert_allclose(got.energies, want.energies, rtol=1e-12)
 
 
-def test_search_net_in_falkordb_equals_memory(fstore):
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+def test_search_net_in_falkordb_equals_memory(fstore, layout):
     rng = np.random.default_rng(8)
     words, urls = list(range(30)), [f"u{k}" for k in range(50)]
     sessions = []
@@ -111,7 +112,7 @@ def test_search_net_in_falkordb_equals_memory(fstore):
         w = [int(v) for v in rng.choice(words, size=rng.integers(1, 4), replace=False)]
         u = [str(v) for v in rng.choice(urls, size=5, replace=False)]
         sessions.append((w, u, u[int(rng.integers(5))]))
-    mem, g = SearchNet(), SearchNet(fstore, name="sn")
+    mem, g = SearchNet(), SearchNet(fstore, name="sn", layout=layout)
     mem.train_many(sessions[:20])
     g.train_many(sessions[:20])
     for s in sessions[20:]:
@@ -120,7 +121,7 @@ def test_search_net_in_falkordb_equals_memory(fstore):
     for w, u, _ in sessions[::5]:
         np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
     assert g.links().keys() == mem.links().keys() and g.n_hidden == mem.n_hidden
-    again = SearchNet(fstore, name="sn")  # a second handle reads the stored net
+    again = SearchNet(fstore, name="sn", layout=layout)  # a second handle reads the stored net
     w, u, _ = sessions[0]
     np.testing.assert_allclose(again.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
 

@@ -217,7 +217,8 @@ def test_delete_runs_in_bounded_transactions(nstore, relay, monkeypatch):
     assert nstore.networks() == []
 
 
-def test_search_net_batches_in_one_chained_transaction(nstore, relay):
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+def test_search_net_batches_in_one_chained_transaction(nstore, relay, layout):
     rng = np.random.default_rng(3)
     words, urls = list(range(20)), [f"u{k}" for k in range(30)]
     sessions = []
@@ -225,7 +226,7 @@ def test_search_net_batches_in_one_chained_transaction(nstore, relay):
         w = [int(v) for v in rng.choice(words, size=rng.integers(1, 4), replace=False)]
         u = [str(v) for v in rng.choice(urls, size=4, replace=False)]
         sessions.append((w, u, u[int(rng.integers(4))]))
-    mem, g = SearchNet(), SearchNet(nstore, name="sn")
+    mem, g = SearchNet(), SearchNet(nstore, name="sn", layout=layout)
     mem.train_many(sessions)
     relay.calls.clear()
     g.train_many(sessions)
@@ -325,11 +326,13 @@ def test_every_statement_starts_from_an_index(nstore, relay):
     nstore.out_of_sync("s", x[1])
     nstore.degree_check("s")
     nstore.delete_network("d")
-    g = SearchNet(nstore, name="sn")
-    g.train_many([([1, 2], ["a", "b"], "a"), ([2], ["b", "c"], "c")])
-    g.scores([1, 2], ["a", "b", "c"])
-    g.remove_output("b")
-    g.links()
+    for layout in ("links", "neurons"):
+        g = SearchNet(nstore, name=f"sn-{layout}", layout=layout)
+        g.train_many([([1, 2], ["a", "b"], "a"), ([2], ["b", "c"], "c")])
+        SearchNet(nstore, name=f"sn-{layout}", layout=layout).scores([1, 2], ["a", "b", "c"])  # cold
+        g.remove_output("b")
+        g.links()
+        assert g.n_hidden == 2
     queries = {c.query for c in relay.calls}
     assert len(queries) > 30
     bad = {q: unanchored(q) for q in queries if unanchored(q)}

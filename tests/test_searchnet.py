@@ -11,6 +11,9 @@ from assocmem.errors import ArgumentError, ArgumentTypeError, GraphError
 from assocmem.graph import searchnet_store
 from pci_searchnet import searchnet as BookNet
 
+#: The graph layouts of a search net (SearchNet(store, layout=...)).
+LAYOUTS = ["links", "neurons"]
+
 W, U = ["world", "bank"], ["worldbank", "river", "earth"]
 
 
@@ -150,12 +153,13 @@ def test_bad_constructor_arguments():
 
 # ------------------------------------------------------------ graph-backed
 @pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
-def test_graph_backed_equals_in_memory(tmp_path, rules):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_backed_equals_in_memory(tmp_path, rules, layout):
     rng = np.random.default_rng(11)
     sessions = random_sessions(rng, 40)
     mem = SearchNet(rules=rules)
     with graph.open(tmp_path / "sn.lbdb") as store:
-        g = SearchNet(store, rules=rules, name="sn")
+        g = SearchNet(store, rules=rules, name="sn", layout=layout)
         for k in range(0, 40, 8):
             batch = sessions[k:k + 8]
             mem.train_many(batch)
@@ -170,22 +174,23 @@ def test_graph_backed_equals_in_memory(tmp_path, rules):
         assert g.n_hidden == mem.n_hidden
     # reopened from disk: the same net
     with graph.open(tmp_path / "sn.lbdb") as store:
-        again = SearchNet(store, rules=rules, name="sn")
+        again = SearchNet(store, rules=rules, name="sn", layout=layout)
         w, u, _ = sessions[0]
         np.testing.assert_allclose(again.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
         with pytest.raises(ArgumentError, match="rules: net 'sn' in this store uses rules"):
-            SearchNet(store, rules="hypergraphdb" if rules == "pci" else "pci", name="sn")
+            SearchNet(store, rules="hypergraphdb" if rules == "pci" else "pci", name="sn", layout=layout)
 
 
-def test_graph_query_reads_only_its_neighbourhood(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_query_reads_only_its_neighbourhood(tmp_path, layout):
     """A cold query: one round trip reading only its words' and urls' rows;
     the same query warm: no round trip."""
     rng = np.random.default_rng(3)
     with graph.open(tmp_path / "sn.lbdb") as store:
-        trainer = SearchNet(store, name="sn")
+        trainer = SearchNet(store, name="sn", layout=layout)
         trainer.train_many(random_sessions(rng, 60, n_words=40, n_urls=60))
         total = sum(len(v) for v in trainer.links().values())
-        g = SearchNet(store, name="sn")  # a new handle: nothing cached
+        g = SearchNet(store, name="sn", layout=layout)  # a new handle: nothing cached
         seen: list[int] = []
         real = store.backend.run
 
@@ -207,22 +212,25 @@ def test_graph_query_reads_only_its_neighbourhood(tmp_path):
         np.testing.assert_allclose(scores, trainer.scores(w, u), rtol=0, atol=0)
 
 
-def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch, layout):
     with graph.open(tmp_path / "sn.lbdb") as store:
-        g = SearchNet(store, name="sn")
+        g = SearchNet(store, name="sn", layout=layout)
         g.train(W, U, "worldbank")
         before = g.links()
-        monkeypatch.setattr(searchnet_store, "UPDATE_LINKS", "MATCH (broken")
-        monkeypatch.setattr(searchnet_store, "UPDATE_LINKS_JOIN", "MATCH (broken")
+        for statement in ("UPDATE_LINKS", "UPDATE_LINKS_JOIN", "UPDATE_HIDDEN"):
+            monkeypatch.setattr(searchnet_store, statement, "MATCH (broken")
         with pytest.raises(GraphError):
             g.train(W + ["new"], U + ["new-url"], "river")
         assert g.links() == before
-        assert store.query("MATCH (n:SnNode) RETURN count(n) AS k")[0]["k"] == 2 + 3 + 1
+        labels = ("SnNode",) if layout == "links" else ("SnPort", "SnHidden")
+        assert sum(store.query(f"MATCH (n:{label}) RETURN count(n) AS k")[0]["k"] for label in labels) == 2 + 3 + 1
 
 
-def test_graph_keys_and_remove(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_keys_and_remove(tmp_path, layout):
     with graph.open(tmp_path / "sn.lbdb") as store:
-        g = SearchNet(store, name="sn")
+        g = SearchNet(store, name="sn", layout=layout)
         g.train([1, "1"], [2, "2"], 2)  # int and str keys stay distinct
         assert g.n_hidden == 1
         assert set(u for (_, u) in g.links()["hidden_url"]) == {2, "2"}
@@ -234,11 +242,12 @@ def test_graph_keys_and_remove(tmp_path):
             g.scores([(1, 2)], ["u"])
 
 
-def test_generate_hidden_in_a_graph_equals_memory(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_generate_hidden_in_a_graph_equals_memory(tmp_path, layout):
     mem = SearchNet()
     mem.generate_hidden(W, U)
     with graph.open(tmp_path / "g.lbdb") as store:
-        g = SearchNet(store, name="book")
+        g = SearchNet(store, name="book", layout=layout)
         g.generate_hidden(W, U)
         g.generate_hidden(W, U)  # a no-op the second time
         assert g.n_hidden == 1
@@ -253,12 +262,13 @@ def _assert_same_scores(a, b, queries):
 
 
 @pytest.mark.parametrize("cache_size", [0, 40, 10**6])
-def test_graph_cache_bounded_and_exact(tmp_path, cache_size):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_cache_bounded_and_exact(tmp_path, cache_size, layout):
     rng = np.random.default_rng(21)
     sessions = random_sessions(rng, 80, n_words=30, n_urls=40)
     mem = SearchNet()
     with graph.open(tmp_path / "c.lbdb") as store:
-        g = SearchNet(store, name="sn", cache_size=cache_size)
+        g = SearchNet(store, name="sn", cache_size=cache_size, layout=layout)
         for k in range(0, 80, 10):
             mem.train_many(sessions[k:k + 10])
             g.train_many(sessions[k:k + 10])
@@ -284,21 +294,22 @@ def test_graph_cache_size_is_checked(tmp_path):
                 SearchNet(store, name="sn", cache_size=bad)
 
 
-def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeypatch):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeypatch, layout):
     rng = np.random.default_rng(5)
     sessions = random_sessions(rng, 30)
     with graph.open(tmp_path / "f.lbdb") as store:
-        g = SearchNet(store, name="sn")
+        g = SearchNet(store, name="sn", layout=layout)
         g.train_many(sessions[:20])
         probes = random_sessions(rng, 8)
         before = [g.scores(w, u) for w, u, _ in probes]  # now cached
-        monkeypatch.setattr(searchnet_store, "UPDATE_LINKS", "MATCH (broken")
-        monkeypatch.setattr(searchnet_store, "UPDATE_LINKS_JOIN", "MATCH (broken")
+        for statement in ("UPDATE_LINKS", "UPDATE_LINKS_JOIN", "UPDATE_HIDDEN"):
+            monkeypatch.setattr(searchnet_store, statement, "MATCH (broken")
         with pytest.raises(GraphError):
             g.train_many(sessions[20:])
         monkeypatch.undo()
         assert [g.scores(w, u) for w, u, _ in probes] == before  # the cache did not take the failed batch
-        fresh = SearchNet(store, name="sn")  # the store did not either (rows read in another order: last bits)
+        fresh = SearchNet(store, name="sn", layout=layout)  # the store did not either (rows read in another order: last bits)
         for (w, u, _), want in zip(probes, before):
             np.testing.assert_allclose(fresh.scores(w, u), want, rtol=0, atol=1e-15)
         g.train_many(sessions[20:])  # and the batch goes through afterwards, as in memory
@@ -308,13 +319,14 @@ def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeyp
         _assert_same_scores(g, mem, probes)
 
 
-def test_graph_cache_sees_other_writers_after_clear(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_cache_sees_other_writers_after_clear(tmp_path, layout):
     """Two handles with caches of their own (as two processes): a writer's
     batch is seen by the other once its rows are read again."""
     rng = np.random.default_rng(8)
     sessions = random_sessions(rng, 20)
     with graph.open(tmp_path / "o.lbdb") as store:
-        a, b = SearchNet(store, name="sn"), SearchNet(store, name="sn")
+        a, b = SearchNet(store, name="sn", layout=layout), SearchNet(store, name="sn", layout=layout)
         a.train_many(sessions[:10])
         w, u, _ = sessions[0]
         stale = b.scores(w, u)  # b caches these rows
@@ -325,16 +337,17 @@ def test_graph_cache_sees_other_writers_after_clear(tmp_path):
         assert np.abs(np.subtract(b.scores(w, u), stale)).max() > 1e-3
 
 
-def test_graph_scoring_from_threads_is_exact(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_scoring_from_threads_is_exact(tmp_path, layout):
     import concurrent.futures
 
     rng = np.random.default_rng(9)
     sessions = random_sessions(rng, 40, n_words=30, n_urls=40)
     with graph.open(tmp_path / "t.lbdb") as store:
-        SearchNet(store, name="sn").train_many(sessions)
-        g = SearchNet(store, name="sn", cache_size=30)  # small: rows are evicted while other threads read
+        SearchNet(store, name="sn", layout=layout).train_many(sessions)
+        g = SearchNet(store, name="sn", cache_size=30, layout=layout)  # small: rows are evicted while other threads read
         queries = random_sessions(rng, 60, n_words=30, n_urls=40)
-        want = [SearchNet(store, name="sn", cache_size=0).scores(w, u) for w, u, _ in queries]
+        want = [SearchNet(store, name="sn", cache_size=0, layout=layout).scores(w, u) for w, u, _ in queries]
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             got = list(pool.map(lambda q: g.scores(q[0], q[1]), queries * 3))
         assert got == want * 3
@@ -358,3 +371,45 @@ def test_graph_weight_updates_per_row_and_by_join_agree(tmp_path, monkeypatch, j
         for part in ml:
             assert gl[part].keys() == ml[part].keys()
             np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)
+
+
+def test_graph_layout_is_fixed_per_net_and_checked(tmp_path):
+    with graph.open(tmp_path / "l.lbdb") as store:
+        SearchNet(store, name="a", layout="neurons").train(W, U, "worldbank")
+        with pytest.raises(ArgumentError, match="layout: net 'a' in this store has layout 'neurons'; got 'links'"):
+            SearchNet(store, name="a")
+        with pytest.raises(ArgumentError, match="layout: expected one of 'links', 'neurons'; got 'rows'"):
+            SearchNet(store, name="b", layout="rows")
+        # the two layouts of the same clicks: the same weights, and nothing of one in the other's nodes
+        links = SearchNet(store, name="c", layout="links")
+        links.train(W, U, "worldbank")
+        assert SearchNet(store, name="a", layout="neurons").links() == links.links()
+        assert store.query("MATCH (n:SnNode) WHERE n.net = 'a' RETURN count(n) AS k")[0]["k"] == 0
+        assert store.query("MATCH (n:SnHidden) WHERE n.net = 'c' RETURN count(n) AS k")[0]["k"] == 0
+
+
+def test_graph_neurons_layout_remove_output_keeps_arrays_consistent(tmp_path):
+    rng = np.random.default_rng(17)
+    sessions = random_sessions(rng, 30)
+    mem = SearchNet()
+    with graph.open(tmp_path / "r.lbdb") as store:
+        g = SearchNet(store, name="sn", layout="neurons")
+        mem.train_many(sessions)
+        g.train_many(sessions)
+        for url in (101, 104):
+            mem.remove_output(url)
+            g.remove_output(url)
+        # every hidden node's url arrays lost the url, weights kept aligned with their ids
+        for r in store.query("MATCH (h:SnHidden) WHERE h.net = 'sn' RETURN h.outs AS outs, h.outw AS outw"):
+            assert len(r["outs"]) == len(r["outw"]) and not {"sn|u|i101", "sn|u|i104"} & set(r["outs"])
+        fresh = SearchNet(store, name="sn", layout="neurons")
+        gl, ml = fresh.links(), mem.links()
+        for part in ml:
+            assert gl[part].keys() == ml[part].keys()
+            np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)
+        for w, u, _ in random_sessions(rng, 10):
+            np.testing.assert_allclose(fresh.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+        mem.train_many(sessions[:5])  # and training goes on in both
+        g.train_many(sessions[:5])
+        for w, u, _ in sessions[:5]:
+            np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)

@@ -80,7 +80,6 @@ def save(net: "Hopfield", path: str | os.PathLike[str]) -> None:
         raise
 
 
-
 def load(path: str | os.PathLike[str], cls: type | None = None) -> "Hopfield":
     """Read a network written by :func:`save` (as ``cls``, default
     :class:`assocmem.Hopfield`).

@@ -418,11 +418,18 @@ class SearchNet:
         Graph store only: links (weights) kept in this process's cache of
         loaded words and urls, least recently used evicted first; 0 reads
         every query from the database.
+    layout : {"links", "neurons"}
+        Graph store only, fixed when the net is created: "links" keeps one
+        ``SN_LINK`` relationship per synapse with its weight; "neurons" keeps
+        each hidden neuron as one node holding the ids and weights of its
+        input words and output urls as arrays, and each word and url as a
+        node holding the ids of its hidden neurons (a query reads a handful
+        of nodes; a training batch rewrites whole hidden neurons).
     """
 
     def __init__(self, store: Any = None, rules: Literal["pci", "hypergraphdb"] = "pci", *,
                  name: str = "searchnet", learning_rate: float = LEARNING_RATE,
-                 cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+                 cache_size: int = DEFAULT_CACHE_SIZE, layout: Literal["links", "neurons"] = "links") -> None:
         self.rules = choice("rules", rules, tuple(RULES))
         self._default_wh, self._max_words, self._link_new_urls, self._learn_missing = RULES[rules]
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
@@ -438,7 +445,8 @@ class SearchNet:
         if store is None:
             self._links = MemoryLinks()
         elif hasattr(store, "searchnet_links"):  # a graph store (no import of the graph package here)
-            self._links = store.searchnet_links(name, self.rules, int(cache_size))
+            self._links = store.searchnet_links(name, self.rules, int(cache_size), choice("layout", layout,
+                                                                                              ("links", "neurons")))
         elif all(hasattr(store, m) for m in ("checkout", "commit", "score", "score_many", "remove_url", "count",
                                              "all_links", "clear_cache")):
             self._links = store

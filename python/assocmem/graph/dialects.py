@@ -86,6 +86,14 @@ class Dialect:
         m, e = self._float_parts(expr)
         return f"collect({m}) AS {alias}__m, collect({e}) AS {alias}__e"
 
+    def float_array_out(self, expr: str, alias: str) -> str:
+        """A list-of-floats property ``expr`` as ``alias``, exactly (see
+        :meth:`float_out`; read back with :meth:`float_list_in`)."""
+        if not self.rounds_floats:
+            return f"{expr} AS {alias}"
+        m, e = self._float_parts("x")
+        return f"[x IN {expr} | {m}] AS {alias}__m, [x IN {expr} | {e}] AS {alias}__e"
+
     def float_list_in(self, row: Mapping[str, Any], alias: str) -> list[float]:
         """The floats a :meth:`float_list_out` item returned in ``row``."""
         if not self.rounds_floats:
@@ -121,9 +129,16 @@ LADYBUG = Dialect(
         "CREATE NODE TABLE IF NOT EXISTS Pattern(id STRING, net STRING, mu INT64, xi INT8[], PRIMARY KEY(id))",
         "CREATE NODE TABLE IF NOT EXISTS AssocmemKey(key STRING, PRIMARY KEY(key))",
         # search-ranking net (assocmem.searchnet)
-        "CREATE NODE TABLE IF NOT EXISTS SnNet(name STRING, rules STRING, PRIMARY KEY(name))",
+        "CREATE NODE TABLE IF NOT EXISTS SnNet(name STRING, rules STRING, layout STRING, PRIMARY KEY(name))",
+        # nets saved before layouts existed are "links" nets
+        "ALTER TABLE SnNet ADD IF NOT EXISTS layout STRING DEFAULT 'links'",
         "CREATE NODE TABLE IF NOT EXISTS SnNode(id STRING, net STRING, kind STRING, key STRING, PRIMARY KEY(id))",
         "CREATE REL TABLE IF NOT EXISTS SN_LINK(FROM SnNode TO SnNode, w DOUBLE)",
+        # layout "neurons": hidden neurons hold their links as arrays; word and url ports their hidden neurons
+        "CREATE NODE TABLE IF NOT EXISTS SnHidden(id STRING, net STRING, key STRING, ins STRING[], inw DOUBLE[], "
+        "outs STRING[], outw DOUBLE[], PRIMARY KEY(id))",
+        "CREATE NODE TABLE IF NOT EXISTS SnPort(id STRING, net STRING, kind STRING, key STRING, hidden STRING[], "
+        "PRIMARY KEY(id))",
         # scratch rows of a search-net commit's weight updates (empty outside its transaction)
         "CREATE NODE TABLE IF NOT EXISTS SnUpdate(k STRING, a STRING, b STRING, w DOUBLE, PRIMARY KEY(k))",
     ),
@@ -151,11 +166,15 @@ NEO4J = Dialect(
         "CREATE CONSTRAINT assocmem_sn_net IF NOT EXISTS FOR (x:SnNet) REQUIRE x.name IS UNIQUE",
         "CREATE CONSTRAINT assocmem_sn_node IF NOT EXISTS FOR (x:SnNode) REQUIRE x.id IS UNIQUE",
         "CREATE INDEX assocmem_sn_node_net IF NOT EXISTS FOR (x:SnNode) ON (x.net)",
+        "CREATE CONSTRAINT assocmem_sn_hidden IF NOT EXISTS FOR (x:SnHidden) REQUIRE x.id IS UNIQUE",
+        "CREATE INDEX assocmem_sn_hidden_net IF NOT EXISTS FOR (x:SnHidden) ON (x.net)",
+        "CREATE CONSTRAINT assocmem_sn_port IF NOT EXISTS FOR (x:SnPort) REQUIRE x.id IS UNIQUE",
+        "CREATE INDEX assocmem_sn_port_net IF NOT EXISTS FOR (x:SnPort) ON (x.net)",
     ),
     shared_synapse_type="SYNAPSE",
     vocabulary=(
         "CREATE (a:Network)-[s:SYNAPSE]->(a), (a)-[l:SN_LINK]->(a) "
-        "SET a:Neuron:Pattern:AssocmemKey:SnNet:SnNode, a += $node, s += $link, l += $link "
+        "SET a:Neuron:Pattern:AssocmemKey:SnNet:SnNode:SnHidden:SnPort, a += $node, s += $link, l += $link "
         "DELETE s, l, a"
     ),
 )
@@ -166,7 +185,8 @@ NEO4J = Dialect(
 #: vocabulary runs again on a database in use.
 VOCABULARY_PARAMS = {
     "node": {k: "" for k in ("key", "name", "complete", "n", "p", "base", "layout", "meta", "id", "net", "idx",
-                             "state", "theta", "thr", "c", "mu", "xi", "rules", "kind")},
+                             "state", "theta", "thr", "c", "mu", "xi", "rules", "kind", "ins", "inw", "outs",
+                             "outw", "hidden")},
     "link": {"c": 0, "w": 0.0},
 }
 
@@ -186,6 +206,10 @@ FALKORDB = Dialect(
         "CREATE INDEX FOR (x:SnNet) ON (x.name)",
         "CREATE INDEX FOR (x:SnNode) ON (x.id)",
         "CREATE INDEX FOR (x:SnNode) ON (x.net)",
+        "CREATE INDEX FOR (x:SnHidden) ON (x.id)",
+        "CREATE INDEX FOR (x:SnHidden) ON (x.net)",
+        "CREATE INDEX FOR (x:SnPort) ON (x.id)",
+        "CREATE INDEX FOR (x:SnPort) ON (x.net)",
     ),
 )
 #: Indexes of one network's own graph (FalkorDB), created with the graph.

@@ -36,8 +36,43 @@ from ..errors import ArgumentError, ArgumentTypeError
 from ..searchnet import _Links, hidden_order
 from .backends import Copy
 
-NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules"
-CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules})"
+NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules, n.layout AS layout"
+CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules, layout: $layout})"
+#: Storage layouts: "links" (SnNode nodes and an SN_LINK relationship per
+#: synapse) or "neurons" (SnHidden nodes holding their input words and output
+#: urls with the weights as arrays, SnPort nodes for words and urls holding
+#: the ids of their hidden neurons).
+LAYOUTS = ("links", "neurons")
+# --- layout "neurons" ---------------------------------------------------------
+PORTS = "UNWIND $ids AS x MATCH (n:SnPort {id: x}) RETURN n.id AS id, n.hidden AS hidden"
+# A cold query in one statement: its ports and the hidden nodes they name
+# (a hidden node comes once per port naming it).  {inw}, {outw}:
+# Dialect.float_array_out items.
+LOAD_NEURONS = (
+    "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND n.hidden AS y MATCH (h:SnHidden {{id: y}}) "
+    "RETURN n.id AS port, h.id AS id, h.key AS key, h.ins AS ins, {inw}, h.outs AS outs, {outw}"
+)
+HIDDEN = (
+    "UNWIND $ids AS x MATCH (h:SnHidden {{id: x}}) "
+    "RETURN h.id AS id, h.key AS key, h.ins AS ins, {inw}, h.outs AS outs, {outw}"
+)
+CREATE_PORTS = "UNWIND $rows AS r CREATE (:SnPort {id: r.id, net: $net, kind: r.kind, key: r.key, hidden: r.hidden})"
+UPDATE_PORTS = "UNWIND $rows AS r MATCH (n:SnPort {id: r.id}) SET n.hidden = r.hidden"
+CREATE_HIDDEN = (
+    "UNWIND $rows AS r CREATE (:SnHidden {id: r.id, net: $net, key: r.key, ins: r.ins, inw: r.inw, outs: r.outs, "
+    "outw: r.outw})"
+)
+UPDATE_HIDDEN = (
+    "UNWIND $rows AS r MATCH (h:SnHidden {id: r.id}) SET h.ins = r.ins, h.inw = r.inw, h.outs = r.outs, "
+    "h.outw = r.outw"
+)
+DELETE_PORT = "MATCH (n:SnPort {id: $id}) DELETE n"
+COUNT_HIDDEN = "MATCH (h:SnHidden) WHERE h.net = $net RETURN count(h) AS k"
+COUNT_PORTS = "MATCH (n:SnPort) WHERE n.net = $net AND n.kind = $kind RETURN count(n) AS k"
+ALL_HIDDEN = (
+    "MATCH (h:SnHidden) WHERE h.net = $net "
+    "RETURN h.id AS id, h.key AS key, h.ins AS ins, {inw}, h.outs AS outs, {outw}"
+)
 # One round trip for a cold query: the links between each of its words and
 # urls and the hidden neurons (a word's go out, a url's come in; words and
 # urls link only to hidden neurons), one row per node that has links.  A
@@ -162,9 +197,12 @@ class GraphLinks:
     """The link store of a SearchNet kept in a graph store (see the module
     docstring for the cache and its coherence)."""
 
-    def __init__(self, store: Any, name: str, rules: str, cache_size: int) -> None:
+    def __init__(self, store: Any, name: str, rules: str, cache_size: int, layout: str = "links") -> None:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ArgumentError(f"name: expected 1-128 letters, digits, '_', '.' or '-'; got {name!r}")
+        if layout not in LAYOUTS:
+            raise ArgumentError(f"layout: expected one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
+        self.layout = layout
         self._s = store
         self._b = store.backend
         dialect = self._b.dialect
@@ -174,14 +212,22 @@ class GraphLinks:
         self._load_many = LOAD_MANY.format(ws=dialect.float_list_out("l.w", "w"))
         self._ws = lambda row: dialect.float_list_in(row, "w")
         self._all_links = ALL_LINKS.format(w=w)
+        arrays = {"inw": dialect.float_array_out("h.inw", "inw"), "outw": dialect.float_array_out("h.outw", "outw")}
+        self._hidden, self._all_hidden = HIDDEN.format(**arrays), ALL_HIDDEN.format(**arrays)
+        self._load_neurons_query = LOAD_NEURONS.format(**arrays)
+        self._inw = lambda row: dialect.float_list_in(row, "inw")
+        self._outw = lambda row: dialect.float_list_in(row, "outw")
         self.name = name
         self._cache = _Cache(cache_size)
         self._guard = threading.Lock()  # the cache's structure, shared by scoring threads
         rows = self._b.run(NET, {"name": name})
         if rows and rows[0]["rules"] != rules:
             raise ArgumentError(f"rules: net {name!r} in this store uses rules {rows[0]['rules']!r}; got {rules!r}")
+        if rows and (rows[0]["layout"] or "links") != layout:
+            raise ArgumentError(f"layout: net {name!r} in this store has layout {rows[0]['layout'] or 'links'!r}; "
+                                f"got {layout!r}")
         if not rows:
-            self._b.run(CREATE_NET, {"name": name, "rules": rules})
+            self._b.run(CREATE_NET, {"name": name, "rules": rules, "layout": layout})
 
     def __repr__(self) -> str:
         return f"{self._s!r}, net {self.name!r}"
@@ -226,12 +272,8 @@ class GraphLinks:
             found_w: dict[Hashable, dict | None] = dict.fromkeys(cold_w)
             found_u: dict[Hashable, dict | None] = dict.fromkeys(cold_u)
             ids = [*wids, *uids]
-            rows = self._b.run(self._load if len(ids) <= LOAD_IN_MAX else self._load_many, {"ids": ids})
-            texts = list(dict.fromkeys(h for r in rows for h in r["h"]))
-            hkeys = dict(zip(texts, decode_hidden_many(texts)))
-            for r in rows:
-                a = r["a"]
-                row = dict(zip(map(hkeys.__getitem__, r["h"]), self._ws(r)))
+            loaded = self._load_links(ids) if self.layout == "links" else self._load_neurons(ids)
+            for a, row in loaded.items():
                 if a in wids:
                     found_w[wids[a]] = row
                 else:
@@ -244,6 +286,42 @@ class GraphLinks:
             wrows.update(found_w)
             urows.update(found_u)
         return wrows, urows
+
+    def _load_links(self, ids: list[str]) -> dict[str, dict[tuple, float]]:
+        """Layout "links": the rows of these word and url ids that have
+        links, in one statement."""
+        rows = self._b.run(self._load if len(ids) <= LOAD_IN_MAX else self._load_many, {"ids": ids})
+        texts = list(dict.fromkeys(h for r in rows for h in r["h"]))
+        hkeys = dict(zip(texts, decode_hidden_many(texts)))
+        return {r["a"]: dict(zip(map(hkeys.__getitem__, r["h"]), self._ws(r))) for r in rows}
+
+    def _read_hidden(self, hids: list[str]) -> dict[str, dict[str, Any]]:
+        """Layout "neurons": hidden nodes by id, their arrays as
+        {word id: w} and {url id: w}."""
+        if not hids:
+            return {}
+        return {r["id"]: {"key": r["key"], "ins": dict(zip(r["ins"], self._inw(r))),
+                          "outs": dict(zip(r["outs"], self._outw(r)))}
+                for r in self._b.run(self._hidden, {"ids": hids})}
+
+    def _load_neurons(self, ids: list[str]) -> dict[str, dict[tuple, float]]:
+        """Layout "neurons": the rows of these word and url ids, from their
+        ports and the hidden nodes those name, in one statement."""
+        rows = self._b.run(self._load_neurons_query, {"ids": ids})
+        texts = list(dict.fromkeys(r["key"] for r in rows))
+        hkeys = dict(zip(texts, decode_hidden_many(texts)))
+        out: dict[str, dict[tuple, float]] = {}
+        for r in rows:
+            a = r["port"]
+            if a.split("|", 2)[1] == "w":
+                names, weights = r["ins"], self._inw(r)
+            else:
+                names, weights = r["outs"], self._outw(r)
+            for name, w in zip(names, weights):
+                if name == a:
+                    out.setdefault(a, {})[hkeys[r["key"]]] = w
+                    break
+        return out
 
     # ------------------------------------------------------------ LinkStore
     def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
@@ -294,7 +372,9 @@ class GraphLinks:
                 if was is _MISS or was != v:
                     (new if was is _MISS else changed).append({"a": hidden_ids[h], "b": url_ids[k], "w": v})
         statements: list[Any] = []
-        if self._b.supports_copy:
+        if self.layout == "neurons":
+            statements = self._neuron_statements(nodes, changed + new)
+        elif self._b.supports_copy:
             # LadybugDB: new nodes and links as COPY loads in the transaction
             # (about 400k links/s against 7k/s for UNWIND ... CREATE).  Only
             # nodes not stored yet are loaded (a node may exist without links).
@@ -335,6 +415,51 @@ class GraphLinks:
             for u, k in links.url_id.items():
                 self._cache.put(("u", u), {keys[h]: links.hu[h][k] for h in links.uh[k]})
 
+    def _neuron_statements(self, nodes: list[dict[str, Any]], links: list[dict[str, Any]]) -> list[Any]:
+        """Layout "neurons": the writes of a commit.  Every touched hidden
+        node gets its whole arrays (read first, merged with the changes),
+        every word and url port the ids of its hidden neurons."""
+        fresh = {r["id"]: r for r in nodes}
+        touched: dict[str, dict[str, dict[str, float]]] = {}
+        adds: dict[str, dict[str, None]] = {}
+        for r in links:
+            a, b, w = r["a"], r["b"], r["w"]
+            if a.split("|", 2)[1] == "w":  # word -> hidden: an input of b
+                touched.setdefault(b, {"ins": {}, "outs": {}})["ins"][a] = w
+                adds.setdefault(a, {})[b] = None
+            else:  # hidden -> url: an output of a
+                touched.setdefault(a, {"ins": {}, "outs": {}})["outs"][b] = w
+                adds.setdefault(b, {})[a] = None
+        stored = self._read_hidden([h for h in touched if h not in fresh])
+        port_ids = [i for i in dict.fromkeys([*adds, *(i for i, r in fresh.items() if r["kind"] != "hidden")])]
+        ports = {r["id"]: r["hidden"] or [] for r in self._b.run(PORTS, {"ids": port_ids})} if port_ids else {}
+        create_ports, update_ports, create_hidden, update_hidden = [], [], [], []
+        for pid in port_ids:
+            new = list(adds.get(pid, {}))
+            if pid in ports:
+                merged = list(dict.fromkeys([*ports[pid], *new]))
+                if len(merged) != len(ports[pid]):
+                    update_ports.append({"id": pid, "hidden": merged})
+            else:
+                node = fresh[pid]
+                create_ports.append({"id": pid, "kind": node["kind"], "key": node["key"], "hidden": new})
+        for hid, change in touched.items():
+            ins, outs = (stored[hid]["ins"], stored[hid]["outs"]) if hid in stored else ({}, {})
+            ins.update(change["ins"])
+            outs.update(change["outs"])
+            row = {"id": hid, "ins": list(ins), "inw": list(ins.values()), "outs": list(outs),
+                   "outw": list(outs.values())}
+            if hid in fresh:
+                create_hidden.append({**row, "key": fresh[hid]["key"]})
+            else:
+                update_hidden.append(row)
+        statements: list[Any] = []
+        for query, rows, net in ((CREATE_PORTS, create_ports, True), (CREATE_HIDDEN, create_hidden, True),
+                                 (UPDATE_HIDDEN, update_hidden, False), (UPDATE_PORTS, update_ports, False)):
+            if rows:
+                statements.append((query, {"rows": rows, "net": self.name} if net else {"rows": rows}))
+        return statements
+
     def score(self, words: list, urls: list, default_wh: float) -> list[float]:
         """The forward pass of ``am_sn_forward`` (assocmem.h) on the query's
         rows: hidden layer = every hidden neuron linked to a query word or
@@ -362,6 +487,19 @@ class GraphLinks:
 
     def remove_url(self, url: Hashable) -> None:
         node = self._url_id(url)
+        if self.layout == "neurons":
+            ports = self._b.run(PORTS, {"ids": [node]})
+            if not ports:
+                raise ArgumentError(f"url: unknown url {url!r}")
+            rows = []
+            for hid, h in self._read_hidden(ports[0]["hidden"] or []).items():
+                h["outs"].pop(node, None)
+                rows.append({"id": hid, "ins": list(h["ins"]), "inw": list(h["ins"].values()),
+                             "outs": list(h["outs"]), "outw": list(h["outs"].values())})
+            self._b.run_tx([*([(UPDATE_HIDDEN, {"rows": rows})] if rows else []), (DELETE_PORT, {"id": node})])
+            with self._guard:
+                self._cache.put(("u", url), None)
+            return
         if not self._b.run(EXISTING, {"ids": [node]}):
             raise ArgumentError(f"url: unknown url {url!r}")
         self._b.run(DELETE_NODE, {"id": node})
@@ -369,10 +507,21 @@ class GraphLinks:
             self._cache.put(("u", url), None)
 
     def count(self, kind: str) -> int:
+        if self.layout == "neurons":
+            query = COUNT_HIDDEN if kind == "hidden" else COUNT_PORTS
+            return int(self._b.run(query, {"net": self.name, "kind": kind})[0]["k"])
         return int(self._b.run(COUNT_KIND, {"net": self.name, "kind": kind})[0]["k"])
 
     def all_links(self) -> dict[str, dict[tuple, float]]:
         out: dict[str, dict[tuple, float]] = {"word_hidden": {}, "hidden_url": {}}
+        if self.layout == "neurons":
+            for r in self._b.run(self._all_hidden, {"net": self.name}):
+                hkey = decode_hidden(r["key"])
+                for a, w in zip(r["ins"], self._inw(r)):
+                    out["word_hidden"][(decode(a.split("|", 2)[2]), hkey)] = w
+                for b, w in zip(r["outs"], self._outw(r)):
+                    out["hidden_url"][(hkey, decode(b.split("|", 2)[2]))] = w
+            return out
         for r in self._b.run(self._all_links, {"net": self.name}):
             if r["ak"] == "word":
                 out["word_hidden"][(decode(r["akey"]), decode_hidden(r["bkey"]))] = self._w(r)

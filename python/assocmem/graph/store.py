@@ -153,12 +153,12 @@ class GraphStore:
         key = None if network is None else self._network(network)["key"]
         return self._b.run_user(cypher_text, {k: _param(k, v) for k, v in params.items()}, net=key)
 
-    def searchnet_links(self, name: str, rules: str, cache_size: int) -> Any:
+    def searchnet_links(self, name: str, rules: str, cache_size: int, layout: str = "links") -> Any:
         """The link store of a :class:`assocmem.SearchNet` kept in this
         store (``SearchNet(store, ...)`` calls it)."""
         from .searchnet_store import GraphLinks
 
-        return GraphLinks(self, name, rules, cache_size)
+        return GraphLinks(self, name, rules, cache_size, layout)
 
     # ------------------------------------------------------------ networks
     def networks(self) -> list[dict[str, Any]]:
