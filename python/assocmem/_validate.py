@@ -119,6 +119,16 @@ def permutation(name: str, value: Any, n: int) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
+def visit_order(name: str, value: Any, n: int) -> np.ndarray | None:
+    """The visit order of async sweeps: None for "random" (a new
+    permutation each sweep), 0..n-1 for "sequential", or a given
+    permutation of 0..n-1 (int64)."""
+    if isinstance(value, str):
+        choice(name, value, ("random", "sequential"))
+        return None if value == "random" else np.arange(n, dtype=np.int64)
+    return permutation(name, value, n)
+
+
 def binary01(name: str, value: Any, n: int | None = None, *, ndim: tuple[int, ...] = (1,)) -> np.ndarray:
     """Validate {0, 1} data (0/1 neurons) and return it as C-contiguous int8."""
     arr = np.asarray(value) if not isinstance(value, np.ndarray) else value

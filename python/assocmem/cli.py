@@ -37,7 +37,7 @@ def _fraction(text: str) -> float:
 
 
 def _threshold(text: str) -> str | float:
-    if text in ("median", "mean", "otsu"):
+    if text in images.NAMED_THRESHOLDS:
         return text
     try:
         v = float(text)

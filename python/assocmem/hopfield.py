@@ -28,7 +28,7 @@ import numpy as np
 
 from . import _hopfield, dense as _dense, driver, engines
 from ._rwlock import RWLock
-from ._validate import binary01, bipolar, choice, permutation, positive_int, seed as _seed
+from ._validate import binary01, bipolar, choice, positive_int, seed as _seed, visit_order
 from .errors import ArgumentError, ArgumentTypeError, ShapeError, StateValueError
 from .thresholds import as_thresholds, integer_thresholds, theta_term
 
@@ -632,14 +632,7 @@ class Hopfield:
         max_sweeps = positive_int("max_sweeps", max_sweeps)
         seed = _seed("seed", seed)
         representation = choice("representation", representation, ("auto", "patterns", "dense"))
-        fixed = None
-        if mode == "async":
-            if isinstance(order, str):
-                choice("order", order, ("random", "sequential"))
-                if order == "sequential":
-                    fixed = np.arange(self._n, dtype=np.int64)
-            else:
-                fixed = permutation("order", order, self._n)
+        fixed = visit_order("order", order, self._n) if mode == "async" else None
         return mode, max_sweeps, seed, representation, fixed
 
     def recall_many(

@@ -24,15 +24,12 @@ if TYPE_CHECKING:
 
     from .hopfield import Hopfield, RecallResult
 
-__all__ = ["ImageMemory", "THRESHOLDS"]
-
-#: Named binarisation thresholds (else a gray level in 0..255).
-THRESHOLDS = ("median", "mean", "otsu")
+__all__ = ["ImageMemory"]
 
 
 def _threshold(value: Any) -> bool:
     if isinstance(value, str):
-        return value in THRESHOLDS
+        return value in images.NAMED_THRESHOLDS
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value <= 255
 
 
@@ -68,8 +65,9 @@ class ImageMemory:
                               f"got {labels!r:.80}")
         threshold = meta.get("threshold", "median")
         if not _threshold(threshold):
-            raise FormatError(f"{where}: metadata.threshold: expected {', '.join(THRESHOLDS)} or a gray level in "
-                              f"0..255; got {threshold!r:.80}")
+            named = ", ".join(images.NAMED_THRESHOLDS)
+            raise FormatError(f"{where}: metadata.threshold: expected {named} or a gray level in 0..255; "
+                              f"got {threshold!r:.80}")
         return cls(net, (shape[0], shape[1]), list(labels), threshold)
 
     @classmethod

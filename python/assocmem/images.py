@@ -174,6 +174,10 @@ def _otsu(values: np.ndarray) -> float:
     return float(centers[int(np.argmax(between))])
 
 
+#: Binarisation thresholds by name (else a gray level in 0..255).
+NAMED_THRESHOLDS = ("median", "mean", "otsu")
+
+
 def binarize(gray: np.ndarray, threshold: Any = "median") -> np.ndarray:
     """+1 where a pixel is brighter than the threshold, else -1 (int8).
 

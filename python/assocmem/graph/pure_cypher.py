@@ -69,15 +69,8 @@ def recall(store: "GraphStore", found: dict[str, Any], probe: Any, *, seed: int 
     dialect, lb = store.backend.dialect, store.backend.dialect.list_base
     max_sweeps = _validate.positive_int("max_sweeps", max_sweeps)
     seed = _validate.seed("seed", seed)
-    rng = fixed = None
-    if isinstance(order, str):
-        _validate.choice("order", order, ("random", "sequential"))
-        if order == "random":
-            rng = np.random.default_rng(seed)
-        else:
-            fixed = np.arange(n)
-    else:
-        fixed = _validate.permutation("order", order, n)
+    fixed = _validate.visit_order("order", order, n)
+    rng = np.random.default_rng(seed) if fixed is None else None
     s = _validate.bipolar("probe", probe, n).copy()
     if found["layout"] == "memories":
         return _recall_memories(store, name, found, s, rng, fixed, max_sweeps, progress)

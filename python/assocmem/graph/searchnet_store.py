@@ -8,8 +8,8 @@ extension of RAM in HyperGraphDB's manner: it keeps the rows it has read
 (a word's outgoing links, a url's incoming links, and the words and urls
 known not to exist) in a cache bounded by a number of links, least recently
 used evicted first.  A query whose words and urls are cached costs no round
-trip; a cold one costs one (a single ``UNION ALL`` statement reading every
-missing row).  A training batch computes on a checked-out copy and writes
+trip; a cold one costs one (a single statement reading every missing
+row).  A training batch computes on a checked-out copy and writes
 every new node, changed weight and new link in one transaction; only once
 that transaction has committed does the cache take the new rows, so a
 failed commit leaves both the stored net and the cache as they were.
@@ -151,7 +151,7 @@ def decode_hidden_many(texts: list[str]) -> list[tuple]:
     """decode_hidden of many keys with one JSON parse."""
     if not texts:
         return []
-    return [tuple(t[1:] if t[0] == "s" else int(t[1:]) for t in key) for key in json.loads(f"[{','.join(texts)}]")]
+    return [tuple(map(decode, key)) for key in json.loads(f"[{','.join(texts)}]")]
 
 
 _MISS = object()
