@@ -2,7 +2,8 @@
  * assocmem.h -- C kernels of assocmem.
  *
  * Every function is pure over caller-owned buffers: no allocation, no global
- * state, no Python API.  Each returns AM_OK or one of the status codes below;
+ * state, no Python API -- except the search net's link table (am_lt_*), which
+ * owns its growable rows (see its section).  Each returns AM_OK or one of the status codes below;
  * outputs are only meaningful when AM_OK is returned.
  *
  * Conventions
@@ -29,7 +30,8 @@ enum am_status {
     AM_OK = 0,
     AM_EINVAL = 1,  /* a size argument is out of range or a pointer is NULL */
     AM_ERANGE = 2,  /* an index (visit order) lies outside [0, n) */
-    AM_EVALUE = 3   /* a value outside its domain (a state that is not +-1) */
+    AM_EVALUE = 3,  /* a value outside its domain (a state that is not +-1) */
+    AM_ENOMEM = 4   /* out of memory (the link table only: nothing else allocates) */
 };
 
 /* Pack signs: bit mu of word (i, mu / 64) is set iff xt[i, mu] == +1.
@@ -182,33 +184,78 @@ int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
 /* ---------------------------------------------------------------------------
  * Search-ranking net ("Programming Collective Intelligence", ch. 4).
  *
- * Global links in CSR form (indptr of length rows + 1, indices, weights):
- *   wh: word -> hidden, hu: hidden -> url, uh: url -> hidden (pattern only).
+ * The link table (am_links) is the one structure here that owns memory: a
+ * net grows one link at a time, so its rows are growable arrays.  It holds
+ * three layers of rows, each row's columns kept in ascending order:
+ *   AM_LT_WH  row = word,   column = hidden neuron, with a weight
+ *   AM_LT_HU  row = hidden, column = url,           with a weight
+ *   AM_LT_UH  row = url,    column = hidden neuron  (the reverse index of
+ *             AM_LT_HU, kept by the table: no weights, never set directly)
+ * Ids are dense: am_lt_add_row gives a layer's next row id (words are
+ * AM_LT_WH rows, hidden neurons AM_LT_HU rows, urls AM_LT_UH rows).
+ * A lookup costs O(log row), a training step O(its sub-network + the rows
+ * it touches), never O(net).  Functions return AM_ENOMEM when an allocation
+ * fails; inside a transaction the caller then rolls back.
+ *
+ * Transactions: am_lt_begin ... am_lt_commit | am_lt_rollback.  Before its
+ * first change in a transaction a row is copied whole into the journal;
+ * rollback restores every journalled row and drops the rows added since
+ * begin, so the table is bit for bit as it was.  Journal memory is bounded by
+ * the rows a transaction touches, however many changes it makes.
+ *
  * Query q has qn[q] words, of which the known ones are qw[qw_ptr[q] ..
  * qw_ptr[q+1]) (unknown words have no links: they count default_wh), and
- * candidate urls qu[qu_ptr[q] .. qu_ptr[q+1]) (-1: an unknown url, score 0).  Its hidden layer is every hidden neuron
- * linked to a query word or a candidate url.  Input activations are 1.
+ * candidate urls qu[qu_ptr[q] .. qu_ptr[q+1]) (-1: an unknown url, score 0).
+ * Its hidden layer is every hidden neuron linked to a query word or a
+ * candidate url.  Input activations are 1.
  *   ah_j = tanh(sum_i w_ij),  w_ij = stored weight or default_wh if missing
  *   ao_k = tanh(sum_j ah_j w_jk) over stored links (a missing hidden->url
  *   link counts 0 under both rules)
- * out[qu_ptr[q] + k] receives ao_k.
- * Scratch buffers (caller-owned): hmark (n_hidden int64, all -1 on entry and
- * on return), hsum/hcnt (n_hidden doubles/int64), umark (n_urls int64, all -1
- * on entry and on return), hlist (n_hidden int64).
- * Words and urls of a query must be distinct (AM_EVALUE otherwise); an id
- * out of range gives AM_ERANGE.
+ * am_lt_forward: out[qu_ptr[q] + k] receives ao_k.  It only reads the table
+ * (any number of calls at once, none concurrent with a change).  Scratch
+ * buffers (caller-owned, sized for the table's current rows): hmark
+ * (n_hidden int64, all -1 on entry and on return), hsum/hcnt (n_hidden
+ * doubles/int64), umark (n_urls int64, all -1 on entry and on return), hlist
+ * (n_hidden int64).  Words and urls of a query must be distinct (AM_EVALUE
+ * otherwise); an id out of range gives AM_ERANGE.
+ *
+ * am_lt_train: one click.  The hidden layer of (words, urls) in id order,
+ * its dense weights gathered (a missing word->hidden weight is default_wh,
+ * a missing hidden->url weight 0; with learn != 0 every missing weight
+ * takes part and is created by the step, otherwise only stored ones), one
+ * am_sn_backprop step with target 1 for urls[clicked] and 0 for the others,
+ * the weights written back.  Every id must exist (AM_ERANGE), words and
+ * urls be distinct (AM_EVALUE).  Uses the table's own scratch: one call at a
+ * time per table.
  */
-int am_sn_forward(int64_t n_words, int64_t n_hidden, int64_t n_urls,
-                  const int64_t *wh_ptr, const int64_t *wh_idx,
-                  const double *wh_w,
-                  const int64_t *hu_ptr, const int64_t *hu_idx,
-                  const double *hu_w,
-                  const int64_t *uh_ptr, const int64_t *uh_idx,
-                  double default_wh,
-                  int64_t n_queries, const int64_t *qw_ptr,
-                  const int64_t *qw, const int64_t *qn, const int64_t *qu_ptr,
-                  const int64_t *qu, int64_t *hmark, double *hsum,
-                  int64_t *hcnt, int64_t *umark, int64_t *hlist,
+enum am_lt_layer { AM_LT_WH = 0, AM_LT_HU = 1, AM_LT_UH = 2 };
+typedef struct am_links am_links;
+
+int am_lt_new(am_links **out);
+void am_lt_free(am_links *L);
+/* Rows of a layer (-1 for a bad layer). */
+int64_t am_lt_rows(const am_links *L, int layer);
+int am_lt_add_row(am_links *L, int layer, int64_t *id);
+/* A row's columns (and weights; NULL for AM_LT_UH), valid until the next
+   change of the table. */
+int am_lt_row(const am_links *L, int layer, int64_t row, int64_t *len,
+              const int64_t **col, const double **w);
+int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
+              double *w, int *found);
+/* Set (or create) the weight of one AM_LT_WH or AM_LT_HU link. */
+int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w);
+/* Drop every link to url u. */
+int am_lt_remove_url(am_links *L, int64_t u);
+int am_lt_begin(am_links *L);
+int am_lt_commit(am_links *L);
+int am_lt_rollback(am_links *L);
+int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
+                const int64_t *urls, int64_t clicked, double rate,
+                double default_wh, int learn);
+int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
+                  const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
+                  const int64_t *qu_ptr, const int64_t *qu, int64_t *hmark,
+                  double *hsum, int64_t *hcnt, int64_t *umark, int64_t *hlist,
                   double *out);
 
 /* One backpropagation step on a query's dense sub-network, in place.

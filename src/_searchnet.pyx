@@ -1,8 +1,10 @@
 # cython: language_level=3
-"""Search-ranking net kernels: CSR forward pass (batched) and backprop.
+"""Search-ranking net kernels: the C link table (training and the batched
+forward pass) and backprop on a dense sub-network.
 
-``assocmem.searchnet`` validates keys and builds the CSR arrays; this layer
-checks buffer shapes, owns the scratch memory and calls C without the GIL.
+``assocmem.searchnet`` validates keys and maps them to ids; this layer
+checks ids and buffer shapes, owns the table and the scratch memory and
+calls C without the GIL.
 """
 import numpy as np
 
@@ -10,14 +12,14 @@ from libc.stdint cimport int64_t, uint8_t
 
 from assocmem_c cimport *
 
-from assocmem.errors import ShapeError
+from assocmem.errors import KernelError, ShapeError
 
 
 include "_status.pxi"
 
 
 cdef class _Scratch:
-    """Scratch memory of one am_sn_forward call at a time.  Marks are -1
+    """Scratch memory of one am_lt_forward call at a time.  Marks are -1
     between calls (the kernel restores them on success)."""
     cdef int64_t[::1] hmark, hcnt, umark, hlist, q_w, q_u
     cdef double[::1] hsum
@@ -32,69 +34,178 @@ cdef class _Scratch:
         self.q_u = np.zeros(64, dtype=np.int64)
 
 
-cdef class Forward:
-    """A network snapshot in CSR form (immutable once built).
+cdef class LinkTable:
+    """The search net's links in C (am_links, csrc/linktable.c): sorted rows
+    of word -> hidden and hidden -> url weights and the reverse index url ->
+    hidden, a row journal for transactions, training and the forward pass.
 
-    Scratch memory belongs to the call, not to the snapshot: each call takes
-    a scratch set from a free list (or makes one) and puts it back when it
-    succeeds, so any number of threads can score at once with no lock; the
-    free list holds at most as many sets as calls ever ran concurrently.
-    ``list.pop``/``list.append`` are atomic under the GIL.
+    Layers: 0 word -> hidden, 1 hidden -> url, 2 url -> hidden (read only).
+    Scoring may run in any number of threads at once (per-call scratch from
+    a free list); a change (set, train, remove_url, transactions) needs the
+    table to itself: a change that meets a running call raises KernelError
+    instead of racing it.  ``list.pop``/``list.append`` are atomic under the
+    GIL, and so are the reader/writer counts, which change only with the GIL.
     """
-    cdef readonly int64_t n_words, n_hidden, n_urls
-    cdef readonly double default_wh
-    cdef object _keep
+    cdef am_links *L
     cdef list _free
-    cdef const int64_t[::1] wh_ptr, wh_idx, hu_ptr, hu_idx, uh_ptr, uh_idx
-    cdef const double[::1] wh_w, hu_w
+    cdef int _readers
+    cdef bint _writing
 
-    def __init__(self, wh_ptr, wh_idx, wh_w, hu_ptr, hu_idx, hu_w, uh_ptr, uh_idx, double default_wh):
-        arrays = [np.ascontiguousarray(a, dtype=np.int64) if i not in (2, 5) else
-                  np.ascontiguousarray(a, dtype=np.float64)
-                  for i, a in enumerate((wh_ptr, wh_idx, wh_w, hu_ptr, hu_idx, hu_w, uh_ptr, uh_idx))]
-        # never hand C a zero-length buffer's address
-        arrays = [a if a.size else np.zeros(1, dtype=a.dtype) for a in arrays]
-        self._keep = arrays
-        self.wh_ptr, self.wh_idx, self.wh_w, self.hu_ptr, self.hu_idx, self.hu_w, self.uh_ptr, self.uh_idx = arrays
-        self.n_words = len(wh_ptr) - 1
-        self.n_hidden = len(hu_ptr) - 1
-        self.n_urls = len(uh_ptr) - 1
-        if self.n_words < 0 or self.n_hidden < 0 or self.n_urls < 0:
-            raise ShapeError("csr: indptr arrays must have at least one entry")
-        if len(wh_idx) != len(wh_w) or len(hu_idx) != len(hu_w):
-            raise ShapeError("csr: indices and weights differ in length")
-        if wh_ptr[-1] != len(wh_idx) or hu_ptr[-1] != len(hu_idx) or uh_ptr[-1] != len(uh_idx):
-            raise ShapeError("csr: indptr does not end at the number of entries")
-        for ptr, idx, bound in ((wh_ptr, wh_idx, self.n_hidden), (hu_ptr, hu_idx, self.n_urls),
-                                (uh_ptr, uh_idx, self.n_hidden)):
-            if len(idx) and (np.min(idx) < 0 or np.max(idx) >= bound) or np.any(np.diff(ptr) < 0):
-                raise ShapeError("csr: an index is out of range or indptr decreases")
-        self.default_wh = default_wh
+    def __cinit__(self):
+        _check(am_lt_new(&self.L), "am_lt_new")
         self._free = []
 
-    cdef _Scratch _take(self):
-        try:
-            return self._free.pop()
-        except IndexError:
-            return _Scratch(self.n_hidden, self.n_urls)
+    def __dealloc__(self):
+        am_lt_free(self.L)
 
-    cdef int _call(self, _Scratch sc, int64_t nq, const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
-                   const int64_t *qu_ptr, const int64_t *qu, double *out) except -1:
+    cdef int _write(self) except -1:
+        if self._readers or self._writing:
+            raise KernelError("LinkTable: changed while another call uses it (hold the net's lock)")
+        self._writing = True
+        return 0
+
+    cdef int _read(self) except -1:
+        if self._writing:
+            raise KernelError("LinkTable: read while a change runs (hold the net's lock)")
+        self._readers += 1
+        return 0
+
+    def rows(self, int layer):
+        """Rows of a layer: words (0), hidden neurons (1) or urls (2)."""
+        if not 0 <= layer <= 2:
+            raise ShapeError(f"layer: expected 0, 1 or 2; got {layer}")
+        return am_lt_rows(self.L, layer)
+
+    def add_row(self, int layer):
+        """A new row (word, hidden neuron or url); its id."""
+        cdef int64_t i = 0
+        self._write()
+        try:
+            _check(am_lt_add_row(self.L, layer, &i), "am_lt_add_row")
+        finally:
+            self._writing = False
+        return i
+
+    def set(self, int layer, int64_t row, int64_t col, double w):
+        """Set or create the weight of a link (layer 0 or 1)."""
+        self._write()
+        try:
+            _check(am_lt_set(self.L, layer, row, col, w), "am_lt_set")
+        finally:
+            self._writing = False
+
+    def set_row(self, int layer, int64_t row, cols, weights):
+        """Set or create several links of one row."""
+        cdef Py_ssize_t k
+        self._write()
+        try:
+            for k in range(len(cols)):
+                _check(am_lt_set(self.L, layer, row, cols[k], weights[k]), "am_lt_set")
+        finally:
+            self._writing = False
+
+    def get(self, int layer, int64_t row, int64_t col):
+        """A link's weight, or None if there is none."""
+        cdef double w = 0.0
+        cdef int found = 0
+        _check(am_lt_get(self.L, layer, row, col, &w, &found), "am_lt_get")
+        return w if found else None
+
+    def row(self, int layer, int64_t row):
+        """A row as {column: weight} (layer 2: {hidden: None}), in column order."""
+        cdef int64_t n = 0, e
+        cdef const int64_t *col = NULL
+        cdef const double *w = NULL
+        _check(am_lt_row(self.L, layer, row, &n, &col, &w), "am_lt_row")
+        if w == NULL:
+            return {col[e]: None for e in range(n)}
+        return {col[e]: w[e] for e in range(n)}
+
+    def column(self, int64_t u):
+        """The hidden -> url weights into url u: {hidden: weight}."""
+        cdef int64_t n = 0, e
+        cdef const int64_t *col = NULL
+        cdef double w = 0.0
+        cdef int found = 0
+        _check(am_lt_row(self.L, 2, u, &n, &col, NULL), "am_lt_row")
+        out = {}
+        for e in range(n):
+            _check(am_lt_get(self.L, 1, col[e], u, &w, &found), "am_lt_get")
+            out[col[e]] = w
+        return out
+
+    def remove_url(self, int64_t u):
+        self._write()
+        try:
+            _check(am_lt_remove_url(self.L, u), "am_lt_remove_url")
+        finally:
+            self._writing = False
+
+    def begin(self):
+        self._write()
+        try:
+            _check(am_lt_begin(self.L), "am_lt_begin")
+        finally:
+            self._writing = False
+
+    def commit(self):
+        self._write()
+        try:
+            _check(am_lt_commit(self.L), "am_lt_commit")
+        finally:
+            self._writing = False
+
+    def rollback(self):
+        self._write()
+        try:
+            _check(am_lt_rollback(self.L), "am_lt_rollback")
+        finally:
+            self._writing = False
+
+    def train(self, const int64_t[::1] words, const int64_t[::1] urls, int64_t clicked, double rate,
+              double default_wh, bint learn):
+        """One click (am_lt_train): word ids, url ids, the clicked url's
+        position in urls."""
         cdef int st
-        with nogil:
-            st = am_sn_forward(self.n_words, self.n_hidden, self.n_urls,
-                               &self.wh_ptr[0], &self.wh_idx[0], &self.wh_w[0],
-                               &self.hu_ptr[0], &self.hu_idx[0], &self.hu_w[0],
-                               &self.uh_ptr[0], &self.uh_idx[0], self.default_wh,
-                               nq, qw_ptr, qw, qn, qu_ptr, qu,
-                               &sc.hmark[0], &sc.hsum[0], &sc.hcnt[0], &sc.umark[0],
-                               &sc.hlist[0], out)
+        cdef int64_t zero = 0
+        cdef int64_t nw = words.shape[0], nu = urls.shape[0]
+        if nu == 0:
+            raise ShapeError("urls: expected at least one url id")
+        self._write()
+        try:
+            with nogil:
+                st = am_lt_train(self.L, nw, &words[0] if nw else &zero, nu, &urls[0], clicked, rate,
+                                 default_wh, learn)
+            _check(st, "am_lt_train")
+        finally:
+            self._writing = False
+
+    cdef _Scratch _take(self):
+        cdef int64_t nh = am_lt_rows(self.L, 1), nu = am_lt_rows(self.L, 2)
+        cdef _Scratch sc
+        while self._free:
+            sc = self._free.pop()
+            if sc.hmark.shape[0] >= nh and sc.umark.shape[0] >= nu:
+                return sc
+        # a little room to grow, so that a growing net does not remake them per call
+        return _Scratch(nh + nh // 4 + 16, nu + nu // 4 + 16)
+
+    cdef int _call(self, _Scratch sc, double default_wh, int64_t nq, const int64_t *qw_ptr, const int64_t *qw,
+                   const int64_t *qn, const int64_t *qu_ptr, const int64_t *qu, double *out) except -1:
+        cdef int st
+        self._read()
+        try:
+            with nogil:
+                st = am_lt_forward(self.L, default_wh, nq, qw_ptr, qw, qn, qu_ptr, qu,
+                                   &sc.hmark[0], &sc.hsum[0], &sc.hcnt[0], &sc.umark[0], &sc.hlist[0], out)
+        finally:
+            self._readers -= 1
         # a failed call may leave marks set: its scratch is dropped, not reused
-        _check(st, "am_sn_forward")
+        _check(st, "am_lt_forward")
         self._free.append(sc)
         return 0
 
-    def score(self, list words, int64_t n_words, list urls):
+    def score(self, list words, int64_t n_words, list urls, double default_wh):
         """Scores (list of floats) of one query: known word ids, the number
         of query words, url ids (-1 for unknown urls)."""
         cdef Py_ssize_t nw = len(words), nu = len(urls), k
@@ -115,11 +226,11 @@ cdef class Forward:
         wp[1] = nw
         up[0] = 0
         up[1] = nu
-        self._call(sc, 1, wp, &sc.q_w[0], &n_words, up, &sc.q_u[0], &ov[0])
+        self._call(sc, default_wh, 1, wp, &sc.q_w[0], &n_words, up, &sc.q_u[0], &ov[0])
         return out[:nu].tolist()
 
     def run(self, const int64_t[::1] qw_ptr, const int64_t[::1] qw, const int64_t[::1] qn,
-            const int64_t[::1] qu_ptr, const int64_t[::1] qu):
+            const int64_t[::1] qu_ptr, const int64_t[::1] qu, double default_wh):
         """Scores of many queries' urls, concatenated (float64)."""
         cdef int64_t nq = qn.shape[0]
         if qw_ptr.shape[0] != nq + 1 or qu_ptr.shape[0] != nq + 1:
@@ -131,8 +242,8 @@ cdef class Forward:
         cdef int64_t zero = 0
         if nq == 0:
             return out[:0]
-        self._call(self._take(), nq, &qw_ptr[0], &qw[0] if qw.shape[0] else &zero, &qn[0], &qu_ptr[0],
-                   &qu[0] if qu.shape[0] else &zero, &ov[0])
+        self._call(self._take(), default_wh, nq, &qw_ptr[0], &qw[0] if qw.shape[0] else &zero, &qn[0],
+                   &qu_ptr[0], &qu[0] if qu.shape[0] else &zero, &ov[0])
         return out[:qu.shape[0]]
 
 

@@ -7,6 +7,7 @@ cdef extern from "assocmem.h" nogil:
         AM_EINVAL
         AM_ERANGE
         AM_EVALUE
+        AM_ENOMEM
 
     int am_pack_signs(const int8_t *xt, int64_t n, int64_t p, int64_t words,
                       uint64_t *bits)
@@ -79,17 +80,32 @@ cdef extern from "assocmem.h" nogil:
                                     const double *theta, const int64_t *order,
                                     int8_t *s, int64_t *m, int64_t *flips)
 
-    int am_sn_forward(int64_t n_words, int64_t n_hidden, int64_t n_urls,
-                      const int64_t *wh_ptr, const int64_t *wh_idx,
-                      const double *wh_w,
-                      const int64_t *hu_ptr, const int64_t *hu_idx,
-                      const double *hu_w,
-                      const int64_t *uh_ptr, const int64_t *uh_idx,
-                      double default_wh,
-                      int64_t n_queries, const int64_t *qw_ptr,
-                      const int64_t *qw, const int64_t *qn, const int64_t *qu_ptr,
-                      const int64_t *qu, int64_t *hmark, double *hsum,
-                      int64_t *hcnt, int64_t *umark, int64_t *hlist,
+    enum am_lt_layer:
+        AM_LT_WH
+        AM_LT_HU
+        AM_LT_UH
+    ctypedef struct am_links:
+        pass
+    int am_lt_new(am_links **out)
+    void am_lt_free(am_links *L)
+    int64_t am_lt_rows(const am_links *L, int layer)
+    int am_lt_add_row(am_links *L, int layer, int64_t *id)
+    int am_lt_row(const am_links *L, int layer, int64_t row, int64_t *len,
+                  const int64_t **col, const double **w)
+    int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
+                  double *w, int *found)
+    int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w)
+    int am_lt_remove_url(am_links *L, int64_t u)
+    int am_lt_begin(am_links *L)
+    int am_lt_commit(am_links *L)
+    int am_lt_rollback(am_links *L)
+    int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
+                    const int64_t *urls, int64_t clicked, double rate,
+                    double default_wh, int learn)
+    int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
+                      const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
+                      const int64_t *qu_ptr, const int64_t *qu, int64_t *hmark,
+                      double *hsum, int64_t *hcnt, int64_t *umark, int64_t *hlist,
                       double *out)
     int am_sn_backprop(int64_t nw, int64_t nh, int64_t nu, double *wi,
                        const uint8_t *mi, double *wo, const uint8_t *mo,

@@ -15,6 +15,7 @@ __all__ = [
     "FormatError",
     "ImageError",
     "KernelError",
+    "KernelMemoryError",
     "GraphError",
     "NetworkNotFoundError",
     "NetworkExistsError",
@@ -53,6 +54,10 @@ class ImageError(FormatError):
 
 class KernelError(AssocmemError, RuntimeError):
     """A C kernel returned an unexpected status (a bug: please report it)."""
+
+
+class KernelMemoryError(AssocmemError, MemoryError):
+    """A C kernel could not allocate memory (the search net's link table)."""
 
 
 class GraphError(AssocmemError, RuntimeError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import threading
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, Protocol
@@ -82,14 +81,13 @@ def _check_keys(name: str, keys: Any) -> list[Hashable]:
     return out
 
 
-_MISSING = object()
-
-
 class _Links:
-    """Links with integer ids; per-node dicts are the master copy, a CSR
-    snapshot feeds the forward kernel and is rebuilt after changes.
+    """Links with integer ids in the C link table (``_searchnet.LinkTable``:
+    sorted rows, a row journal, training and scoring in C), and the maps
+    between keys and ids.
 
-    Inside :meth:`transaction` every change is journalled and undone if the
+    Inside :meth:`transaction` every change is journalled (each row copied
+    whole before its first change, the new keys listed) and undone if the
     block raises, so a failed training step leaves the links as they were.
     """
 
@@ -98,86 +96,37 @@ class _Links:
         self.url_id: dict[Hashable, int] = {}
         self.hidden_id: dict[tuple, int] = {}
         self.hidden_key: list[tuple] = []
-        self.wh: list[dict[int, float]] = []  # word -> {hidden: w}
-        self.hu: list[dict[int, float]] = []  # hidden -> {url: w}
-        self.uh: list[dict[int, None]] = []  # url -> {hidden} (ordered set)
-        self._csr: tuple | None = None
-        self._fwd: Any = None
-        self._build = threading.Lock()  # one snapshot build at a time
-        self.hidden_sort: list[tuple] = []  # hidden_order(hidden_key[h]), computed once
+        self.table = _searchnet.LinkTable()
         self._undo: list[tuple] | None = None
-        self._saved: set[int] = set()  # ids of the rows journalled whole in this transaction
-        self._whole = False
 
     @contextmanager
-    def transaction(self, whole_rows: bool = False) -> Iterator[None]:
-        """All changes in the block, or none if it raises.  ``whole_rows``
-        (for blocks that touch rows many times: a batch of clicks) journals
-        each row whole, one C-level copy before its first change; otherwise
-        each change journals the old values of the weights it sets."""
+    def transaction(self) -> Iterator[None]:
+        """All changes in the block, or none if it raises."""
+        self.table.begin()
         self._undo = []
-        self._saved = set()
-        self._whole = whole_rows
         try:
             yield
         except BaseException:
-            self._rollback(self._undo)
+            self.table.rollback()
+            for kind, key in reversed(self._undo):
+                if kind == "word":
+                    del self.word_id[key]
+                elif kind == "url":
+                    del self.url_id[key]
+                else:
+                    del self.hidden_id[key]
+                    self.hidden_key.pop()
             raise
+        else:
+            self.table.commit()
         finally:
             self._undo = None
-            self._saved = set()
-
-    def _save(self, row: dict, keys: Any, h: int = -1) -> None:
-        """Journal ``row`` before it changes at ``keys`` (h: the hidden
-        neuron whose url row it is, -1 for other rows)."""
-        if self._undo is None:
-            return
-        if not self._whole:
-            self._undo.append(("row", h, row, {k: row.get(k, _MISSING) for k in keys}))
-        elif id(row) not in self._saved:
-            self._saved.add(id(row))
-            self._undo.append(("row", h, row, None, dict(row)))
-
-    def _rollback(self, undo: list[tuple]) -> None:
-        for entry in reversed(undo):
-            kind = entry[0]
-            if kind == "word":
-                del self.word_id[entry[1]]
-                self.wh.pop()
-            elif kind == "url":
-                del self.url_id[entry[1]]
-                self.uh.pop()
-            elif kind == "hidden":
-                del self.hidden_id[entry[1]]
-                self.hidden_key.pop()
-                self.hidden_sort.pop()
-                self.hu.pop()
-            elif len(entry) == 4:  # the old values at some keys
-                _, h, row, saved = entry
-                for k, old in saved.items():
-                    if old is _MISSING:
-                        del row[k]
-                        if h >= 0 and k < len(self.uh):  # a new hidden->url link: its reverse entry goes too
-                            self.uh[k].pop(h, None)
-                    else:
-                        row[k] = old
-            else:  # the whole row
-                _, h, row, _, saved = entry
-                if h >= 0:
-                    for u in row.keys() - saved.keys():
-                        if u < len(self.uh):
-                            self.uh[u].pop(h, None)
-                row.clear()
-                row.update(saved)
-        self._csr = None
 
     # ids
     def word(self, key: Hashable) -> int:
         i = self.word_id.get(key)
         if i is None:
-            i = self.word_id[key] = len(self.wh)
-            self.wh.append({})
-            self._csr = None
+            i = self.word_id[key] = self.table.add_row(0)
             if self._undo is not None:
                 self._undo.append(("word", key))
         return i
@@ -185,9 +134,7 @@ class _Links:
     def url(self, key: Hashable) -> int:
         i = self.url_id.get(key)
         if i is None:
-            i = self.url_id[key] = len(self.uh)
-            self.uh.append({})
-            self._csr = None
+            i = self.url_id[key] = self.table.add_row(2)
             if self._undo is not None:
                 self._undo.append(("url", key))
         return i
@@ -196,104 +143,71 @@ class _Links:
         i = self.hidden_id.get(key)
         if i is not None:
             return i, False
-        i = self.hidden_id[key] = len(self.hu)
+        i = self.hidden_id[key] = self.table.add_row(1)
         self.hidden_key.append(key)
-        self.hidden_sort.append(hidden_order(key))
-        self.hu.append({})
-        self._csr = None
         if self._undo is not None:
             self._undo.append(("hidden", key))
         return i, True
 
-    def _set(self, row: dict, col: int, value: Any, h: int = -1) -> None:
-        self._save(row, (col,), h)
-        row[col] = value
+    # links
+    def set_wh(self, w: int, h: int, value: float) -> None:
+        self.table.set(0, w, h, value)
 
-    def _update(self, row: dict, values: dict) -> None:
-        self._save(row, values)
-        row.update(values)
+    def set_hu(self, h: int, u: int, value: float) -> None:
+        self.table.set(1, h, u, value)
 
     def update_wh(self, w: int, values: dict[int, float]) -> None:
         """Set several word -> hidden weights of word w."""
-        if values:
-            self._update(self.wh[w], values)
-            self._csr = None
+        self.table.set_row(0, w, list(values), list(values.values()))
 
     def update_hu(self, h: int, values: dict[int, float]) -> None:
-        """Set several hidden -> url weights of hidden neuron h (and the
-        reverse index url -> hidden, which a rollback derives from the
-        journal entry of the hidden row: no entry of its own)."""
-        if values:
-            row = self.hu[h]
-            self._save(row, values, h)
-            row.update(values)
-            uh = self.uh
-            for u in values:
-                uh[u][h] = None
-            self._csr = None
+        """Set several hidden -> url weights of hidden neuron h."""
+        self.table.set_row(1, h, list(values), list(values.values()))
 
-    def set_wh(self, w: int, h: int, value: float) -> None:
-        self._set(self.wh[w], h, value)
-        self._csr = None
+    def has_hu(self, h: int, u: int) -> bool:
+        return self.table.get(1, h, u) is not None
 
-    def set_hu(self, h: int, u: int, value: float) -> None:
-        self._set(self.hu[h], u, value, h)
-        self._set(self.uh[u], h, None)
-        self._csr = None
+    def row_wh(self, w: int) -> dict[int, float]:
+        """Word w's links {hidden: weight}."""
+        return self.table.row(0, w)
+
+    def row_hu(self, h: int) -> dict[int, float]:
+        """Hidden neuron h's links {url: weight}."""
+        return self.table.row(1, h)
+
+    def column_hu(self, u: int) -> dict[int, float]:
+        """The links into url u {hidden: weight}."""
+        return self.table.column(u)
+
+    # snapshots, for inspection and tests
+    @property
+    def wh(self) -> list[dict[int, float]]:
+        return [self.table.row(0, w) for w in range(self.table.rows(0))]
+
+    @property
+    def hu(self) -> list[dict[int, float]]:
+        return [self.table.row(1, h) for h in range(self.table.rows(1))]
+
+    @property
+    def uh(self) -> list[dict[int, None]]:
+        return [self.table.row(2, u) for u in range(self.table.rows(2))]
 
     def remove_url(self, key: Hashable) -> None:
-        u = self.url_id.pop(key)
-        for h in self.uh[u]:
-            del self.hu[h][u]
-        self.uh[u] = {}
-        self._csr = None
+        self.table.remove_url(self.url_id.pop(key))
 
-    def subnet_hidden(self, words: Sequence[int | None], urls: Sequence[int | None]) -> list[int]:
-        """Hidden neurons linked to a query word or url, in key order."""
-        found: dict[int, None] = {}
-        for w in words:
-            if w is not None:
-                found.update(dict.fromkeys(self.wh[w]))
-        for u in urls:
-            if u is not None:
-                found.update(self.uh[u])
-        return sorted(found, key=self.hidden_sort.__getitem__)
+    def train(self, words: list[int], urls: list[int], clicked: int, rate: float, default_wh: float,
+              learn: bool) -> None:
+        """One click on ids (the clicked url's position in urls), in C."""
+        arr = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
+        self.table.train(arr(words), arr(urls), clicked, rate, default_wh, learn)
 
-    # CSR snapshot for the forward kernel
-    def csr(self) -> tuple:
-        if self._csr is None:
-            def pack(rows: list[dict[int, Any]], weights: bool) -> tuple[np.ndarray, ...]:
-                ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-                np.cumsum([len(r) for r in rows], out=ptr[1:])
-                idx = np.fromiter((k for r in rows for k in r), dtype=np.int64, count=int(ptr[-1]))
-                if not weights:
-                    return ptr, idx
-                w = np.fromiter((v for r in rows for v in r.values()), dtype=np.float64, count=int(ptr[-1]))
-                return ptr, idx, w
-
-            self._csr = (*pack(self.wh, True), *pack(self.hu, True), *pack(self.uh, False))
-            self._fwd = None
-        return self._csr
-
-    def kernel(self, default_wh: float) -> Any:
-        """The forward kernel over a snapshot of the links (built once per
-        change; concurrent readers share it, writers must be excluded)."""
-        fwd = self._fwd
-        if self._csr is not None and fwd is not None and fwd.default_wh == default_wh:
-            return fwd
-        with self._build:
-            csr = self.csr()
-            if self._fwd is None or self._fwd.default_wh != default_wh:
-                self._fwd = _searchnet.Forward(*csr, default_wh)
-            return self._fwd
-
+    # scoring
     def score(self, words: Sequence[Hashable], urls: Sequence[Hashable], default_wh: float) -> list[float]:
         wid, uid = self.word_id, self.url_id
         known = [wid[w] for w in words if w in wid]
-        return self.kernel(default_wh).score(known, len(words), [uid.get(u, -1) for u in urls])
+        return self.table.score(known, len(words), [uid.get(u, -1) for u in urls], default_wh)
 
     def forward(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]], default_wh: float) -> list[list[float]]:
-        fwd = self.kernel(default_wh)
         qw_ptr, qu_ptr, qn, qw, qu = [0], [0], [], [], []
         for words, urls in queries:
             known = [self.word_id[w] for w in words if w in self.word_id]
@@ -303,7 +217,7 @@ class _Links:
             qu.extend(self.url_id.get(u, -1) for u in urls)
             qu_ptr.append(len(qu))
         arr = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
-        out = fwd.run(arr(qw_ptr), arr(qw), arr(qn), arr(qu_ptr), arr(qu))
+        out = self.table.run(arr(qw_ptr), arr(qw), arr(qn), arr(qu_ptr), arr(qu), default_wh)
         return [out[qu_ptr[q]:qu_ptr[q + 1]].tolist() for q in range(len(queries))]
 
 
@@ -388,8 +302,9 @@ class MemoryLinks:
         words = {v: k for k, v in m.word_id.items()}
         urls = {v: k for k, v in m.url_id.items()}
         return {
-            "word_hidden": {(words[w], m.hidden_key[h]): v for w, row in enumerate(m.wh) for h, v in row.items()},
-            "hidden_url": {(m.hidden_key[h], urls[u]): v for h, row in enumerate(m.hu) for u, v in row.items()},
+            "word_hidden": {(words[w], m.hidden_key[h]): v for w in words for h, v in m.row_wh(w).items()},
+            "hidden_url": {(m.hidden_key[h], urls[u]): v for h in range(len(m.hidden_key))
+                           for u, v in m.row_hu(h).items() if u in urls},
         }
 
 
@@ -521,45 +436,15 @@ class SearchNet:
             words = list(dict.fromkeys(w for s in sessions for w in s[0]))
             urls = list(dict.fromkeys(u for s in sessions for u in s[1]))
             links, token = self._links.checkout(words, urls)
-            with links.transaction(whole_rows=len(sessions) > 1):
+            with links.transaction():
                 for w, u, c in sessions:
                     step(links, w, u, c)
                 self._links.commit(links, token)
 
     def _train_one(self, links: _Links, words: list, urls: list, clicked: Hashable) -> None:
         self._generate_hidden(links, words, urls)
-        w_ids = [links.word(w) for w in words]
-        u_ids = [links.url(u) for u in urls]
-        hidden = links.subnet_hidden(w_ids, u_ids)
-        nu = len(u_ids)
-        default, learn = self._default_wh, self._learn_missing
-        # the query's dense sub-network, read row by row (one C-level list
-        # comprehension per row instead of a Python call per weight)
-        wh_rows = [links.wh[w] for w in w_ids]
-        hu_rows = [links.hu[h] for h in hidden]
-        wi_raw = [list(map(row.get, hidden)) for row in wh_rows]
-        wo_raw = [list(map(row.get, u_ids)) for row in hu_rows]
-        wi = np.array([[default if v is None else v for v in r] for r in wi_raw], dtype=np.float64).reshape(
-            len(w_ids), len(hidden))
-        wo = np.array([[0.0 if v is None else v for v in r] for r in wo_raw], dtype=np.float64).reshape(
-            len(hidden), nu)
-        mi = np.array([[learn or v is not None for v in r] for r in wi_raw], dtype=np.uint8).reshape(wi.shape)
-        mo = np.array([[learn or v is not None for v in r] for r in wo_raw], dtype=np.uint8).reshape(wo.shape)
-        targets = np.zeros(nu)
-        targets[urls.index(clicked)] = 1.0
-        _searchnet.backprop(wi, mi, wo, mo, targets, self.learning_rate)
-        # write back whole rows: one journal entry and one dict update per row
-        wi_l, wo_l, mi_l, mo_l = wi.tolist(), wo.tolist(), mi.tolist(), mo.tolist()
-        if learn:  # every weight of the sub-network learns: whole rows, zipped
-            for a, w in enumerate(w_ids):
-                links.update_wh(w, dict(zip(hidden, wi_l[a])))
-            for j, h in enumerate(hidden):
-                links.update_hu(h, dict(zip(u_ids, wo_l[j])))
-            return
-        for a, w in enumerate(w_ids):
-            links.update_wh(w, {h: wi_l[a][j] for j, h in enumerate(hidden) if mi_l[a][j]})
-        for j, h in enumerate(hidden):
-            links.update_hu(h, {u: wo_l[j][k] for k, u in enumerate(u_ids) if mo_l[j][k]})
+        links.train([links.word(w) for w in words], [links.url(u) for u in urls], urls.index(clicked),
+                    self.learning_rate, self._default_wh, self._learn_missing)
 
     def _generate_hidden(self, links: _Links, words: list, urls: list) -> None:
         if self._max_words is not None and len(words) > self._max_words:
@@ -574,7 +459,7 @@ class SearchNet:
         elif self._link_new_urls:
             for u in urls:
                 uid = links.url(u)
-                if uid not in links.hu[h]:
+                if not links.has_hu(h, uid):
                     links.set_hu(h, uid, NEW_URL_WEIGHT)
 
     # -------------------------------------------------------------- edits

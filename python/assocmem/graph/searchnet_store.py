@@ -333,16 +333,15 @@ class GraphLinks:
         hid = links.hidden_id
         for w, row in wrows.items():
             if row is not None:
-                links.wh[links.word(w)].update({hid[h]: v for h, v in row.items()})
+                links.update_wh(links.word(w), {hid[h]: v for h, v in row.items()})
         for u, row in urows.items():
             if row is not None:
                 k = links.url(u)
                 for h, v in row.items():
-                    links.hu[hid[h]][k] = v
-                links.uh[k].update(dict.fromkeys(hid[h] for h in row))
+                    links.set_hu(hid[h], k, v)
         known = (set(links.word_id), set(links.url_id), set(links.hidden_id))
-        # the rows as checked out (shallow copies: the weights are floats)
-        return links, (known, [dict(r) for r in links.wh], [dict(r) for r in links.hu])
+        # the rows as checked out
+        return links, (known, links.wh, links.hu)
 
     def commit(self, links: _Links, token: Any) -> None:
         known, wh_before, hu_before = token
@@ -359,13 +358,14 @@ class GraphLinks:
         for w, k in links.word_id.items():
             old = wh_before[k] if k < len(wh_before) else {}
             a = None
-            for h, v in links.wh[k].items():
+            for h, v in links.row_wh(k).items():
                 was = old.get(h, _MISS)
                 if was is _MISS or was != v:
                     a = a or self._word_id(w)
                     (new if was is _MISS else changed).append({"a": a, "b": hidden_ids[h], "w": v})
         url_ids = {k: self._url_id(u) for u, k in links.url_id.items()}
-        for h, row in enumerate(links.hu):
+        for h in range(len(links.hidden_key)):
+            row = links.row_hu(h)
             old = hu_before[h] if h < len(hu_before) else {}
             for k, v in row.items():
                 was = old.get(k, _MISS)
@@ -411,9 +411,9 @@ class GraphLinks:
         keys = links.hidden_key
         with self._guard:
             for w, k in links.word_id.items():
-                self._cache.put(("w", w), {keys[h]: v for h, v in links.wh[k].items()})
+                self._cache.put(("w", w), {keys[h]: v for h, v in links.row_wh(k).items()})
             for u, k in links.url_id.items():
-                self._cache.put(("u", u), {keys[h]: links.hu[h][k] for h in links.uh[k]})
+                self._cache.put(("u", u), {keys[h]: v for h, v in links.column_hu(k).items()})
 
     def _neuron_statements(self, nodes: list[dict[str, Any]], links: list[dict[str, Any]]) -> list[Any]:
         """Layout "neurons": the writes of a commit.  Every touched hidden
