@@ -185,24 +185,39 @@ int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
  * Search-ranking net ("Programming Collective Intelligence", ch. 4).
  *
  * The link table (am_links) is the one structure here that owns memory: a
- * net grows one link at a time, so its rows are growable arrays.  It holds
- * three layers of rows, each row's columns kept in ascending order:
- *   AM_LT_WH  row = word,   column = hidden neuron, with a weight
- *   AM_LT_HU  row = hidden, column = url,           with a weight
- *   AM_LT_UH  row = url,    column = hidden neuron  (the reverse index of
- *             AM_LT_HU, kept by the table: no weights, never set directly)
+ * net grows one link at a time, so its rows are growable arrays.  Three
+ * layers of rows:
+ *   AM_LT_WH  row = word,   column = hidden neuron, with a weight; columns in
+ *             ascending order (a lookup is a binary search)
+ *   AM_LT_HU  row = hidden, column = url, with a weight; columns in the order
+ *             the links were made
+ *   AM_LT_UH  row = url,    column = hidden neuron, in ascending order, and
+ *             where that link is in the hidden row (the reverse index of
+ *             AM_LT_HU, kept by the table: no weights of its own, never set
+ *             directly)
  * Ids are dense: am_lt_add_row gives a layer's next row id (words are
  * AM_LT_WH rows, hidden neurons AM_LT_HU rows, urls AM_LT_UH rows).
- * A lookup costs O(log row), a training step O(its sub-network + the rows
- * it touches), never O(net).  Functions return AM_ENOMEM when an allocation
+ * A query's hidden layer holds every hidden neuron of its words' and urls'
+ * rows, so those rows are part of its sub-network, and the url rows lead
+ * to every stored weight a query reads: training costs O(nw nh + nh nu) for
+ * a sub-network of nh hidden neurons and scoring O(nw nh + the links into
+ * the candidate urls), never the length of a hidden neuron's url row nor
+ * anything of the size of the net.  A single link (am_lt_get, am_lt_set)
+ * is found by a binary search of its url row.  A url's score sums its
+ * links in hidden id order, so two urls with the same links score the
+ * same to the bit.  Functions return AM_ENOMEM when an allocation
  * fails; inside a transaction the caller then rolls back.
  *
- * Transactions: am_lt_begin ... am_lt_commit | am_lt_rollback.  Before its
- * first change in a transaction a row is copied whole into the journal;
- * rollback restores every journalled row and drops the rows added since
- * begin, so the table is bit for bit as it was.  Journal memory is bounded by
- * the rows a transaction touches, however many changes it makes.
- *
+ * Transactions: am_lt_begin ... am_lt_commit | am_lt_rollback.  Inside one,
+ * rows only grow (am_lt_remove_url is refused: AM_EINVAL).  The journal
+ * holds, per row changed, a word or url row whole (all its columns are in
+ * the sub-network of any click that changes it), the length of a hidden
+ * row, and the old value of each existing hidden -> url weight the first
+ * time it changes.  Rollback restores them, drops what was appended
+ * and the rows added since begin: the table is bit for bit as it was.
+ * Journal memory is bounded by the links a transaction touches, however
+ * many times it changes them.
+
  * Query q has qn[q] words, of which the known ones are qw[qw_ptr[q] ..
  * qw_ptr[q+1]) (unknown words have no links: they count default_wh), and
  * candidate urls qu[qu_ptr[q] .. qu_ptr[q+1]) (-1: an unknown url, score 0).
@@ -240,10 +255,18 @@ int am_lt_add_row(am_links *L, int layer, int64_t *id);
    change of the table. */
 int am_lt_row(const am_links *L, int layer, int64_t row, int64_t *len,
               const int64_t **col, const double **w);
+/* Url u's reverse row: its hidden neurons, and where each link is in the
+   hidden neuron's row (valid until the next change of the table). */
+int am_lt_column(const am_links *L, int64_t u, int64_t *len,
+                 const int64_t **hidden, const int64_t **at);
 int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
               double *w, int *found);
 /* Set (or create) the weight of one AM_LT_WH or AM_LT_HU link. */
 int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w);
+/* Set (or create) the hidden -> url weights into url u: hidden[i] -> u
+   gets w[i] (a repeated hidden neuron: the last weight wins). */
+int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
+                     const double *w);
 /* Drop every link to url u. */
 int am_lt_remove_url(am_links *L, int64_t u);
 int am_lt_begin(am_links *L);

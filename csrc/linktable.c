@@ -1,6 +1,6 @@
-/* linktable.c -- the search net's links as a C table of sorted rows, with a
-   row journal, training (gather, backprop, scatter) and the forward pass
-   (see assocmem.h, "Search-net link table"). */
+/* linktable.c -- the search net's links as a C table of rows, a journal
+   for transactions, training (gather, backprop, scatter) and the forward
+   pass (see assocmem.h, the search-net section). */
 #include "assocmem.h"
 
 #include <math.h>
@@ -9,9 +9,12 @@
 
 typedef struct {
     int64_t len, cap;
-    int64_t *col;    /* ascending */
-    double *w;       /* NULL in AM_LT_UH */
-    uint64_t epoch;  /* the transaction that journalled this row */
+    int64_t *col;     /* AM_LT_WH, AM_LT_UH: ascending; AM_LT_HU: insertion order */
+    double *w;        /* NULL in AM_LT_UH */
+    int64_t *at;      /* AM_LT_UH: where the link is in its hidden row */
+    uint64_t *stamp;  /* AM_LT_HU: the transaction that journalled each weight */
+    uint64_t epoch;   /* the transaction that journalled this row */
+    int64_t len0;     /* its length then */
 } lt_row;
 
 typedef struct {
@@ -19,16 +22,19 @@ typedef struct {
     int64_t n, cap;  /* rows in use; rows allocated (kept for reuse) */
 } lt_layer;
 
+enum { J_ROW = 0, J_LEN = 1, J_WEIGHT = 2 };
+
+/* A journal entry: J_ROW a whole sorted row (AM_LT_WH: col and w,
+   AM_LT_UH: col and at, copied), J_LEN the length of an append-only hidden
+   row, J_WEIGHT the old weight at hu[row][pos]. */
 typedef struct {
-    int layer;
-    int64_t row, len;
+    int kind, layer;
+    int64_t row, len, pos;
+    double old;
     int64_t *col;
     double *w;
+    int64_t *at;
 } lt_saved;
-
-typedef struct {
-    int64_t id, k;  /* a url id and its position in the query */
-} lt_pair;
 
 struct am_links {
     lt_layer layer[3];
@@ -38,18 +44,19 @@ struct am_links {
     int64_t n0[3];
     lt_saved *saved;
     int64_t n_saved, cap_saved;
-    /* training scratch, grown as needed; hmark is -1 between calls */
+    /* training scratch, grown as needed; hmark and umark are -1 between calls */
     int64_t *hmark, cap_hmark;
+    int64_t *umark, cap_umark;
     int64_t *hlist, cap_hlist;
-    lt_pair *uorder;
-    int64_t cap_uorder;
     int64_t *mcol, cap_mcol;  /* the new links of one row, before a merge */
     double *mval;
     int64_t cap_mval;
+    int64_t *mat, cap_mat;
+    int64_t *pos, cap_pos;    /* position of each (hidden, url) weight in its row, -1 if none */
     double *wi, *wo;
     int64_t cap_wi, cap_wo;
-    uint8_t *mi, *mo, *fresh;
-    int64_t cap_mi, cap_mo, cap_fresh;
+    uint8_t *mi, *mo;
+    int64_t cap_mi, cap_mo;
     double *ah, *dh, *ao, *dout, *targets;
     int64_t cap_ah, cap_dh, cap_ao, cap_dout, cap_targets;
 };
@@ -71,7 +78,8 @@ static int reserve(void **p, int64_t *cap, int64_t need, size_t size)
 
 #define RESERVE(ptr, cap, need) reserve((void **)&(ptr), &(cap), (need), sizeof *(ptr))
 
-static int row_reserve(lt_row *r, int64_t need, int weighted)
+/* Room for need entries in a row of the given layer. */
+static int row_reserve(lt_row *r, int64_t need, int layer)
 {
     if (need <= r->cap)
         return AM_OK;
@@ -82,17 +90,28 @@ static int row_reserve(lt_row *r, int64_t need, int weighted)
     if (col == NULL)
         return AM_ENOMEM;
     r->col = col;
-    if (weighted) {
+    if (layer != AM_LT_UH) {
         double *w = realloc(r->w, (size_t)c * sizeof *w);
         if (w == NULL)
             return AM_ENOMEM;
         r->w = w;
+    } else {
+        int64_t *at = realloc(r->at, (size_t)c * sizeof *at);
+        if (at == NULL)
+            return AM_ENOMEM;
+        r->at = at;
+    }
+    if (layer == AM_LT_HU) {
+        uint64_t *stamp = realloc(r->stamp, (size_t)c * sizeof *stamp);
+        if (stamp == NULL)
+            return AM_ENOMEM;
+        r->stamp = stamp;
     }
     r->cap = c;
     return AM_OK;
 }
 
-/* Index of col in the row, or -(insertion point) - 1. */
+/* Index of col in a sorted row, or -(insertion point) - 1. */
 static int64_t row_find(const lt_row *r, int64_t col)
 {
     int64_t lo = 0, hi = r->len;
@@ -106,14 +125,19 @@ static int64_t row_find(const lt_row *r, int64_t col)
     return lo < r->len && r->col[lo] == col ? lo : -lo - 1;
 }
 
-/* The number of columns of a layer: its rows index this layer. */
-static int64_t n_cols(const am_links *L, int layer)
+/* -------------------------------------------------------------- journal */
+
+static int journal_push(am_links *L, lt_saved e)
 {
-    return layer == AM_LT_HU ? L->layer[AM_LT_UH].n : L->layer[AM_LT_HU].n;
+    if (RESERVE(L->saved, L->cap_saved, L->n_saved + 1) != AM_OK)
+        return AM_ENOMEM;
+    L->saved[L->n_saved++] = e;
+    return AM_OK;
 }
 
-/* Journal a row whole before its first change in the open transaction
-   (rows created in the transaction need none: rollback drops them). */
+/* Journal a row before its first change in the open transaction: a sorted
+   row (AM_LT_WH, AM_LT_UH) whole, an append-only hidden row by its length
+   (rows created in the transaction need nothing: rollback drops them). */
 static int touch(am_links *L, int layer, int64_t row)
 {
     if (!L->open || row >= L->n0[layer])
@@ -121,31 +145,111 @@ static int touch(am_links *L, int layer, int64_t row)
     lt_row *r = &L->layer[layer].rows[row];
     if (r->epoch == L->epoch)
         return AM_OK;
-    if (RESERVE(L->saved, L->cap_saved, L->n_saved + 1) != AM_OK)
-        return AM_ENOMEM;
-    lt_saved *s = &L->saved[L->n_saved];
-    s->layer = layer;
-    s->row = row;
-    s->len = r->len;
-    s->col = NULL;
-    s->w = NULL;
-    if (r->len > 0) {
-        s->col = malloc((size_t)r->len * sizeof *s->col);
-        if (s->col == NULL)
-            return AM_ENOMEM;
-        memcpy(s->col, r->col, (size_t)r->len * sizeof *s->col);
-        if (r->w != NULL) {
-            s->w = malloc((size_t)r->len * sizeof *s->w);
-            if (s->w == NULL) {
-                free(s->col);
+    lt_saved e = {J_LEN, layer, row, r->len, 0, 0.0, NULL, NULL, NULL};
+    if (layer != AM_LT_HU) {
+        e.kind = J_ROW;
+        if (r->len > 0) {
+            const size_t n = (size_t)r->len;
+            e.col = malloc(n * sizeof *e.col);
+            if (layer == AM_LT_WH)
+                e.w = malloc(n * sizeof *e.w);
+            else
+                e.at = malloc(n * sizeof *e.at);
+            if (e.col == NULL || (e.w == NULL && e.at == NULL)) {
+                free(e.col);
+                free(e.w);
+                free(e.at);
                 return AM_ENOMEM;
             }
-            memcpy(s->w, r->w, (size_t)r->len * sizeof *s->w);
+            memcpy(e.col, r->col, n * sizeof *e.col);
+            if (e.w != NULL)
+                memcpy(e.w, r->w, n * sizeof *e.w);
+            else
+                memcpy(e.at, r->at, n * sizeof *e.at);
         }
     }
-    L->n_saved++;
+    const int st = journal_push(L, e);
+    if (st != AM_OK) {
+        free(e.col);
+        free(e.w);
+        free(e.at);
+        return st;
+    }
     r->epoch = L->epoch;
+    r->len0 = r->len;
     return AM_OK;
+}
+
+/* Set hu[h] at position pos, journalling its old weight once. */
+static int set_hu_at(am_links *L, int64_t h, int64_t pos, double w)
+{
+    lt_row *r = &L->layer[AM_LT_HU].rows[h];
+    if (L->open && h < L->n0[AM_LT_HU]) {
+        int st = touch(L, AM_LT_HU, h);
+        if (st != AM_OK)
+            return st;
+        if (pos < r->len0 && r->stamp[pos] != L->epoch) {
+            lt_saved e = {J_WEIGHT, AM_LT_HU, h, 0, pos, r->w[pos], NULL, NULL, NULL};
+            if ((st = journal_push(L, e)) != AM_OK)
+                return st;
+            r->stamp[pos] = L->epoch;
+        }
+    }
+    r->w[pos] = w;
+    return AM_OK;
+}
+
+/* Append the new link h -> u (absent) to hidden row h; *at: where. */
+static int append_hu(am_links *L, int64_t h, int64_t u, double w, int64_t *at)
+{
+    lt_row *r = &L->layer[AM_LT_HU].rows[h];
+    int st;
+    if ((st = touch(L, AM_LT_HU, h)) != AM_OK || (st = row_reserve(r, r->len + 1, AM_LT_HU)) != AM_OK)
+        return st;
+    r->col[r->len] = u;
+    r->w[r->len] = w;
+    r->stamp[r->len] = 0;
+    *at = r->len++;
+    return AM_OK;
+}
+
+/* The new link h -> u (absent), at position at of hidden row h, into url
+   row u (kept in hidden id order). */
+static int insert_uh(am_links *L, int64_t u, int64_t h, int64_t at)
+{
+    lt_row *back = &L->layer[AM_LT_UH].rows[u];
+    int st;
+    if ((st = touch(L, AM_LT_UH, u)) != AM_OK || (st = row_reserve(back, back->len + 1, AM_LT_UH)) != AM_OK)
+        return st;
+    const int64_t i = -row_find(back, h) - 1;
+    memmove(back->col + i + 1, back->col + i, (size_t)(back->len - i) * sizeof *back->col);
+    memmove(back->at + i + 1, back->at + i, (size_t)(back->len - i) * sizeof *back->at);
+    back->col[i] = h;
+    back->at[i] = at;
+    back->len++;
+    return AM_OK;
+}
+
+/* Create the link h -> u (absent) with weight w. */
+static int add_hu(am_links *L, int64_t h, int64_t u, double w)
+{
+    int64_t at = 0;
+    const int st = append_hu(L, h, u, w, &at);
+    if (st != AM_OK)
+        return st;
+    if (insert_uh(L, u, h, at) == AM_OK)
+        return AM_OK;
+    L->layer[AM_LT_HU].rows[h].len--;  /* undo the append: no half-made link */
+    return AM_ENOMEM;
+}
+
+/* Where the link h -> u is in hidden row h, or -1 (a binary search of url
+   row u). */
+static int64_t find_hu(const am_links *L, int64_t h, int64_t u)
+{
+    const lt_row *back = &L->layer[AM_LT_UH].rows[u];
+    const int64_t i = row_find(back, h);
+    return i >= 0 ? back->at[i] : -1;
 }
 
 static void drop_journal(am_links *L)
@@ -153,9 +257,12 @@ static void drop_journal(am_links *L)
     for (int64_t k = 0; k < L->n_saved; ++k) {
         free(L->saved[k].col);
         free(L->saved[k].w);
+        free(L->saved[k].at);
     }
     L->n_saved = 0;
 }
+
+/* ----------------------------------------------------------------- table */
 
 int am_lt_new(am_links **out)
 {
@@ -173,21 +280,24 @@ void am_lt_free(am_links *L)
         for (int64_t k = 0; k < L->layer[layer].cap; ++k) {
             free(L->layer[layer].rows[k].col);
             free(L->layer[layer].rows[k].w);
+            free(L->layer[layer].rows[k].stamp);
+            free(L->layer[layer].rows[k].at);
         }
         free(L->layer[layer].rows);
     }
     drop_journal(L);
     free(L->saved);
     free(L->hmark);
+    free(L->umark);
     free(L->hlist);
-    free(L->uorder);
     free(L->mcol);
     free(L->mval);
+    free(L->mat);
+    free(L->pos);
     free(L->wi);
     free(L->wo);
     free(L->mi);
     free(L->mo);
-    free(L->fresh);
     free(L->ah);
     free(L->dh);
     free(L->ao);
@@ -236,6 +346,26 @@ int am_lt_row(const am_links *L, int layer, int64_t row, int64_t *len,
     return AM_OK;
 }
 
+int am_lt_column(const am_links *L, int64_t u, int64_t *len,
+                 const int64_t **hidden, const int64_t **at)
+{
+    if (L == NULL || len == NULL || hidden == NULL || at == NULL)
+        return AM_EINVAL;
+    if (u < 0 || u >= L->layer[AM_LT_UH].n)
+        return AM_ERANGE;
+    const lt_row *r = &L->layer[AM_LT_UH].rows[u];
+    *len = r->len;
+    *hidden = r->col;
+    *at = r->at;
+    return AM_OK;
+}
+
+/* The columns of a layer are the rows of this one. */
+static int64_t n_cols(const am_links *L, int layer)
+{
+    return layer == AM_LT_HU ? L->layer[AM_LT_UH].n : L->layer[AM_LT_HU].n;
+}
+
 int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
               double *w, int *found)
 {
@@ -244,7 +374,12 @@ int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
     if (row < 0 || row >= L->layer[layer].n || col < 0 || col >= n_cols(L, layer))
         return AM_ERANGE;
     const lt_row *r = &L->layer[layer].rows[row];
-    const int64_t i = row_find(r, col);
+    int64_t i;
+    if (layer == AM_LT_WH) {
+        i = row_find(r, col);
+    } else {
+        i = find_hu(L, row, col);
+    }
     *found = i >= 0;
     if (i >= 0)
         *w = r->w[i];
@@ -257,9 +392,13 @@ int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w)
         return AM_EINVAL;
     if (row < 0 || row >= L->layer[layer].n || col < 0 || col >= n_cols(L, layer))
         return AM_ERANGE;
-    lt_row *r = &L->layer[layer].rows[row];
+    if (layer == AM_LT_HU) {
+        const int64_t i = find_hu(L, row, col);
+        return i >= 0 ? set_hu_at(L, row, i, w) : add_hu(L, row, col, w);
+    }
+    lt_row *r = &L->layer[AM_LT_WH].rows[row];
     const int64_t i = row_find(r, col);
-    int st = touch(L, layer, row);
+    int st = touch(L, AM_LT_WH, row);
     if (st != AM_OK)
         return st;
     if (i >= 0) {
@@ -267,50 +406,67 @@ int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w)
         return AM_OK;
     }
     const int64_t pos = -i - 1;
-    lt_row *back = NULL;
-    int64_t bpos = 0;
-    if (layer == AM_LT_HU) {  /* the reverse index url -> hidden */
-        back = &L->layer[AM_LT_UH].rows[col];
-        bpos = -row_find(back, row) - 1;
-        if ((st = touch(L, AM_LT_UH, col)) != AM_OK || (st = row_reserve(back, back->len + 1, 0)) != AM_OK)
-            return st;
-    }
-    if ((st = row_reserve(r, r->len + 1, 1)) != AM_OK)
+    if ((st = row_reserve(r, r->len + 1, AM_LT_WH)) != AM_OK)
         return st;
     memmove(r->col + pos + 1, r->col + pos, (size_t)(r->len - pos) * sizeof *r->col);
     memmove(r->w + pos + 1, r->w + pos, (size_t)(r->len - pos) * sizeof *r->w);
     r->col[pos] = col;
     r->w[pos] = w;
     r->len++;
-    if (back != NULL) {
-        memmove(back->col + bpos + 1, back->col + bpos, (size_t)(back->len - bpos) * sizeof *back->col);
-        back->col[bpos] = row;
-        back->len++;
-    }
     return AM_OK;
+}
+
+/* Grow a -1-filled mark array to n entries. */
+static int marks(int64_t **mark, int64_t *cap, int64_t n)
+{
+    const int64_t old = *cap;
+    if (reserve((void **)mark, cap, n, sizeof **mark) != AM_OK)
+        return AM_ENOMEM;
+    for (int64_t i = old; i < *cap; ++i)
+        (*mark)[i] = -1;
+    return AM_OK;
+}
+
+int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
+                     const double *w)
+{
+    if (L == NULL || n < 0 || (n > 0 && (hidden == NULL || w == NULL)))
+        return AM_EINVAL;
+    const int64_t n_hidden = L->layer[AM_LT_HU].n;
+    if (u < 0 || u >= L->layer[AM_LT_UH].n)
+        return AM_ERANGE;
+    for (int64_t i = 0; i < n; ++i)
+        if (hidden[i] < 0 || hidden[i] >= n_hidden)
+            return AM_ERANGE;
+    int st = AM_OK;
+    for (int64_t i = 0; i < n && st == AM_OK; ++i) {
+        const int64_t at = find_hu(L, hidden[i], u);
+        st = at >= 0 ? set_hu_at(L, hidden[i], at, w[i]) : add_hu(L, hidden[i], u, w[i]);
+    }
+    return st;
 }
 
 int am_lt_remove_url(am_links *L, int64_t u)
 {
-    if (L == NULL)
+    if (L == NULL || L->open)  /* rows are append-only inside a transaction */
         return AM_EINVAL;
     if (u < 0 || u >= L->layer[AM_LT_UH].n)
         return AM_ERANGE;
     lt_row *back = &L->layer[AM_LT_UH].rows[u];
-    int st = touch(L, AM_LT_UH, u);
-    for (int64_t e = 0; e < back->len && st == AM_OK; ++e) {
-        const int64_t h = back->col[e];
-        lt_row *r = &L->layer[AM_LT_HU].rows[h];
-        const int64_t i = row_find(r, u);
-        if (i < 0 || (st = touch(L, AM_LT_HU, h)) != AM_OK)
-            continue;
-        memmove(r->col + i, r->col + i + 1, (size_t)(r->len - i - 1) * sizeof *r->col);
-        memmove(r->w + i, r->w + i + 1, (size_t)(r->len - i - 1) * sizeof *r->w);
+    for (int64_t e = 0; e < back->len; ++e) {
+        lt_row *r = &L->layer[AM_LT_HU].rows[back->col[e]];
+        const int64_t pos = back->at[e], last = r->len - 1;
+        if (pos != last) {  /* the row's last link takes its place */
+            const lt_row *moved = &L->layer[AM_LT_UH].rows[r->col[last]];
+            moved->at[row_find(moved, back->col[e])] = pos;
+            r->col[pos] = r->col[last];
+            r->w[pos] = r->w[last];
+            r->stamp[pos] = r->stamp[last];
+        }
         r->len--;
     }
-    if (st == AM_OK)
-        back->len = 0;
-    return st;
+    back->len = 0;
+    return AM_OK;
 }
 
 int am_lt_begin(am_links *L)
@@ -340,14 +496,20 @@ int am_lt_rollback(am_links *L)
     for (int64_t k = L->n_saved - 1; k >= 0; --k) {
         const lt_saved *s = &L->saved[k];
         lt_row *r = &L->layer[s->layer].rows[s->row];
-        /* rows only grow inside a transaction (remove_url shortens len, not
-           cap): the saved copy fits */
-        if (s->len > 0) {
+        if (s->kind == J_WEIGHT) {
+            r->w[s->pos] = s->old;
+        } else if (s->kind == J_LEN) {
+            r->len = s->len;
+        } else if (s->len > 0) {  /* J_ROW: rows only grow inside a transaction, so the copy fits */
             memcpy(r->col, s->col, (size_t)s->len * sizeof *r->col);
             if (s->w != NULL)
                 memcpy(r->w, s->w, (size_t)s->len * sizeof *r->w);
+            else
+                memcpy(r->at, s->at, (size_t)s->len * sizeof *r->at);
+            r->len = s->len;
+        } else {
+            r->len = 0;
         }
-        r->len = s->len;
     }
     for (int layer = 0; layer < 3; ++layer) {
         for (int64_t k = L->n0[layer]; k < L->layer[layer].n; ++k)
@@ -359,21 +521,18 @@ int am_lt_rollback(am_links *L)
     return AM_OK;
 }
 
+/* ------------------------------------------------------------- training */
+
 static int cmp_i64(const void *a, const void *b)
 {
     const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
-static int cmp_pair(const void *a, const void *b)
-{
-    const int64_t x = ((const lt_pair *)a)->id, y = ((const lt_pair *)b)->id;
-    return (x > y) - (x < y);
-}
-
-/* Merge entries (cols ascending, all absent from the row) into a sorted
-   row in place, from the back; w may be NULL for an unweighted row. */
-static void merge_into(lt_row *r, int64_t m, const int64_t *cols, const double *w)
+/* Merge m entries (cols ascending, all absent from the row) into a sorted
+   row in place, from the back: with weights w (AM_LT_WH) or positions at
+   (AM_LT_UH). */
+static void merge_into(lt_row *r, int64_t m, const int64_t *cols, const double *w, const int64_t *at)
 {
     int64_t e = r->len - 1, k = m - 1, out = r->len + m - 1;
     while (k >= 0) {
@@ -381,11 +540,15 @@ static void merge_into(lt_row *r, int64_t m, const int64_t *cols, const double *
             r->col[out] = r->col[e];
             if (w != NULL)
                 r->w[out] = r->w[e];
+            else
+                r->at[out] = r->at[e];
             --e;
         } else {
             r->col[out] = cols[k];
             if (w != NULL)
                 r->w[out] = w[k];
+            else
+                r->at[out] = at[k];
             --k;
         }
         --out;
@@ -408,34 +571,24 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
     for (int64_t k = 0; k < nu; ++k)
         if (urls[k] < 0 || urls[k] >= n_urls)
             return AM_ERANGE;
-    int st = AM_OK;
-    /* urls in id order, and no repeated word or url */
-    if (RESERVE(L->uorder, L->cap_uorder, nu) != AM_OK)
-        return AM_ENOMEM;
-    for (int64_t k = 0; k < nu; ++k) {
-        L->uorder[k].id = urls[k];
-        L->uorder[k].k = k;
-    }
-    qsort(L->uorder, (size_t)nu, sizeof *L->uorder, cmp_pair);
-    for (int64_t k = 1; k < nu; ++k)
-        if (L->uorder[k].id == L->uorder[k - 1].id)
-            return AM_EVALUE;
     for (int64_t a = 0; a < nw; ++a)
         for (int64_t b = a + 1; b < nw; ++b)
             if (words[a] == words[b])
                 return AM_EVALUE;
+    if (marks(&L->hmark, &L->cap_hmark, n_hidden) != AM_OK || marks(&L->umark, &L->cap_umark, n_urls) != AM_OK ||
+        RESERVE(L->hlist, L->cap_hlist, n_hidden + 1) != AM_OK)
+        return AM_ENOMEM;
+    int64_t *hmark = L->hmark, *umark = L->umark, *hl = L->hlist, nh = 0;
+    int st = AM_OK;
+    for (int64_t k = 0; k < nu; ++k) {
+        if (umark[urls[k]] != -1) {
+            st = AM_EVALUE;
+            goto done;
+        }
+        umark[urls[k]] = k;
+    }
     /* hidden layer: every hidden neuron linked to a query word or url, in
        id order; hmark[h] = its position */
-    if (L->cap_hmark < n_hidden) {
-        const int64_t old = L->cap_hmark;
-        if (RESERVE(L->hmark, L->cap_hmark, n_hidden) != AM_OK)
-            return AM_ENOMEM;
-        for (int64_t h = old; h < L->cap_hmark; ++h)
-            L->hmark[h] = -1;
-    }
-    if (RESERVE(L->hlist, L->cap_hlist, n_hidden) != AM_OK)
-        return AM_ENOMEM;
-    int64_t *hmark = L->hmark, *hl = L->hlist, nh = 0;
     for (int64_t a = 0; a < nw; ++a)
         for (int64_t e = 0; e < wh[words[a]].len; ++e) {
             const int64_t h = wh[words[a]].col[e];
@@ -452,15 +605,17 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
     /* the dense sub-network */
     if (RESERVE(L->wi, L->cap_wi, nw * nh + 1) != AM_OK || RESERVE(L->mi, L->cap_mi, nw * nh + 1) != AM_OK ||
         RESERVE(L->wo, L->cap_wo, nh * nu + 1) != AM_OK || RESERVE(L->mo, L->cap_mo, nh * nu + 1) != AM_OK ||
-        RESERVE(L->fresh, L->cap_fresh, nh * nu + 1) != AM_OK || RESERVE(L->ah, L->cap_ah, nh + 1) != AM_OK ||
+        RESERVE(L->pos, L->cap_pos, nh * nu + 1) != AM_OK || RESERVE(L->ah, L->cap_ah, nh + 1) != AM_OK ||
         RESERVE(L->dh, L->cap_dh, nh + 1) != AM_OK || RESERVE(L->ao, L->cap_ao, nu) != AM_OK ||
         RESERVE(L->dout, L->cap_dout, nu) != AM_OK || RESERVE(L->targets, L->cap_targets, nu) != AM_OK ||
-        RESERVE(L->mcol, L->cap_mcol, nh + nu) != AM_OK || RESERVE(L->mval, L->cap_mval, nh + nu) != AM_OK) {
+        RESERVE(L->mcol, L->cap_mcol, nh + 1) != AM_OK || RESERVE(L->mval, L->cap_mval, nh + 1) != AM_OK ||
+        RESERVE(L->mat, L->cap_mat, nh + 1) != AM_OK) {
         st = AM_ENOMEM;
         goto done;
     }
     double *wi = L->wi, *wo = L->wo;
-    uint8_t *mi = L->mi, *mo = L->mo, *fresh = L->fresh;
+    uint8_t *mi = L->mi, *mo = L->mo;
+    int64_t *pos = L->pos;
     for (int64_t x = 0; x < nw * nh; ++x) {
         wi[x] = default_wh;
         mi[x] = (uint8_t)(learn != 0);
@@ -473,13 +628,21 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
             mi[a * nh + j] = 1;
         }
     }
+    /* every stored link into a query url comes from the hidden layer: the
+       url rows give the positions of the stored hidden -> url weights */
+    for (int64_t x = 0; x < nh * nu; ++x)
+        pos[x] = -1;
+    for (int64_t k = 0; k < nu; ++k) {
+        const lt_row *back = &uh[urls[k]];
+        for (int64_t e = 0; e < back->len; ++e)
+            pos[hmark[back->col[e]] * nu + k] = back->at[e];
+    }
     for (int64_t j = 0; j < nh; ++j) {
         const lt_row *r = &hu[hl[j]];
         for (int64_t k = 0; k < nu; ++k) {
-            const int64_t i = row_find(r, urls[k]);
-            wo[j * nu + k] = i >= 0 ? r->w[i] : 0.0;
-            mo[j * nu + k] = (uint8_t)(i >= 0 || learn);
-            fresh[j * nu + k] = (uint8_t)(i < 0 && learn);
+            const int64_t p = pos[j * nu + k];
+            wo[j * nu + k] = p >= 0 ? r->w[p] : 0.0;
+            mo[j * nu + k] = (uint8_t)(p >= 0 || learn);
         }
     }
     for (int64_t k = 0; k < nu; ++k)
@@ -488,83 +651,57 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
     if (st != AM_OK)
         goto done;
     /* word rows: every row column is in the hidden layer; update in place,
-       then merge the new links (hidden layer order is the row order) */
+       then merge the new links (the hidden layer is in row order) */
     for (int64_t a = 0; a < nw && st == AM_OK; ++a) {
         lt_row *r = &wh[words[a]];
         if ((st = touch(L, AM_LT_WH, words[a])) != AM_OK)
             break;
         int64_t e = 0, m = 0;
         for (int64_t j = 0; j < nh; ++j) {
-            if (e < r->len && r->col[e] == hl[j])
+            if (e < r->len && r->col[e] == hl[j]) {
                 r->w[e++] = wi[a * nh + j];
-            else if (mi[a * nh + j])
-                ++m;
-        }
-        if (m == 0)
-            continue;
-        if ((st = row_reserve(r, r->len + m, 1)) != AM_OK)
-            break;
-        int64_t *cols = L->mcol, t = 0;
-        double *vals = L->mval;
-        e = 0;
-        for (int64_t j = 0; j < nh; ++j) {
-            if (e < r->len && r->col[e] == hl[j])
-                ++e;
-            else if (mi[a * nh + j]) {
-                cols[t] = hl[j];
-                vals[t++] = wi[a * nh + j];
+            } else if (mi[a * nh + j]) {
+                L->mcol[m] = hl[j];
+                L->mval[m++] = wi[a * nh + j];
             }
         }
-        merge_into(r, m, cols, vals);
+        if (m > 0 && (st = row_reserve(r, r->len + m, AM_LT_WH)) == AM_OK)
+            merge_into(r, m, L->mcol, L->mval, NULL);
     }
-    /* hidden rows: update in place, then merge the new links in url order */
-    for (int64_t j = 0; j < nh && st == AM_OK; ++j) {
-        lt_row *r = &hu[hl[j]];
-        if ((st = touch(L, AM_LT_HU, hl[j])) != AM_OK)
-            break;
-        int64_t m = 0;
-        for (int64_t k = 0; k < nu; ++k) {
-            if (fresh[j * nu + k])
-                ++m;
-            else if (mo[j * nu + k])
-                r->w[row_find(r, urls[k])] = wo[j * nu + k];
-        }
-        if (m == 0)
-            continue;
-        if ((st = row_reserve(r, r->len + m, 1)) != AM_OK)
-            break;
-        int64_t *cols = L->mcol, t = 0;
-        double *vals = L->mval;
-        for (int64_t x = 0; x < nu; ++x) {
-            const int64_t k = L->uorder[x].k;
-            if (fresh[j * nu + k]) {
-                cols[t] = urls[k];
-                vals[t++] = wo[j * nu + k];
+    /* hidden rows: update in place, append the new links (pos becomes
+       -2 - where each new one went) */
+    for (int64_t j = 0; j < nh && st == AM_OK; ++j)
+        for (int64_t k = 0; k < nu && st == AM_OK; ++k) {
+            int64_t *p = &pos[j * nu + k], at = 0;
+            if (*p >= 0) {
+                st = set_hu_at(L, hl[j], *p, wo[j * nu + k]);
+            } else if (mo[j * nu + k] && (st = append_hu(L, hl[j], urls[k], wo[j * nu + k], &at)) == AM_OK) {
+                *p = -2 - at;
             }
         }
-        merge_into(r, m, cols, vals);
-    }
-    /* the reverse index: each url's new hidden neurons, in id order */
+    /* url rows: merge each url's new links, in hidden id order */
     for (int64_t k = 0; k < nu && st == AM_OK; ++k) {
-        lt_row *r = &uh[urls[k]];
+        lt_row *back = &uh[urls[k]];
         int64_t m = 0;
         for (int64_t j = 0; j < nh; ++j)
-            m += fresh[j * nu + k];
-        if (m == 0)
-            continue;
-        if ((st = touch(L, AM_LT_UH, urls[k])) != AM_OK || (st = row_reserve(r, r->len + m, 0)) != AM_OK)
-            break;
-        int64_t *cols = L->mcol, t = 0;
-        for (int64_t j = 0; j < nh; ++j)
-            if (fresh[j * nu + k])
-                cols[t++] = hl[j];
-        merge_into(r, m, cols, NULL);
+            if (pos[j * nu + k] <= -2) {
+                L->mcol[m] = hl[j];
+                L->mat[m++] = -2 - pos[j * nu + k];
+            }
+        if (m > 0 && (st = touch(L, AM_LT_UH, urls[k])) == AM_OK &&
+            (st = row_reserve(back, back->len + m, AM_LT_UH)) == AM_OK)
+            merge_into(back, m, L->mcol, NULL, L->mat);
     }
 done:
     for (int64_t j = 0; j < nh; ++j)
         hmark[hl[j]] = -1;
+    for (int64_t k = 0; k < nu; ++k)
+        if (umark[urls[k]] == k)
+            umark[urls[k]] = -1;
     return st;
 }
+
+/* --------------------------------------------------------------- scoring */
 
 int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
                   const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
@@ -617,20 +754,23 @@ int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
             }
         }
         if (status == AM_OK) {
-            for (int64_t t = 0; t < nh; ++t) {
-                const int64_t h = hlist[t];
-                const double ah = tanh(hsum[h] + default_wh * (double)(nw - hcnt[h]));
-                for (int64_t e = 0; e < hu[h].len; ++e) {
-                    const int64_t pos = umark[hu[h].col[e]];
-                    if (pos >= 0)
-                        out[u0 + pos] += ah * hu[h].w[e];
-                }
+            /* every stored link into a candidate url comes from the hidden
+               layer: sum each url's row (ah_j in hsum) */
+            for (int64_t x = 0; x < nh; ++x) {
+                const int64_t h = hlist[x];
+                hsum[h] = tanh(hsum[h] + default_wh * (double)(nw - hcnt[h]));
             }
-            for (int64_t k = u0; k < u1; ++k)
-                out[k] = tanh(out[k]);
+            for (int64_t k = u0; k < u1; ++k) {
+                if (qu[k] == -1) continue;
+                const lt_row *back = &uh[qu[k]];
+                double sum = 0.0;
+                for (int64_t e = 0; e < back->len; ++e)
+                    sum += hsum[back->col[e]] * hu[back->col[e]].w[back->at[e]];
+                out[k] = tanh(sum);
+            }
         }
-        for (int64_t t = 0; t < nh; ++t)
-            hmark[hlist[t]] = -1;
+        for (int64_t x = 0; x < nh; ++x)
+            hmark[hlist[x]] = -1;
         for (int64_t k = u0; k < u1; ++k)
             if (qu[k] >= 0 && qu[k] < n_urls && umark[qu[k]] == k - u0) umark[qu[k]] = -1;
     }

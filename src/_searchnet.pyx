@@ -104,6 +104,20 @@ cdef class LinkTable:
         finally:
             self._writing = False
 
+    def set_column(self, int64_t u, const int64_t[::1] hidden, const double[::1] weights):
+        """Set or create the hidden -> url weights into url u."""
+        cdef int64_t zero = 0
+        cdef double dzero = 0.0
+        cdef int64_t n = hidden.shape[0]
+        if weights.shape[0] != n:
+            raise ShapeError("weights: expected one weight per hidden neuron")
+        self._write()
+        try:
+            _check(am_lt_set_column(self.L, u, n, &hidden[0] if n else &zero, &weights[0] if n else &dzero),
+                   "am_lt_set_column")
+        finally:
+            self._writing = False
+
     def get(self, int layer, int64_t row, int64_t col):
         """A link's weight, or None if there is none."""
         cdef double w = 0.0
@@ -123,15 +137,16 @@ cdef class LinkTable:
 
     def column(self, int64_t u):
         """The hidden -> url weights into url u: {hidden: weight}."""
-        cdef int64_t n = 0, e
-        cdef const int64_t *col = NULL
-        cdef double w = 0.0
-        cdef int found = 0
-        _check(am_lt_row(self.L, 2, u, &n, &col, NULL), "am_lt_row")
+        cdef int64_t n = 0, e, m = 0
+        cdef const int64_t *hidden = NULL
+        cdef const int64_t *at = NULL
+        cdef const int64_t *hcol = NULL
+        cdef const double *hw = NULL
+        _check(am_lt_column(self.L, u, &n, &hidden, &at), "am_lt_column")
         out = {}
         for e in range(n):
-            _check(am_lt_get(self.L, 1, col[e], u, &w, &found), "am_lt_get")
-            out[col[e]] = w
+            _check(am_lt_row(self.L, 1, hidden[e], &m, &hcol, &hw), "am_lt_row")
+            out[hidden[e]] = hw[at[e]]
         return out
 
     def remove_url(self, int64_t u):

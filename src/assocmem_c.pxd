@@ -92,9 +92,13 @@ cdef extern from "assocmem.h" nogil:
     int am_lt_add_row(am_links *L, int layer, int64_t *id)
     int am_lt_row(const am_links *L, int layer, int64_t row, int64_t *len,
                   const int64_t **col, const double **w)
+    int am_lt_column(const am_links *L, int64_t u, int64_t *len,
+                     const int64_t **hidden, const int64_t **at)
     int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
                   double *w, int *found)
     int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w)
+    int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
+                         const double *w)
     int am_lt_remove_url(am_links *L, int64_t u)
     int am_lt_begin(am_links *L)
     int am_lt_commit(am_links *L)

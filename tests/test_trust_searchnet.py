@@ -115,9 +115,9 @@ def test_failed_train_leaves_the_net_exactly_as_it_was(monkeypatch):
     before = copy.deepcopy((net.links(), net._mem.word_id, net._mem.url_id, net._mem.hidden_id,
                             net._mem.hidden_key))
     scores_before = net.scores(["w1", "new-word"], ["u1", "u2", "new-url"])
-    from assocmem import _searchnet
+    from assocmem.searchnet import _Links
 
-    real = _searchnet.backprop
+    real = _Links.train
     calls = {"k": 0}
 
     def flaky(*args):
@@ -126,11 +126,11 @@ def test_failed_train_leaves_the_net_exactly_as_it_was(monkeypatch):
             raise MemoryError("simulated failure")
         return real(*args)
 
-    monkeypatch.setattr(_searchnet, "backprop", flaky)
+    monkeypatch.setattr(_Links, "train", flaky)
     batch = _log(rng, 5) + [(["new-word"], ["new-url", "u1"], "new-url")]
     with pytest.raises(MemoryError):
         net.train_many(batch)
-    monkeypatch.setattr(_searchnet, "backprop", real)
+    monkeypatch.setattr(_Links, "train", real)
     after = (net.links(), net._mem.word_id, net._mem.url_id, net._mem.hidden_id, net._mem.hidden_key)
     assert after == before
     assert net.scores(["w1", "new-word"], ["u1", "u2", "new-url"]) == scores_before
@@ -144,21 +144,21 @@ def test_failed_train_leaves_the_net_exactly_as_it_was(monkeypatch):
 
 @pytest.mark.parametrize("batch", [True, False])
 def test_rollback_restores_every_structure(monkeypatch, batch):
-    """A failure rolls back the links, the reverse index url -> hidden and
-    the hidden sort keys, whether rows were journalled whole (a batch) or
-    weight by weight (one click)."""
+    """A failure rolls back the links (the C table's rows, including the
+    reverse index url -> hidden) and the key maps, in a batch (after two
+    sessions changed the table) and in one click."""
     rng = np.random.default_rng(12)
     net = SearchNet()
     net.train_many(_log(rng, 40))
     m = net._mem
 
     def state():
-        return copy.deepcopy((m.word_id, m.url_id, m.hidden_id, m.hidden_key, m.hidden_sort, m.wh, m.hu, m.uh))
+        return copy.deepcopy((m.word_id, m.url_id, m.hidden_id, m.hidden_key, m.wh, m.hu, m.uh))
 
     before = state()
-    from assocmem import _searchnet
+    from assocmem.searchnet import _Links
 
-    real = _searchnet.backprop
+    real = _Links.train
     calls = {"k": 0}
 
     def flaky(*args):
@@ -167,7 +167,7 @@ def test_rollback_restores_every_structure(monkeypatch, batch):
             raise MemoryError("simulated failure")
         return real(*args)
 
-    monkeypatch.setattr(_searchnet, "backprop", flaky)
+    monkeypatch.setattr(_Links, "train", flaky)
     with pytest.raises(MemoryError):
         if batch:
             net.train_many(_log(rng, 5) + [(["brand-new"], ["new-url", "u1"], "new-url")])

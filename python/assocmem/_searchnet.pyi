@@ -7,24 +7,35 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 
-class Forward:
-    """The forward pass over a CSR snapshot of the links (am_sn_forward);
-    safe to share between threads (per-call scratch from a free list)."""
+class LinkTable:
+    """The search net's links in C (am_links): word -> hidden rows (sorted),
+    hidden -> url rows and the reverse url -> hidden index, a row journal
+    for transactions, training and the forward pass.  Layers: 0 word ->
+    hidden, 1 hidden -> url, 2 url -> hidden.  Scoring may run in many
+    threads at once; a change needs the table to itself (KernelError if it
+    meets a running call)."""
 
-    @property
-    def n_words(self) -> int: ...
-    @property
-    def n_hidden(self) -> int: ...
-    @property
-    def n_urls(self) -> int: ...
-    @property
-    def default_wh(self) -> float: ...
-    def __init__(self, wh_ptr: I64, wh_idx: I64, wh_w: F64, hu_ptr: I64, hu_idx: I64, hu_w: F64, uh_ptr: I64,
-                 uh_idx: I64, default_wh: float) -> None: ...
-    def score(self, words: list[int], n_words: int, urls: list[int]) -> list[float]:
+    def rows(self, layer: int) -> int: ...
+    def add_row(self, layer: int) -> int:
+        """A new row (word, hidden neuron or url); its id."""
+    def set(self, layer: int, row: int, col: int, w: float) -> None: ...
+    def set_row(self, layer: int, row: int, cols: list[int], weights: list[float]) -> None: ...
+    def set_column(self, u: int, hidden: I64, weights: F64) -> None:
+        """Set or create the hidden -> url weights into url u."""
+    def get(self, layer: int, row: int, col: int) -> float | None: ...
+    def row(self, layer: int, row: int) -> dict[int, float | None]: ...
+    def column(self, u: int) -> dict[int, float]:
+        """The hidden -> url weights into url u."""
+    def remove_url(self, u: int) -> None: ...
+    def begin(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def train(self, words: I64, urls: I64, clicked: int, rate: float, default_wh: float, learn: bool) -> None:
+        """One click: word ids, url ids, the clicked url's position in urls."""
+    def score(self, words: list[int], n_words: int, urls: list[int], default_wh: float) -> list[float]:
         """Scores of one query: known word ids, the number of query words,
         url ids (-1 for an unknown url)."""
-    def run(self, qw_ptr: I64, qw: I64, qn: I64, qu_ptr: I64, qu: I64) -> F64:
+    def run(self, qw_ptr: I64, qw: I64, qn: I64, qu_ptr: I64, qu: I64, default_wh: float) -> F64:
         """Scores of many queries' urls, concatenated."""
 
 def backprop(wi: F64, mi: U8, wo: F64, mo: U8, targets: F64, rate: float) -> tuple[F64, F64]:

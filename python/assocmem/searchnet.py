@@ -158,11 +158,14 @@ class _Links:
 
     def update_wh(self, w: int, values: dict[int, float]) -> None:
         """Set several word -> hidden weights of word w."""
-        self.table.set_row(0, w, list(values), list(values.values()))
+        cols = sorted(values)  # a word row is sorted: in order, each new link is appended
+        self.table.set_row(0, w, cols, [values[h] for h in cols])
 
-    def update_hu(self, h: int, values: dict[int, float]) -> None:
-        """Set several hidden -> url weights of hidden neuron h."""
-        self.table.set_row(1, h, list(values), list(values.values()))
+    def update_column(self, u: int, values: dict[int, float]) -> None:
+        """Set several hidden -> url weights into url u."""
+        hidden = sorted(values)  # a url row is sorted: in order, each new link is appended
+        self.table.set_column(u, np.asarray(hidden, dtype=np.int64),
+                              np.asarray([values[h] for h in hidden], dtype=np.float64))
 
     def has_hu(self, h: int, u: int) -> bool:
         return self.table.get(1, h, u) is not None

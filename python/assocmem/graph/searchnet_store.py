@@ -336,9 +336,7 @@ class GraphLinks:
                 links.update_wh(links.word(w), {hid[h]: v for h, v in row.items()})
         for u, row in urows.items():
             if row is not None:
-                k = links.url(u)
-                for h, v in row.items():
-                    links.set_hu(hid[h], k, v)
+                links.update_column(links.url(u), {hid[h]: v for h, v in row.items()})
         known = (set(links.word_id), set(links.url_id), set(links.hidden_id))
         # the rows as checked out
         return links, (known, links.wh, links.hu)
