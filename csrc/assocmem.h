@@ -239,8 +239,9 @@ int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
  * a missing hidden->url weight 0; with learn != 0 every missing weight
  * takes part and is created by the step, otherwise only stored ones), one
  * am_sn_backprop step with target 1 for urls[clicked] and 0 for the others,
- * the weights written back.  Every id must exist (AM_ERANGE), words and
- * urls be distinct (AM_EVALUE).  Uses the table's own scratch: one call at a
+ * the weights written back; *n_hidden_out (if not NULL) receives the size
+ * of the hidden layer.  Every id must exist (AM_ERANGE), words and urls be
+ * distinct (AM_EVALUE).  Uses the table's own scratch: one call at a
  * time per table.
  */
 enum am_lt_layer { AM_LT_WH = 0, AM_LT_HU = 1, AM_LT_UH = 2 };
@@ -274,7 +275,7 @@ int am_lt_commit(am_links *L);
 int am_lt_rollback(am_links *L);
 int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
                 const int64_t *urls, int64_t clicked, double rate,
-                double default_wh, int learn);
+                double default_wh, int learn, int64_t *n_hidden_out);
 int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
                   const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
                   const int64_t *qu_ptr, const int64_t *qu, int64_t *hmark,

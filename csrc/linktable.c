@@ -558,7 +558,7 @@ static void merge_into(lt_row *r, int64_t m, const int64_t *cols, const double *
 
 int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
                 const int64_t *urls, int64_t clicked, double rate,
-                double default_wh, int learn)
+                double default_wh, int learn, int64_t *n_hidden_out)
 {
     if (L == NULL || words == NULL || urls == NULL || nw < 0 || nu < 1 || clicked < 0 || clicked >= nu)
         return AM_EINVAL;
@@ -602,6 +602,8 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
     qsort(hl, (size_t)nh, sizeof *hl, cmp_i64);
     for (int64_t j = 0; j < nh; ++j)
         hmark[hl[j]] = j;
+    if (n_hidden_out != NULL)
+        *n_hidden_out = nh;
     /* the dense sub-network */
     if (RESERVE(L->wi, L->cap_wi, nw * nh + 1) != AM_OK || RESERVE(L->mi, L->cap_mi, nw * nh + 1) != AM_OK ||
         RESERVE(L->wo, L->cap_wo, nh * nu + 1) != AM_OK || RESERVE(L->mo, L->cap_mo, nh * nu + 1) != AM_OK ||

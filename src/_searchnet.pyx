@@ -48,6 +48,7 @@ cdef class LinkTable:
     """
     cdef am_links *L
     cdef list _free
+    cdef readonly int64_t weights_trained
     cdef int _readers
     cdef bint _writing
 
@@ -180,8 +181,10 @@ cdef class LinkTable:
     def train(self, const int64_t[::1] words, const int64_t[::1] urls, int64_t clicked, double rate,
               double default_wh, bint learn):
         """One click (am_lt_train): word ids, url ids, the clicked url's
-        position in urls."""
+        position in urls.  Adds the size of its sub-network (nw nh + nh nu
+        weights) to ``weights_trained``."""
         cdef int st
+        cdef int64_t nh = 0
         cdef int64_t zero = 0
         cdef int64_t nw = words.shape[0], nu = urls.shape[0]
         if nu == 0:
@@ -190,8 +193,9 @@ cdef class LinkTable:
         try:
             with nogil:
                 st = am_lt_train(self.L, nw, &words[0] if nw else &zero, nu, &urls[0], clicked, rate,
-                                 default_wh, learn)
+                                 default_wh, learn, &nh)
             _check(st, "am_lt_train")
+            self.weights_trained += nh * (nw + nu)
         finally:
             self._writing = False
 

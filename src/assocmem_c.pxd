@@ -105,7 +105,7 @@ cdef extern from "assocmem.h" nogil:
     int am_lt_rollback(am_links *L)
     int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
                     const int64_t *urls, int64_t clicked, double rate,
-                    double default_wh, int learn)
+                    double default_wh, int learn, int64_t *n_hidden_out)
     int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
                       const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
                       const int64_t *qu_ptr, const int64_t *qu, int64_t *hmark,

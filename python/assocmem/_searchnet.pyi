@@ -15,6 +15,9 @@ class LinkTable:
     threads at once; a change needs the table to itself (KernelError if it
     meets a running call)."""
 
+    @property
+    def weights_trained(self) -> int:
+        """Sum over the clicks trained of their sub-network's weights."""
     def rows(self, layer: int) -> int: ...
     def add_row(self, layer: int) -> int:
         """A new row (word, hidden neuron or url); its id."""
@@ -31,7 +34,8 @@ class LinkTable:
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
     def train(self, words: I64, urls: I64, clicked: int, rate: float, default_wh: float, learn: bool) -> None:
-        """One click: word ids, url ids, the clicked url's position in urls."""
+        """One click: word ids, url ids, the clicked url's position in urls
+        (adds its sub-network's weights to weights_trained)."""
     def score(self, words: list[int], n_words: int, urls: list[int], default_wh: float) -> list[float]:
         """Scores of one query: known word ids, the number of query words,
         url ids (-1 for an unknown url)."""

@@ -1,0 +1,307 @@
+"""The C link table of the search net (csrc/linktable.c) against a
+pure-Python model: every operation, training and scoring, and the journal
+(a rollback restores the table bit for bit)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assocmem._searchnet import LinkTable
+from assocmem.errors import KernelError, ShapeError, StateValueError
+
+
+class Model:
+    """The links as plain dicts; ids dense per layer."""
+
+    def __init__(self) -> None:
+        self.n = [0, 0, 0]  # words, hidden, urls
+        self.wh: dict[int, dict[int, float]] = {}
+        self.hu: dict[int, dict[int, float]] = {}
+
+    def add(self, layer: int) -> int:
+        i = self.n[layer]
+        self.n[layer] += 1
+        if layer == 0:
+            self.wh[i] = {}
+        elif layer == 1:
+            self.hu[i] = {}
+        return i
+
+    def uh(self, u: int) -> list[int]:
+        return sorted(h for h, row in self.hu.items() if u in row)
+
+    def train(self, words, urls, clicked, rate, default, learn):
+        """One click as am_lt_train documents it, in its summation order."""
+        hl = sorted({h for w in words for h in self.wh[w]} | {h for u in urls for h in self.uh(u)})
+        wi = [[self.wh[w].get(h, default) for h in hl] for w in words]
+        mi = [[learn or h in self.wh[w] for h in hl] for w in words]
+        wo = [[self.hu[h].get(u, 0.0) for u in urls] for h in hl]
+        mo = [[learn or u in self.hu[h] for u in urls] for h in hl]
+        nh, nu = len(hl), len(urls)
+        ah = []
+        for j in range(nh):
+            s = 0.0
+            for i in range(len(words)):
+                if mi[i][j]:
+                    s += wi[i][j]
+            ah.append(math.tanh(s))
+        ao = []
+        for k in range(nu):
+            s = 0.0
+            for j in range(nh):
+                if mo[j][k]:
+                    s += ah[j] * wo[j][k]
+            ao.append(math.tanh(s))
+        do = [(1 - ao[k] ** 2) * ((k == clicked) - ao[k]) for k in range(nu)]
+        dh = []
+        for j in range(nh):
+            e = 0.0
+            for k in range(nu):
+                if mo[j][k]:
+                    e += do[k] * wo[j][k]
+            dh.append((1 - ah[j] ** 2) * e)
+        for j, h in enumerate(hl):
+            for k, u in enumerate(urls):
+                if mo[j][k]:
+                    self.hu[h][u] = wo[j][k] + rate * do[k] * ah[j]
+        for i, w in enumerate(words):
+            for j, h in enumerate(hl):
+                if mi[i][j]:
+                    self.wh[w][h] = wi[i][j] + rate * dh[j]
+
+    def score(self, words, n_words, urls, default):
+        hsum: dict[int, float] = {}
+        hcnt: dict[int, int] = {}
+        for w in words:
+            for h, v in self.wh[w].items():
+                hsum[h] = hsum.get(h, 0.0) + v
+                hcnt[h] = hcnt.get(h, 0) + 1
+        out = []
+        for u in urls:
+            if u == -1:
+                out.append(0.0)
+                continue
+            s = 0.0
+            for h in self.uh(u):  # hidden id order
+                s += math.tanh(hsum.get(h, 0.0) + default * (n_words - hcnt.get(h, 0))) * self.hu[h][u]
+            out.append(math.tanh(s))
+        return out
+
+
+def state(t: LinkTable) -> tuple:
+    """Everything the table holds, comparable exactly."""
+    return (tuple(t.rows(layer) for layer in range(3)),
+            [t.row(0, w) for w in range(t.rows(0))],
+            [t.row(1, h) for h in range(t.rows(1))],
+            [list(t.row(2, u)) for u in range(t.rows(2))])
+
+
+def check(t: LinkTable, m: Model) -> None:
+    assert [t.rows(layer) for layer in range(3)] == m.n
+    for w in range(m.n[0]):
+        row = t.row(0, w)
+        assert list(row) == sorted(row)  # word rows are sorted
+        assert row == m.wh[w]
+    for h in range(m.n[1]):
+        assert t.row(1, h) == m.hu[h]
+    for u in range(m.n[2]):
+        assert list(t.row(2, u)) == m.uh(u)  # url rows: sorted hidden ids
+        assert t.column(u) == {h: m.hu[h][u] for h in m.uh(u)}
+
+
+ops = st.lists(st.tuples(st.sampled_from(["add", "set0", "set1", "column", "train", "remove", "tx"]),
+                         st.integers(0, 10 ** 6), st.floats(-2, 2)), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops, st.booleans())
+def test_table_follows_the_model(program, learn):
+    t, m = LinkTable(), Model()
+    for layer in range(3):
+        for _ in range(2):
+            assert t.add_row(layer) == m.add(layer)
+    for op, r, v in program:
+        nw, nh, nu = m.n
+        if op == "add":
+            assert t.add_row(r % 3) == m.add(r % 3)
+        elif op == "set0":
+            w, h = r % nw, (r // 7) % nh
+            t.set(0, w, h, v)
+            m.wh[w][h] = v
+        elif op == "set1":
+            h, u = r % nh, (r // 7) % nu
+            t.set(1, h, u, v)
+            m.hu[h][u] = v
+        elif op == "column":
+            u = r % nu
+            hs = sorted({(r // (k + 3)) % nh for k in range(4)})
+            t.set_column(u, np.array(hs, dtype=np.int64), np.array([v + k for k in range(len(hs))]))
+            for k, h in enumerate(hs):
+                m.hu[h][u] = v + k
+        elif op == "remove":
+            u = r % nu
+            t.remove_url(u)
+            for row in m.hu.values():
+                row.pop(u, None)
+        elif op == "train":
+            words = sorted({r % nw, (r // 11) % nw})
+            urls = list(dict.fromkeys([(r // 13) % nu, (r // 17) % nu, (r // 19) % nu]))
+            clicked = r % len(urls)
+            t.train(np.array(words, dtype=np.int64), np.array(urls, dtype=np.int64), clicked, 0.5, -0.2, learn)
+            expect = Model()
+            expect.__dict__.update(n=list(m.n), wh={k: dict(x) for k, x in m.wh.items()},
+                                   hu={k: dict(x) for k, x in m.hu.items()})
+            expect.train(words, urls, clicked, 0.5, -0.2, learn)
+            for got, want in [(t.row(0, w), expect.wh[w]) for w in range(nw)] + \
+                             [(t.row(1, h), expect.hu[h]) for h in range(nh)]:
+                assert set(got) == set(want)
+                np.testing.assert_allclose([got[k] for k in want], list(want.values()), rtol=0, atol=1e-13)
+            # continue from the table's own values
+            m.wh = {w: t.row(0, w) for w in range(nw)}
+            m.hu = {h: t.row(1, h) for h in range(nh)}
+        elif op == "tx":
+            before = state(t)
+            t.begin()
+            words = [r % nw]
+            urls = list(dict.fromkeys([(r // 3) % nu, (r // 5) % nu]))
+            t.add_row(1)
+            t.set(0, words[0], nh, v)
+            t.set(1, nh, urls[0], v)
+            t.train(np.array(words, dtype=np.int64), np.array(urls, dtype=np.int64), 0, 0.5, -0.2, learn)
+            t.add_row(2)
+            t.set(1, r % nh, nu, v)
+            t.rollback()
+            assert state(t) == before  # bit for bit
+        check(t, m)
+
+
+def test_scores_follow_the_model():
+    rng = np.random.default_rng(0)
+    t, m = LinkTable(), Model()
+    for layer, n in ((0, 20), (1, 60), (2, 80)):
+        for _ in range(n):
+            assert t.add_row(layer) == m.add(layer)
+    for _ in range(600):
+        w, h, u = int(rng.integers(20)), int(rng.integers(60)), int(rng.integers(80))
+        a, b = float(rng.normal()), float(rng.normal())
+        t.set(0, w, h, a)
+        t.set(1, h, u, b)
+        m.wh[w][h] = a
+        m.hu[h][u] = b
+    queries = []
+    for _ in range(50):
+        words = [int(x) for x in rng.choice(20, size=int(rng.integers(1, 4)), replace=False)]
+        urls = [int(x) for x in rng.choice(80, size=10, replace=False)] + [-1]
+        queries.append((words, len(words) + 1, urls))  # one unknown word
+    for words, n_words, urls in queries:
+        got = t.score(words, n_words, urls, -0.2)
+        assert got == m.score(words, n_words, urls, -0.2)  # the same sums in the same order
+    # the batched entry point agrees with one query at a time
+    arr = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
+    qw_ptr = np.cumsum([0] + [len(q[0]) for q in queries])
+    qu_ptr = np.cumsum([0] + [len(q[2]) for q in queries])
+    out = t.run(arr(qw_ptr), arr([w for q in queries for w in q[0]]), arr([q[1] for q in queries]), arr(qu_ptr),
+                arr([u for q in queries for u in q[2]]), -0.2)
+    assert out.tolist() == [s for q in queries for s in m.score(q[0], q[1], q[2], -0.2)]
+
+
+def test_urls_with_the_same_links_score_the_same_to_the_bit():
+    """A url's score sums in hidden id order, whatever order its links were
+    made in: equal links give equal scores, so ties stay ties."""
+    rng = np.random.default_rng(3)
+    t = LinkTable()
+    t.add_row(0)
+    for _ in range(40):
+        t.add_row(1)
+    t.add_row(2)
+    t.add_row(2)
+    weights = rng.normal(size=40) * [10.0 ** int(e) for e in rng.integers(-8, 3, size=40)]
+    for h in rng.permutation(40):
+        t.set(0, 0, int(h), float(rng.normal()))
+    for h in range(40):
+        t.set(1, h, 0, float(weights[h]))
+    for h in reversed(range(40)):
+        t.set(1, h, 1, float(weights[h]))
+    a, b = t.score([0], 1, [0, 1], -0.2)
+    assert a == b
+
+
+def test_rollback_drops_new_rows_and_restores_removed_order():
+    t = LinkTable()
+    for layer in range(3):
+        t.add_row(layer)
+    t.set(0, 0, 0, 0.5)
+    t.set(1, 0, 0, 0.25)
+    before = state(t)
+    t.begin()
+    for layer in range(3):
+        t.add_row(layer)
+    t.set(0, 0, 1, 1.0)
+    t.set(1, 1, 0, 2.0)
+    t.set(1, 0, 1, 3.0)
+    t.set(1, 0, 0, 4.0)
+    t.rollback()
+    assert state(t) == before
+    # the rows dropped are reused, empty
+    assert t.add_row(1) == 1 and t.row(1, 1) == {}
+    t.begin()
+    t.set(1, 1, 0, 5.0)
+    t.commit()
+    assert t.row(2, 0) == {0: None, 1: None} and t.column(0) == {0: 0.25, 1: 5.0}
+
+
+def test_remove_url_keeps_the_reverse_index():
+    t, m = LinkTable(), Model()
+    for layer, n in ((0, 1), (1, 5), (2, 6)):
+        for _ in range(n):
+            assert t.add_row(layer) == m.add(layer)
+    for h in range(5):
+        for u in range(6):
+            t.set(1, h, u, h + u / 10)
+            m.hu[h][u] = h + u / 10
+    for u in (2, 0, 5):
+        t.remove_url(u)
+        for row in m.hu.values():
+            row.pop(u)
+        check(t, m)
+    t.remove_url(0)  # nothing left to drop
+    check(t, m)
+
+
+def test_misuse_is_an_error_not_a_crash():
+    t = LinkTable()
+    t.add_row(0)
+    t.add_row(1)
+    t.add_row(2)
+    with pytest.raises(KernelError, match="am_lt_set"):
+        t.set(1, 0, 5, 1.0)  # no url 5
+    with pytest.raises(KernelError, match="am_lt_set"):
+        t.set(2, 0, 0, 1.0)  # the reverse index is not set directly
+    with pytest.raises(KernelError, match="am_lt_row"):
+        t.row(1, -1)
+    with pytest.raises(ShapeError, match="layer"):
+        t.rows(3)
+    with pytest.raises(KernelError, match="am_lt_train"):
+        t.train(np.array([0], dtype=np.int64), np.array([7], dtype=np.int64), 0, 0.5, 0.0, True)
+    with pytest.raises(StateValueError, match="am_lt_train"):
+        t.train(np.array([0, 0], dtype=np.int64), np.array([0], dtype=np.int64), 0, 0.5, 0.0, True)
+    with pytest.raises(ShapeError, match="urls"):
+        t.train(np.array([0], dtype=np.int64), np.array([], dtype=np.int64), 0, 0.5, 0.0, True)
+    with pytest.raises(StateValueError, match="am_lt_forward"):
+        t.score([0], 1, [0, 0], 0.0)
+    t.begin()
+    with pytest.raises(KernelError, match="am_lt_remove_url"):
+        t.remove_url(0)  # rows only grow inside a transaction
+    with pytest.raises(KernelError, match="am_lt_begin"):
+        t.begin()
+    t.commit()
+    with pytest.raises(KernelError, match="am_lt_commit"):
+        t.commit()
+    with pytest.raises(KernelError, match="am_lt_rollback"):
+        t.rollback()
+    assert state(t) == ((1, 1, 1), [{}], [{}], [[]])
