@@ -268,8 +268,10 @@ int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w);
    gets w[i] (a repeated hidden neuron: the last weight wins). */
 int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
                      const double *w);
-/* Drop every link to url u. */
+/* Drop every link to url u and free its row (outside a transaction). */
 int am_lt_remove_url(am_links *L, int64_t u);
+/* Drop word w's links and free its row (outside a transaction). */
+int am_lt_clear_word(am_links *L, int64_t w);
 int am_lt_begin(am_links *L);
 int am_lt_commit(am_links *L);
 int am_lt_rollback(am_links *L);

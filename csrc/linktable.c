@@ -465,7 +465,22 @@ int am_lt_remove_url(am_links *L, int64_t u)
         }
         r->len--;
     }
-    back->len = 0;
+    free(back->col);
+    free(back->at);
+    memset(back, 0, sizeof *back);
+    return AM_OK;
+}
+
+int am_lt_clear_word(am_links *L, int64_t w)
+{
+    if (L == NULL || L->open)
+        return AM_EINVAL;
+    if (w < 0 || w >= L->layer[AM_LT_WH].n)
+        return AM_ERANGE;
+    lt_row *r = &L->layer[AM_LT_WH].rows[w];
+    free(r->col);
+    free(r->w);
+    memset(r, 0, sizeof *r);
     return AM_OK;
 }
 

@@ -157,6 +157,14 @@ cdef class LinkTable:
         finally:
             self._writing = False
 
+    def clear_word(self, int64_t w):
+        """Drop word w's links (the row stays, empty)."""
+        self._write()
+        try:
+            _check(am_lt_clear_word(self.L, w), "am_lt_clear_word")
+        finally:
+            self._writing = False
+
     def begin(self):
         self._write()
         try:

@@ -42,11 +42,6 @@ def _order_key(key: Hashable) -> tuple[int, Any]:
     return (0, key) if isinstance(key, int) else (1, key)
 
 
-def hidden_order(hkey: tuple) -> tuple:
-    """Sort key of a hidden neuron's word combination."""
-    return tuple(_order_key(k) for k in hkey)
-
-
 def _is_key(k: Any) -> bool:
     return isinstance(k, str) or isinstance(k, int) and not isinstance(k, bool)
 
@@ -198,6 +193,19 @@ class _Links:
     def remove_url(self, key: Hashable) -> None:
         self.table.remove_url(self.url_id.pop(key))
 
+    def evict_word(self, key: Hashable) -> None:
+        """Forget word key's links (its id stays, for when they come back)."""
+        self.table.clear_word(self.word_id[key])
+
+    def evict_url(self, key: Hashable) -> None:
+        """Forget the links into url key (its id stays)."""
+        self.table.remove_url(self.url_id[key])
+
+    def created(self) -> list[tuple[str, Any]]:
+        """("word" | "url" | "hidden", key) of every id made in the open
+        transaction, in order."""
+        return list(self._undo or ())
+
     def train(self, words: list[int], urls: list[int], clicked: int, rate: float, default_wh: float,
               learn: bool) -> None:
         """One click on ids (the clicked url's position in urls), in C."""
@@ -231,7 +239,8 @@ class LinkStore(Protocol):
     → commit the changes*: :meth:`checkout` gives links holding at least
     every link of the given words and urls (their whole rows), training
     changes them inside ``links.transaction()``, and :meth:`commit` makes
-    the changes durable (all or none).  Two implementations:
+    the changes durable (all or none); :meth:`release` follows the
+    transaction, whatever its outcome.  Two implementations:
     :class:`MemoryLinks` (the links themselves; checking out and committing
     cost nothing) and ``assocmem.graph.searchnet_store.GraphLinks`` (a graph
     store with a bounded cache).  The net holds its lock around each call:
@@ -246,6 +255,11 @@ class LinkStore(Protocol):
     def commit(self, links: _Links, token: Any) -> None:
         """Make the changes made to checked-out links durable, or raise and
         change nothing."""
+        ...
+
+    def release(self, token: Any) -> None:
+        """After the transaction of a checkout (committed or rolled back):
+        the store may drop what it no longer needs."""
         ...
 
     def score(self, words: list, urls: list, default_wh: float) -> list[float]: ...
@@ -280,6 +294,9 @@ class MemoryLinks:
         return self.links, None
 
     def commit(self, links: _Links, token: Any) -> None:
+        pass
+
+    def release(self, token: Any) -> None:
         pass
 
     def score(self, words: list, urls: list, default_wh: float) -> list[float]:
@@ -365,7 +382,7 @@ class SearchNet:
         elif hasattr(store, "searchnet_links"):  # a graph store (no import of the graph package here)
             self._links = store.searchnet_links(name, self.rules, int(cache_size), choice("layout", layout,
                                                                                               ("links", "neurons")))
-        elif all(hasattr(store, m) for m in ("checkout", "commit", "score", "score_many", "remove_url", "count",
+        elif all(hasattr(store, m) for m in ("checkout", "commit", "release", "score", "score_many", "remove_url", "count",
                                              "all_links", "clear_cache")):
             self._links = store
         else:
@@ -439,10 +456,13 @@ class SearchNet:
             words = list(dict.fromkeys(w for s in sessions for w in s[0]))
             urls = list(dict.fromkeys(u for s in sessions for u in s[1]))
             links, token = self._links.checkout(words, urls)
-            with links.transaction():
-                for w, u, c in sessions:
-                    step(links, w, u, c)
-                self._links.commit(links, token)
+            try:
+                with links.transaction():
+                    for w, u, c in sessions:
+                        step(links, w, u, c)
+                    self._links.commit(links, token)
+            finally:
+                self._links.release(token)
 
     def _train_one(self, links: _Links, words: list, urls: list, clicked: Hashable) -> None:
         self._generate_hidden(links, words, urls)

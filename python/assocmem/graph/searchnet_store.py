@@ -24,16 +24,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from math import tanh
-from operator import mul
 from typing import Any
 
 from .._optional import require
 from ..errors import ArgumentError, ArgumentTypeError
-from ..searchnet import _Links, hidden_order
+from .._rwlock import RWLock
+from ..searchnet import _Links
 from .backends import Copy
 
 NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules, n.layout AS layout"
@@ -158,35 +156,26 @@ _MISS = object()
 
 
 class _Cache:
-    """Rows by key, least recently used first, bounded by the number of
-    links they hold (a row costs its links plus one)."""
+    """Which rows the link table holds: (kind, key) -> cost (a row costs its
+    links plus one; a key known to have no row costs 1), least recently used
+    first.  Rows are dropped from the table by :meth:`GraphLinks._evict`."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self.rows: OrderedDict[tuple[str, Hashable], dict[tuple, float] | None] = OrderedDict()
+        self.rows: OrderedDict[tuple[str, Hashable], int] = OrderedDict()
         self.size = 0
 
-    @staticmethod
-    def _cost(row: dict | None) -> int:
-        return 1 + (len(row) if row else 0)
-
-    def get(self, key: tuple[str, Hashable]) -> Any:
-        row = self.rows.get(key, _MISS)
-        if row is not _MISS:
+    def touch(self, key: tuple[str, Hashable]) -> bool:
+        """Whether the row is held (and mark it used); atomic under the GIL."""
+        try:
             self.rows.move_to_end(key)
-        return row
+        except KeyError:
+            return False
+        return True
 
-    def put(self, key: tuple[str, Hashable], row: dict[tuple, float] | None) -> None:
-        old = self.rows.pop(key, _MISS)
-        if old is not _MISS:
-            self.size -= self._cost(old)
-        if self.capacity == 0:
-            return
-        self.rows[key] = row
-        self.size += self._cost(row)
-        while self.size > self.capacity and self.rows:
-            _, dropped = self.rows.popitem(last=False)
-            self.size -= self._cost(dropped)
+    def put(self, key: tuple[str, Hashable], cost: int) -> None:
+        self.size += cost - self.rows.pop(key, 0)
+        self.rows[key] = cost
 
     def clear(self) -> None:
         self.rows.clear()
@@ -219,7 +208,12 @@ class GraphLinks:
         self._outw = lambda row: dialect.float_list_in(row, "outw")
         self.name = name
         self._cache = _Cache(cache_size)
-        self._guard = threading.Lock()  # the cache's structure, shared by scoring threads
+        # the loaded rows, in the C link table; words and urls whose rows are
+        # in it (or known to have none) are in _cache
+        self._links = _Links()
+        # scoring reads the table shared; loading, evicting and training
+        # change it exclusively
+        self._rw = RWLock()
         rows = self._b.run(NET, {"name": name})
         if rows and rows[0]["rules"] != rules:
             raise ArgumentError(f"rules: net {name!r} in this store uses rules {rows[0]['rules']!r}; got {rules!r}")
@@ -249,43 +243,65 @@ class GraphLinks:
         return self._cache.size
 
     def clear_cache(self) -> None:
-        """Forget every cached row (to see another process's writes)."""
-        with self._guard:
+        """Forget every loaded row (to see another process's writes)."""
+        with self._rw.write():
             self._cache.clear()
+            self._links = _Links()
 
-    def _rows(self, words: list, urls: list) -> tuple[dict, dict]:
-        """Each word's outgoing row and each url's incoming row ({hidden
-        key: w}, or None where the node does not exist): from the cache,
-        the missing ones read in one round trip and cached."""
-        wrows: dict[Hashable, Any] = {}
-        urows: dict[Hashable, Any] = {}
-        with self._guard:
-            for w in words:
-                wrows[w] = self._cache.get(("w", w))
-            for u in urls:
-                urows[u] = self._cache.get(("u", u))
-        cold_w = [w for w, r in wrows.items() if r is _MISS]
-        cold_u = [u for u, r in urows.items() if r is _MISS]
+    def _held(self, words: list, urls: list) -> bool:
+        if self._cache.capacity == 0:  # every query reads the database
+            return False
+        touch = self._cache.touch
+        return all([touch(("w", w)) for w in words]) and all([touch(("u", u)) for u in urls])
+
+    def _evict(self, keep: set) -> None:
+        """Drop least recently used rows until the cache fits (never those of
+        ``keep``: the words and urls being used).  Outside transactions."""
+        cache, links = self._cache, self._links
+        for key in list(cache.rows):
+            if cache.size <= cache.capacity:
+                break
+            if key in keep:
+                continue
+            cache.size -= cache.rows.pop(key)
+            kind, k = key
+            if kind == "w" and k in links.word_id:
+                links.evict_word(k)
+            elif kind == "u" and k in links.url_id:
+                links.evict_url(k)
+
+    def _trim(self) -> None:
+        """After an operation: fit the cache (with cache size 0, hold
+        nothing)."""
+        if self._cache.capacity == 0:
+            self._cache.clear()
+            self._links = _Links()
+        else:
+            self._evict(set())
+
+    def _ensure(self, words: list, urls: list) -> None:
+        """Load the rows of these words and urls that the table does not hold
+        (one round trip), then drop others to fit the cache.  Holds the
+        write lock."""
+        cold_w = [w for w in words if not self._cache.touch(("w", w))]
+        cold_u = [u for u in urls if not self._cache.touch(("u", u))]
         if cold_w or cold_u:
             wids = {self._word_id(w): w for w in cold_w}
             uids = {self._url_id(u): u for u in cold_u}
-            found_w: dict[Hashable, dict | None] = dict.fromkeys(cold_w)
-            found_u: dict[Hashable, dict | None] = dict.fromkeys(cold_u)
             ids = [*wids, *uids]
             loaded = self._load_links(ids) if self.layout == "links" else self._load_neurons(ids)
-            for a, row in loaded.items():
-                if a in wids:
-                    found_w[wids[a]] = row
-                else:
-                    found_u[uids[a]] = row
-            with self._guard:
-                for w, row in found_w.items():
-                    self._cache.put(("w", w), row)
-                for u, row in found_u.items():
-                    self._cache.put(("u", u), row)
-            wrows.update(found_w)
-            urows.update(found_u)
-        return wrows, urows
+            links = self._links
+            for w in cold_w:
+                row = loaded.get(self._word_id(w))
+                if row:
+                    links.update_wh(links.word(w), {links.hidden(h)[0]: v for h, v in row.items()})
+                self._cache.put(("w", w), 1 + len(row or ()))
+            for u in cold_u:
+                row = loaded.get(self._url_id(u))
+                if row:
+                    links.update_column(links.url(u), {links.hidden(h)[0]: v for h, v in row.items()})
+                self._cache.put(("u", u), 1 + len(row or ()))
+        self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
 
     def _load_links(self, ids: list[str]) -> dict[str, dict[tuple, float]]:
         """Layout "links": the rows of these word and url ids that have
@@ -325,50 +341,60 @@ class GraphLinks:
 
     # ------------------------------------------------------------ LinkStore
     def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
-        wrows, urows = self._rows(words, urls)
-        links = _Links()
-        hidden = {h for row in (*wrows.values(), *urows.values()) if row for h in row}
-        for hkey in sorted(hidden, key=hidden_order):
-            links.hidden(hkey)
-        hid = links.hidden_id
-        for w, row in wrows.items():
-            if row is not None:
-                links.update_wh(links.word(w), {hid[h]: v for h, v in row.items()})
-        for u, row in urows.items():
-            if row is not None:
-                links.update_column(links.url(u), {hid[h]: v for h, v in row.items()})
-        known = (set(links.word_id), set(links.url_id), set(links.hidden_id))
-        # the rows as checked out
-        return links, (known, links.wh, links.hu)
+        """The table with every row of these words and urls loaded, and
+        those rows as they are (to find what training changed).  The caller
+        holds the net's write lock, so no scoring thread reads the table
+        while it changes."""
+        with self._rw.write():
+            self._ensure(words, urls)
+        links = self._links
+        wid, uid = links.word_id, links.url_id
+        before_w = {w: links.row_wh(wid[w]) for w in words if w in wid}
+        before_u = {u: links.column_hu(uid[u]) for u in urls if u in uid}
+        return links, (words, urls, before_w, before_u)
+
+    def release(self, token: Any) -> None:
+        with self._rw.write():
+            self._trim()
 
     def commit(self, links: _Links, token: Any) -> None:
-        known, wh_before, hu_before = token
-        nodes = [{"id": self._word_id(w), "kind": "word", "key": encode("words", w)}
-                 for w in links.word_id if w not in known[0]]
-        nodes += [{"id": self._url_id(u), "kind": "url", "key": encode("urls", u)}
-                  for u in links.url_id if u not in known[1]]
-        hidden_ids = [self._id("hidden", encode_hidden(h)) for h in links.hidden_key]
-        nodes += [{"id": hidden_ids[k], "kind": "hidden", "key": encode_hidden(h)}
-                  for k, h in enumerate(links.hidden_key) if h not in known[2]]
-        # changed and new links, found on integer ids; node ids only for those
+        words, urls, before_w, before_u = token
+        created = links.created()
+        new_keys = {kind: {k for c, k in created if c == kind} for kind in ("word", "url", "hidden")}
+        nodes = [{"id": self._word_id(w), "kind": "word", "key": encode("words", w)} for w in new_keys["word"]]
+        nodes += [{"id": self._url_id(u), "kind": "url", "key": encode("urls", u)} for u in new_keys["url"]]
+        nodes += [{"id": self._id("hidden", encode_hidden(h)), "kind": "hidden", "key": encode_hidden(h)}
+                  for h in new_keys["hidden"]]
+        # changed and new links of the batch's rows (training changes no others)
+        hidden_ids: dict[int, str] = {}
+
+        def hidden_id(h: int) -> str:
+            if h not in hidden_ids:
+                hidden_ids[h] = self._id("hidden", encode_hidden(links.hidden_key[h]))
+            return hidden_ids[h]
+
         changed: list[dict[str, Any]] = []
         new: list[dict[str, Any]] = []
-        for w, k in links.word_id.items():
-            old = wh_before[k] if k < len(wh_before) else {}
+        for w in words:
+            if w not in links.word_id:
+                continue
+            old = before_w.get(w, {})
             a = None
-            for h, v in links.row_wh(k).items():
+            for h, v in links.row_wh(links.word_id[w]).items():
                 was = old.get(h, _MISS)
                 if was is _MISS or was != v:
                     a = a or self._word_id(w)
-                    (new if was is _MISS else changed).append({"a": a, "b": hidden_ids[h], "w": v})
-        url_ids = {k: self._url_id(u) for u, k in links.url_id.items()}
-        for h in range(len(links.hidden_key)):
-            row = links.row_hu(h)
-            old = hu_before[h] if h < len(hu_before) else {}
-            for k, v in row.items():
-                was = old.get(k, _MISS)
+                    (new if was is _MISS else changed).append({"a": a, "b": hidden_id(h), "w": v})
+        for u in urls:
+            if u not in links.url_id:
+                continue
+            old = before_u.get(u, {})
+            b = None
+            for h, v in links.column_hu(links.url_id[u]).items():
+                was = old.get(h, _MISS)
                 if was is _MISS or was != v:
-                    (new if was is _MISS else changed).append({"a": hidden_ids[h], "b": url_ids[k], "w": v})
+                    b = b or self._url_id(u)
+                    (new if was is _MISS else changed).append({"a": hidden_id(h), "b": b, "w": v})
         statements: list[Any] = []
         if self.layout == "neurons":
             statements = self._neuron_statements(nodes, changed + new)
@@ -405,13 +431,13 @@ class GraphLinks:
                 statements.append((CREATE_LINKS, {"rows": new}))
         if statements:
             self._b.run_tx(statements)
-        # committed: the checked-out rows, now complete and current, replace the cached ones
-        keys = links.hidden_key
-        with self._guard:
-            for w, k in links.word_id.items():
-                self._cache.put(("w", w), {keys[h]: v for h, v in links.row_wh(k).items()})
-            for u, k in links.url_id.items():
-                self._cache.put(("u", u), {keys[h]: v for h, v in links.column_hu(k).items()})
+        # committed: the batch's rows in the table are complete and current
+        for w in words:
+            k = links.word_id.get(w)
+            self._cache.put(("w", w), 1 + (len(links.row_wh(k)) if k is not None else 0))
+        for u in urls:
+            k = links.url_id.get(u)
+            self._cache.put(("u", u), 1 + (len(links.column_hu(k)) if k is not None else 0))
 
     def _neuron_statements(self, nodes: list[dict[str, Any]], links: list[dict[str, Any]]) -> list[Any]:
         """Layout "neurons": the writes of a commit.  Every touched hidden
@@ -459,26 +485,20 @@ class GraphLinks:
         return statements
 
     def score(self, words: list, urls: list, default_wh: float) -> list[float]:
-        """The forward pass of ``am_sn_forward`` (assocmem.h) on the query's
-        rows: hidden layer = every hidden neuron linked to a query word or
-        url, ah = tanh(sum of its word weights, default_wh where missing),
-        score = tanh(sum of ah * w over the url's stored links)."""
-        wrows, urows = self._rows(words, urls)
-        n = len(words)
-        # every hidden neuron of the query starts with n missing word links ...
-        base = n * default_wh
-        total: dict[tuple, float] = {}
-        for row in urows.values():
-            if row:
-                total.update(dict.fromkeys(row, base))
-        # ... and each stored word link replaces one default by its weight
-        for row in wrows.values():
-            if row:
-                for h, v in row.items():
-                    total[h] = total.get(h, base) + (v - default_wh)
-        ah = dict(zip(total, map(tanh, total.values())))
-        get = ah.__getitem__
-        return [tanh(sum(map(mul, map(get, row), row.values()))) if row else 0.0 for row in urows.values()]
+        """The forward pass of the loaded rows (am_lt_forward): a warm query
+        costs what it costs in memory, a cold one loads its rows first."""
+        rw = self._rw
+        rw.acquire_read()
+        try:
+            if self._held(words, urls):
+                return self._links.score(words, urls, default_wh)
+        finally:
+            rw.release_read()
+        with rw.write():  # no thread reads the table while it changes, nor evicts these rows
+            self._ensure(words, urls)
+            out = self._links.score(words, urls, default_wh)
+            self._trim()
+            return out
 
     def score_many(self, queries: list[tuple[list, list]], default_wh: float) -> list[list[float]]:
         return [self.score(w, u, default_wh) for w, u in queries]
@@ -495,14 +515,14 @@ class GraphLinks:
                 rows.append({"id": hid, "ins": list(h["ins"]), "inw": list(h["ins"].values()),
                              "outs": list(h["outs"]), "outw": list(h["outs"].values())})
             self._b.run_tx([*([(UPDATE_HIDDEN, {"rows": rows})] if rows else []), (DELETE_PORT, {"id": node})])
-            with self._guard:
-                self._cache.put(("u", url), None)
-            return
-        if not self._b.run(EXISTING, {"ids": [node]}):
-            raise ArgumentError(f"url: unknown url {url!r}")
-        self._b.run(DELETE_NODE, {"id": node})
-        with self._guard:
-            self._cache.put(("u", url), None)
+        else:
+            if not self._b.run(EXISTING, {"ids": [node]}):
+                raise ArgumentError(f"url: unknown url {url!r}")
+            self._b.run(DELETE_NODE, {"id": node})
+        with self._rw.write():
+            if url in self._links.url_id:
+                self._links.remove_url(url)
+            self._cache.put(("u", url), 1)
 
     def count(self, kind: str) -> int:
         if self.layout == "neurons":
