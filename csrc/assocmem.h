@@ -188,15 +188,21 @@ int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
  * net grows one link at a time, so its rows are growable arrays.  Three
  * layers of rows:
  *   AM_LT_WH  row = word,   column = hidden neuron, with a weight; columns in
- *             ascending order (a lookup is a binary search)
+ *             hidden order (a lookup is a binary search)
  *   AM_LT_HU  row = hidden, column = url, with a weight; columns in the order
  *             the links were made
- *   AM_LT_UH  row = url,    column = hidden neuron, in ascending order, and
+ *   AM_LT_UH  row = url,    column = hidden neuron, in hidden order, and
  *             where that link is in the hidden row (the reverse index of
  *             AM_LT_HU, kept by the table: no weights of its own, never set
  *             directly)
  * Ids are dense: am_lt_add_row gives a layer's next row id (words are
  * AM_LT_WH rows, hidden neurons AM_LT_HU rows, urls AM_LT_UH rows).
+ * Hidden order: each hidden neuron has an order given when it is added
+ * (the caller derives it from the neuron's key, so it is the same in
+ * every table holding that neuron); neurons sort by (order, id).  Sorted
+ * rows, a click's hidden layer and every sum over hidden neurons follow
+ * it, so a table built in another order (a cache loaded piecemeal, a net
+ * reloaded from a database) computes the same values to the bit.
  * A query's hidden layer holds every hidden neuron of its words' and urls'
  * rows, so those rows are part of its sub-network, and the url rows lead
  * to every stored weight a query reads: training costs O(nw nh + nh nu) for
@@ -204,8 +210,8 @@ int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
  * the candidate urls), never the length of a hidden neuron's url row nor
  * anything of the size of the net.  A single link (am_lt_get, am_lt_set)
  * is found by a binary search of its url row.  A url's score sums its
- * links in hidden id order, so two urls with the same links score the
- * same to the bit.  Functions return AM_ENOMEM when an allocation
+ * links in hidden order, so two urls with the same links score the same
+ * to the bit.  Functions return AM_ENOMEM when an allocation
  * fails; inside a transaction the caller then rolls back.
  *
  * Transactions: am_lt_begin ... am_lt_commit | am_lt_rollback.  Inside one,
@@ -234,7 +240,7 @@ int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
  * (n_hidden int64).  Words and urls of a query must be distinct (AM_EVALUE
  * otherwise); an id out of range gives AM_ERANGE.
  *
- * am_lt_train: one click.  The hidden layer of (words, urls) in id order,
+ * am_lt_train: one click.  The hidden layer of (words, urls) in hidden order,
  * its dense weights gathered (a missing word->hidden weight is default_wh,
  * a missing hidden->url weight 0; with learn != 0 every missing weight
  * takes part and is created by the step, otherwise only stored ones), one
@@ -251,7 +257,9 @@ int am_lt_new(am_links **out);
 void am_lt_free(am_links *L);
 /* Rows of a layer (-1 for a bad layer). */
 int64_t am_lt_rows(const am_links *L, int layer);
-int am_lt_add_row(am_links *L, int layer, int64_t *id);
+/* A new row of a layer; a hidden neuron (AM_LT_HU) sorts by its order
+   (ties: by id), other rows ignore it. */
+int am_lt_add_row(am_links *L, int layer, int64_t order, int64_t *id);
 /* A row's columns (and weights; NULL for AM_LT_UH), valid until the next
    change of the table. */
 int am_lt_row(const am_links *L, int layer, int64_t row, int64_t *len,

@@ -38,6 +38,9 @@ typedef struct {
 
 struct am_links {
     lt_layer layer[3];
+    /* hidden neuron h sorts by (ord[h], h): the order of the sorted rows, of
+       a click's hidden layer and of every sum over hidden neurons */
+    int64_t *ord, cap_ord;
     /* journal */
     int open;
     uint64_t epoch;
@@ -111,18 +114,25 @@ static int row_reserve(lt_row *r, int64_t need, int layer)
     return AM_OK;
 }
 
-/* Index of col in a sorted row, or -(insertion point) - 1. */
-static int64_t row_find(const lt_row *r, int64_t col)
+/* Whether hidden neuron a sorts before hidden neuron b. */
+static inline int before(const int64_t *ord, int64_t a, int64_t b)
+{
+    return ord[a] < ord[b] || (ord[a] == ord[b] && a < b);
+}
+
+/* Index of hidden neuron h in a sorted row (AM_LT_WH, AM_LT_UH), or
+   -(insertion point) - 1. */
+static int64_t row_find(const int64_t *ord, const lt_row *r, int64_t h)
 {
     int64_t lo = 0, hi = r->len;
     while (lo < hi) {
         const int64_t mid = lo + (hi - lo) / 2;
-        if (r->col[mid] < col)
+        if (before(ord, r->col[mid], h))
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < r->len && r->col[lo] == col ? lo : -lo - 1;
+    return lo < r->len && r->col[lo] == h ? lo : -lo - 1;
 }
 
 /* -------------------------------------------------------------- journal */
@@ -221,7 +231,7 @@ static int insert_uh(am_links *L, int64_t u, int64_t h, int64_t at)
     int st;
     if ((st = touch(L, AM_LT_UH, u)) != AM_OK || (st = row_reserve(back, back->len + 1, AM_LT_UH)) != AM_OK)
         return st;
-    const int64_t i = -row_find(back, h) - 1;
+    const int64_t i = -row_find(L->ord, back, h) - 1;
     memmove(back->col + i + 1, back->col + i, (size_t)(back->len - i) * sizeof *back->col);
     memmove(back->at + i + 1, back->at + i, (size_t)(back->len - i) * sizeof *back->at);
     back->col[i] = h;
@@ -248,7 +258,7 @@ static int add_hu(am_links *L, int64_t h, int64_t u, double w)
 static int64_t find_hu(const am_links *L, int64_t h, int64_t u)
 {
     const lt_row *back = &L->layer[AM_LT_UH].rows[u];
-    const int64_t i = row_find(back, h);
+    const int64_t i = row_find(L->ord, back, h);
     return i >= 0 ? back->at[i] : -1;
 }
 
@@ -287,6 +297,7 @@ void am_lt_free(am_links *L)
     }
     drop_journal(L);
     free(L->saved);
+    free(L->ord);
     free(L->hmark);
     free(L->umark);
     free(L->hlist);
@@ -313,11 +324,16 @@ int64_t am_lt_rows(const am_links *L, int layer)
     return L->layer[layer].n;
 }
 
-int am_lt_add_row(am_links *L, int layer, int64_t *id)
+int am_lt_add_row(am_links *L, int layer, int64_t order, int64_t *id)
 {
     if (L == NULL || id == NULL || layer < 0 || layer > 2)
         return AM_EINVAL;
     lt_layer *y = &L->layer[layer];
+    if (layer == AM_LT_HU) {
+        if (RESERVE(L->ord, L->cap_ord, y->n + 1) != AM_OK)
+            return AM_ENOMEM;
+        L->ord[y->n] = order;
+    }
     if (y->n == y->cap) {
         int64_t old = y->cap;
         if (RESERVE(y->rows, y->cap, y->n + 1) != AM_OK)
@@ -376,7 +392,7 @@ int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
     const lt_row *r = &L->layer[layer].rows[row];
     int64_t i;
     if (layer == AM_LT_WH) {
-        i = row_find(r, col);
+        i = row_find(L->ord, r, col);
     } else {
         i = find_hu(L, row, col);
     }
@@ -397,7 +413,7 @@ int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w)
         return i >= 0 ? set_hu_at(L, row, i, w) : add_hu(L, row, col, w);
     }
     lt_row *r = &L->layer[AM_LT_WH].rows[row];
-    const int64_t i = row_find(r, col);
+    const int64_t i = row_find(L->ord, r, col);
     int st = touch(L, AM_LT_WH, row);
     if (st != AM_OK)
         return st;
@@ -458,7 +474,7 @@ int am_lt_remove_url(am_links *L, int64_t u)
         const int64_t pos = back->at[e], last = r->len - 1;
         if (pos != last) {  /* the row's last link takes its place */
             const lt_row *moved = &L->layer[AM_LT_UH].rows[r->col[last]];
-            moved->at[row_find(moved, back->col[e])] = pos;
+            moved->at[row_find(L->ord, moved, back->col[e])] = pos;
             r->col[pos] = r->col[last];
             r->w[pos] = r->w[last];
             r->stamp[pos] = r->stamp[last];
@@ -538,20 +554,23 @@ int am_lt_rollback(am_links *L)
 
 /* ------------------------------------------------------------- training */
 
-static int cmp_i64(const void *a, const void *b)
+static int cmp_pair(const void *a, const void *b)
 {
-    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    const int64_t *x = a, *y = b;  /* (ord, id) */
+    if (x[0] != y[0])
+        return (x[0] > y[0]) - (x[0] < y[0]);
+    return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
 /* Merge m entries (cols ascending, all absent from the row) into a sorted
    row in place, from the back: with weights w (AM_LT_WH) or positions at
    (AM_LT_UH). */
-static void merge_into(lt_row *r, int64_t m, const int64_t *cols, const double *w, const int64_t *at)
+static void merge_into(const int64_t *ord, lt_row *r, int64_t m, const int64_t *cols, const double *w,
+                       const int64_t *at)
 {
     int64_t e = r->len - 1, k = m - 1, out = r->len + m - 1;
     while (k >= 0) {
-        if (e >= 0 && r->col[e] > cols[k]) {
+        if (e >= 0 && before(ord, cols[k], r->col[e])) {
             r->col[out] = r->col[e];
             if (w != NULL)
                 r->w[out] = r->w[e];
@@ -614,9 +633,20 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
             const int64_t h = uh[urls[k]].col[e];
             if (hmark[h] < 0) { hmark[h] = 0; hl[nh++] = h; }
         }
-    qsort(hl, (size_t)nh, sizeof *hl, cmp_i64);
-    for (int64_t j = 0; j < nh; ++j)
+    /* hidden order: sort (ord, id) pairs (in mcol, two slots each) */
+    if (RESERVE(L->mcol, L->cap_mcol, 2 * nh + 2) != AM_OK) {
+        st = AM_ENOMEM;
+        goto done;
+    }
+    for (int64_t j = 0; j < nh; ++j) {
+        L->mcol[2 * j] = L->ord[hl[j]];
+        L->mcol[2 * j + 1] = hl[j];
+    }
+    qsort(L->mcol, (size_t)nh, 2 * sizeof *L->mcol, cmp_pair);
+    for (int64_t j = 0; j < nh; ++j) {
+        hl[j] = L->mcol[2 * j + 1];
         hmark[hl[j]] = j;
+    }
     if (n_hidden_out != NULL)
         *n_hidden_out = nh;
     /* the dense sub-network */
@@ -683,7 +713,7 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
             }
         }
         if (m > 0 && (st = row_reserve(r, r->len + m, AM_LT_WH)) == AM_OK)
-            merge_into(r, m, L->mcol, L->mval, NULL);
+            merge_into(L->ord, r, m, L->mcol, L->mval, NULL);
     }
     /* hidden rows: update in place, append the new links (pos becomes
        -2 - where each new one went) */
@@ -707,7 +737,7 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
             }
         if (m > 0 && (st = touch(L, AM_LT_UH, urls[k])) == AM_OK &&
             (st = row_reserve(back, back->len + m, AM_LT_UH)) == AM_OK)
-            merge_into(back, m, L->mcol, NULL, L->mat);
+            merge_into(L->ord, back, m, L->mcol, NULL, L->mat);
     }
 done:
     for (int64_t j = 0; j < nh; ++j)

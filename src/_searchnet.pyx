@@ -77,12 +77,13 @@ cdef class LinkTable:
             raise ShapeError(f"layer: expected 0, 1 or 2; got {layer}")
         return am_lt_rows(self.L, layer)
 
-    def add_row(self, int layer):
-        """A new row (word, hidden neuron or url); its id."""
+    def add_row(self, int layer, int64_t order=0):
+        """A new row (word, hidden neuron or url); its id.  A hidden neuron
+        sorts by ``order`` (ties by id)."""
         cdef int64_t i = 0
         self._write()
         try:
-            _check(am_lt_add_row(self.L, layer, &i), "am_lt_add_row")
+            _check(am_lt_add_row(self.L, layer, order, &i), "am_lt_add_row")
         finally:
             self._writing = False
         return i

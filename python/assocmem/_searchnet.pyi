@@ -19,8 +19,9 @@ class LinkTable:
     def weights_trained(self) -> int:
         """Sum over the clicks trained of their sub-network's weights."""
     def rows(self, layer: int) -> int: ...
-    def add_row(self, layer: int) -> int:
-        """A new row (word, hidden neuron or url); its id."""
+    def add_row(self, layer: int, order: int = 0) -> int:
+        """A new row (word, hidden neuron or url); its id.  A hidden neuron
+        sorts by order (ties by id)."""
     def set(self, layer: int, row: int, col: int, w: float) -> None: ...
     def set_row(self, layer: int, row: int, cols: list[int], weights: list[float]) -> None: ...
     def set_column(self, u: int, hidden: I64, weights: F64) -> None:

@@ -8,6 +8,7 @@ trained by backpropagation from clicks.  Kept in memory or in a graph store
 
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 from collections.abc import Hashable, Iterable, Iterator, Sequence
@@ -40,6 +41,15 @@ def _order_key(key: Hashable) -> tuple[int, Any]:
     """A total order over keys: every int before every str (ints and strs
     never compare with each other)."""
     return (0, key) if isinstance(key, int) else (1, key)
+
+
+def hidden_order(key: tuple) -> int:
+    """The order of a hidden neuron in every sum over hidden neurons: a
+    stable 63-bit hash of its key, the same in every process and table, so
+    a net computes the same values to the bit whichever order its neurons
+    were created or loaded in."""
+    digest = hashlib.blake2b(repr(tuple(_order_key(k) for k in key)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def _is_key(k: Any) -> bool:
@@ -138,7 +148,7 @@ class _Links:
         i = self.hidden_id.get(key)
         if i is not None:
             return i, False
-        i = self.hidden_id[key] = self.table.add_row(1)
+        i = self.hidden_id[key] = self.table.add_row(1, hidden_order(key))
         self.hidden_key.append(key)
         if self._undo is not None:
             self._undo.append(("hidden", key))
