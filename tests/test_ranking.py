@@ -53,19 +53,24 @@ def test_pydoc_collection_is_graded_from_real_text():
                 assert q.grades[c] == (1 if has_all else 0)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_training_on_simulated_clicks_raises_ndcg(tmp_path, seed):
-    png = tmp_path / "curve.png"
-    rows = ranking.learning_curve(sessions=6000, checkpoints=2, n_queries=100, seed=seed, path=png)
-    first, last = rows[0], rows[-1]
-    assert first["sessions"] == 0 and last["sessions"] == 6000
-    # The clicks depend on the ranking shown, so a last-bit change in a score
-    # (the order of a sum) makes another trajectory.  Measured over seeds
-    # 0-5 (2026-12-01): train ndcg +0.34 to +0.37, unseen related queries
-    # +0.059 to +0.072 (the hidden-key summation order of before: +0.022 to
-    # +0.127).
-    assert last["train ndcg@10"] >= first["train ndcg@10"] + 0.25
-    assert last["train mrr"] >= first["train mrr"] + 0.3
-    assert last["unseen ndcg@10"] >= first["unseen ndcg@10"] + 0.04
+def test_training_on_simulated_clicks_raises_ndcg(tmp_path):
+    """Over three seeds: every run ranks its training queries far better, and
+    unseen related queries better on average.  The clicks depend on the
+    ranking shown, so a last-bit change in a score (the order of a sum)
+    makes another trajectory; one seed's gain on unseen queries is noisy.
+    Measured over seeds 0-7 (2026-12-01): train ndcg +0.30 to +0.41, unseen
+    +0.015 to +0.097 (mean +0.066; the summation order of before gave +0.022
+    to +0.127 over seeds 0-5)."""
+    unseen = []
+    for seed in (0, 1, 2):
+        png = tmp_path / f"curve{seed}.png"
+        rows = ranking.learning_curve(sessions=6000, checkpoints=2, n_queries=100, seed=seed, path=png)
+        first, last = rows[0], rows[-1]
+        assert first["sessions"] == 0 and last["sessions"] == 6000
+        assert last["train ndcg@10"] >= first["train ndcg@10"] + 0.25
+        assert last["train mrr"] >= first["train mrr"] + 0.3
+        assert last["unseen ndcg@10"] > first["unseen ndcg@10"]
+        unseen.append(last["unseen ndcg@10"] - first["unseen ndcg@10"])
+    assert sum(unseen) / 3 >= 0.04
     with Image.open(png) as img:
         assert img.format == "PNG" and img.size == (700, 450)
