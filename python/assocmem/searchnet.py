@@ -48,8 +48,8 @@ def hidden_order(key: tuple) -> int:
     stable 63-bit hash of its key, the same in every process and table, so
     a net computes the same values to the bit whichever order its neurons
     were created or loaded in."""
-    digest = hashlib.blake2b(repr(tuple(_order_key(k) for k in key)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
+    # repr tells 1 from '1' and is the same in every process (hash() is not)
+    return int.from_bytes(hashlib.blake2b(repr(key).encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def _is_key(k: Any) -> bool:
