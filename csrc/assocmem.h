@@ -2,9 +2,14 @@
  * assocmem.h -- C kernels of assocmem.
  *
  * Every function is pure over caller-owned buffers: no allocation, no global
- * state, no Python API -- except the search net's link table (am_lt_*), which
- * owns its growable rows (see its section).  Each returns AM_OK or one of the status codes below;
- * outputs are only meaningful when AM_OK is returned.
+ * state, no Python API -- except the search net's link table (am_lt_*),
+ * which owns its growable rows (see its section).  Each returns AM_OK or one
+ * of the status codes below; outputs are only meaningful when AM_OK is
+ * returned.
+ *
+ * Visit orders: release builds (NDEBUG) trust every entry to lie in [0, n)
+ * -- the Cython layer checks each order once -- and Debug builds check it on
+ * every visit (AM_ERANGE).
  *
  * Conventions
  *   n        number of neurons, p number of patterns.
@@ -29,7 +34,7 @@ extern "C" {
 enum am_status {
     AM_OK = 0,
     AM_EINVAL = 1,  /* a size argument is out of range or a pointer is NULL */
-    AM_ERANGE = 2,  /* an index (visit order) lies outside [0, n) */
+    AM_ERANGE = 2,  /* an index lies outside its range (visit orders: Debug builds only) */
     AM_EVALUE = 3,  /* a value outside its domain (a state that is not +-1) */
     AM_ENOMEM = 4   /* out of memory (the link table only: nothing else allocates) */
 };

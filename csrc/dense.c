@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "assocmem.h"
+#include "am_internal.h"
 
 /* G(m) = (m + 1)^d - (m - 1)^d.  Computed modulo 2^64 (unsigned arithmetic
    wraps, defined behaviour): the true G fits in int64 whenever the caller's
@@ -109,8 +109,7 @@ int am_dense_async_sweep(const int8_t *xt, int64_t n, int64_t p, int64_t d,
     int64_t nflips = 0;
     for (int64_t k = 0; k < n; ++k) {
         const int64_t i = order[k];
-        if (i < 0 || i >= n)
-            return AM_ERANGE;
+        AM_CHECK_INDEX(i, n);
         const int8_t *row = xt + i * p;
         const int64_t old = s[i];
         const int upd = d > 0 ? decide_poly(row, p, old, glo, ghi)

@@ -1,6 +1,6 @@
 /* hopfield.c -- Hebbian accumulation, local fields, asynchronous and
    synchronous updates with exact integer bookkeeping.  See assocmem.h. */
-#include "assocmem.h"
+#include "am_internal.h"
 
 #include <stddef.h>
 
@@ -238,8 +238,7 @@ int am_async_sweep_patterns(const int8_t *xt, int64_t n, int64_t p,
     int64_t nflips = 0, delta_q = 0;
     for (int64_t k = 0; k < n; ++k) {
         const int64_t i = order[k];
-        if (i < 0 || i >= n)
-            return AM_ERANGE;
+        AM_CHECK_INDEX(i, n);
         const int8_t *row = xt + i * p;
         const int64_t old = s[i];
         int64_t h = -p * old;
@@ -272,8 +271,7 @@ int am_async_sweep_patterns(const int8_t *xt, int64_t n, int64_t p,
         int64_t nflips = 0, delta_q = 0;                                     \
         for (int64_t k = 0; k < n; ++k) {                                    \
             const int64_t i = order[k];                                      \
-            if (i < 0 || i >= n)                                             \
-                return AM_ERANGE;                                            \
+            AM_CHECK_INDEX(i, n);                                            \
             const int64_t old = s[i];                                        \
             const int64_t upd = (h[i] >= thr[i]) ? 1 : -1;                   \
             if (upd != old) {                                                \

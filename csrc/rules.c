@@ -1,6 +1,6 @@
 /* rules.c -- real-valued learning rules (Storkey, pseudo-inverse) and their
    asynchronous sweeps (see assocmem.h). */
-#include "assocmem.h"
+#include "am_internal.h"
 
 #include <stddef.h>
 
@@ -43,8 +43,7 @@ int am_async_sweep_dense_f64(const double *w, int64_t n, const double *theta,
     int64_t nflips = 0;
     for (int64_t k = 0; k < n; ++k) {
         const int64_t i = order[k];
-        if (i < 0 || i >= n)
-            return AM_ERANGE;
+        AM_CHECK_INDEX(i, n);
         const int8_t upd = (h[i] >= theta[i]) ? 1 : -1;
         if (upd != s[i]) {
             const double *row = w + i * n;
@@ -71,8 +70,7 @@ int am_async_sweep_patterns_f64(const double *a, const double *d,
     int64_t nflips = 0;
     for (int64_t k = 0; k < n; ++k) {
         const int64_t i = order[k];
-        if (i < 0 || i >= n)
-            return AM_ERANGE;
+        AM_CHECK_INDEX(i, n);
         const double *ai = a + i * p;
         double h = -d[i] * s[i];
         for (int64_t mu = 0; mu < p; ++mu)
@@ -103,8 +101,7 @@ int am_async_sweep_binary(const int8_t *xt, int64_t n, int64_t p, double a,
     int64_t nflips = 0, act = *active;
     for (int64_t q = 0; q < n; ++q) {
         const int64_t i = order[q];
-        if (i < 0 || i >= n)
-            return AM_ERANGE;
+        AM_CHECK_INDEX(i, n);
         const int8_t *xi = xt + i * p;
         const double a_act = a * (double)act;
         double acc = 0.0;

@@ -2,8 +2,10 @@
 """Hopfield kernels: Hebbian counts, local fields, async/sync recall.
 
 The functions here trust the *values* handed to them by ``assocmem.hopfield``
-(which validates user input) but check every buffer's shape, so a wrong call
-raises instead of reading out of bounds.  Each C call runs without the GIL.
+(which validates user input) but check every buffer's shape and every visit
+order's range, so a wrong call raises instead of reading out of bounds (the
+C sweeps check indices again only in Debug builds).  Each C call runs
+without the GIL.
 """
 import numpy as np
 
@@ -274,6 +276,7 @@ cdef class HebbEngine:
         cdef int st
         if order.shape[0] != n:
             raise ShapeError(f"order: expected length {n}; got {order.shape[0]}")
+        _check_order(order, n)
         if self.counts is None:
             with nogil:
                 st = am_async_sweep_patterns(&self.xt[0, 0], n, p, &self.thr[0], &order[0],
@@ -386,6 +389,7 @@ def sweep_dense_f64(const double[:, ::1] w, const double[::1] theta, const int64
     cdef int64_t n = w.shape[0], flips = 0
     if w.shape[1] != n or theta.shape[0] != n or order.shape[0] != n or s.shape[0] != n or h.shape[0] != n:
         raise ShapeError(f"sweep: every buffer must have length {n}")
+    _check_order(order, n)
     cdef int st
     with nogil:
         st = am_async_sweep_dense_f64(&w[0, 0], n, &theta[0], &order[0], &s[0], &h[0], &flips)
@@ -400,6 +404,7 @@ def sweep_patterns_f64(const double[:, ::1] a, const double[::1] d, const int8_t
     if xt.shape[0] != n or xt.shape[1] != p or d.shape[0] != n or theta.shape[0] != n \
             or order.shape[0] != n or s.shape[0] != n or m.shape[0] != p or p < 1:
         raise ShapeError("sweep: A (n, p), d (n), xt (n, p), m (p) and the states must agree")
+    _check_order(order, n)
     cdef int st
     with nogil:
         st = am_async_sweep_patterns_f64(&a[0, 0], &d[0], &xt[0, 0], n, p, &theta[0], &order[0],
@@ -416,6 +421,7 @@ def sweep_binary(const int8_t[:, ::1] xt, double a, const double[::1] wdiag, con
     if wdiag.shape[0] != n or theta.shape[0] != n or order.shape[0] != n or s.shape[0] != n \
             or k.shape[0] != p or p < 1:
         raise ShapeError("sweep: xt (n, p), wdiag, theta, order, s (n) and k (p) must agree")
+    _check_order(order, n)
     cdef int st
     with nogil:
         st = am_async_sweep_binary(&xt[0, 0], n, p, a, &wdiag[0], &theta[0], &order[0], &s[0],
@@ -450,6 +456,7 @@ def dense_async_sweep(const int8_t[:, ::1] xt, int64_t d, double beta, const int
     _dense_check(xt, d, beta, s.shape[0], m.shape[0])
     if order.shape[0] != xt.shape[0]:
         raise ShapeError(f"order: expected length {xt.shape[0]}; got {order.shape[0]}")
+    _check_order(order, xt.shape[0])
     cdef int64_t flips = 0
     cdef int st
     if xt.shape[0] == 0:

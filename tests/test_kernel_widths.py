@@ -43,3 +43,34 @@ def test_sync_recall_equals_reference_across_blocks(n, p):
         assert (got.sweeps, got.flips, got.converged, got.cycle) == (want.sweeps, want.flips, want.converged,
                                                                      want.cycle)
         np.testing.assert_array_equal(got.energies, want.energies)
+
+
+def test_every_compiled_sweep_checks_its_visit_order():
+    """Release builds of the C sweeps do not range-check visit orders
+    (csrc/am_internal.h): the bindings check every order once, and a bad one
+    raises ArgumentError naming it, with the state untouched."""
+    from assocmem import _hopfield
+    from assocmem.errors import ArgumentError
+
+    rng = np.random.default_rng(0)
+    n, p = 12, 3
+    xt = np.ascontiguousarray(rng.choice([-1, 1], size=(n, p)).astype(np.int8))
+    s = np.ascontiguousarray(rng.choice([-1, 1], size=n).astype(np.int8))
+    bad = np.arange(n, dtype=np.int64)
+    bad[5] = n  # one past the end
+    calls = {
+        "hebb": lambda o, s: _hopfield.HebbEngine(xt, None, np.zeros(n, dtype=np.int64), np.zeros(n), s).sweep(o),
+        "dense_f64": lambda o, s: _hopfield.sweep_dense_f64(np.zeros((n, n)), np.zeros(n), o, s, np.zeros(n)),
+        "patterns_f64": lambda o, s: _hopfield.sweep_patterns_f64(np.zeros((n, p)), np.zeros(n), xt, np.zeros(n), o,
+                                                                  s, np.zeros(p, dtype=np.int64)),
+        "binary": lambda o, s: _hopfield.sweep_binary(np.ascontiguousarray((xt > 0).astype(np.int8)), 0.5,
+                                                      np.zeros(n), np.zeros(n), o, s, np.zeros(p, dtype=np.int64), 0),
+        "dense_memory": lambda o, s: _hopfield.dense_async_sweep(xt, 2, 0.0, o, s, xt.T.astype(np.int64) @ s),
+    }
+    for name, call in calls.items():
+        for order in (bad, -bad):
+            state = s.copy()
+            with pytest.raises(ArgumentError, match=r"order: expected neuron indices in \[0, 12\)"):
+                call(order, state)
+            np.testing.assert_array_equal(state, s, err_msg=name)
+        call(rng.permutation(n).astype(np.int64), s.copy())  # a valid order runs

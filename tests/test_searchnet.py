@@ -288,6 +288,29 @@ def test_graph_cache_bounded_and_exact(tmp_path, cache_size, layout):
             np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)
 
 
+def test_graph_cache_ids_stay_bounded(tmp_path, monkeypatch):
+    """Evicted rows keep their ids (reused when they come back); once the ids
+    pass the bound the table starts afresh, and scores stay exact."""
+    monkeypatch.setattr(searchnet_store.GraphLinks, "ID_BOUND", 60)
+    rng = np.random.default_rng(23)
+    sessions = random_sessions(rng, 60, n_words=40, n_urls=80)
+    mem = SearchNet()
+    mem.train_many(sessions)
+    with graph.open(tmp_path / "ids.lbdb") as store:
+        SearchNet(store, name="sn").train_many(sessions)
+        g = SearchNet(store, name="sn", cache_size=10)
+        table = g._links
+        peak, tables = 0, set()
+        for words, urls, _ in random_sessions(rng, 40, n_words=40, n_urls=80):
+            assert g.scores(words, urls) == mem.scores(words, urls)  # the same bits, whatever was cached
+            links = table._links
+            tables.add(id(links))
+            peak = max(peak, len(links.word_id) + len(links.url_id) + len(links.hidden_key))
+            assert table.cache_size <= 10
+        assert peak <= 60 + 60  # the bound, plus at most one query's ids before the trim
+        assert len(tables) > 1  # the table did start afresh
+
+
 def test_graph_cache_size_is_checked(tmp_path):
     with graph.open(tmp_path / "c.lbdb") as store:
         for bad in (-1, 1.5, True, "10"):

@@ -186,6 +186,10 @@ class GraphLinks:
     """The link store of a SearchNet kept in a graph store (see the module
     docstring for the cache and its coherence)."""
 
+    #: Ids (words, urls, hidden neurons) the table may hold before it starts
+    #: afresh (see :meth:`_trim`).
+    ID_BOUND = 100_000
+
     def __init__(self, store: Any, name: str, rules: str, cache_size: int, layout: str = "links") -> None:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ArgumentError(f"name: expected 1-128 letters, digits, '_', '.' or '-'; got {name!r}")
@@ -272,9 +276,15 @@ class GraphLinks:
 
     def _trim(self) -> None:
         """After an operation: fit the cache (with cache size 0, hold
-        nothing)."""
-        if self._cache.capacity == 0:
-            self._cache.clear()
+        nothing).  An evicted row's id stays (it is reused when the row comes
+        back), so ids accumulate as new words, urls and hidden neurons pass
+        through; once they outnumber ``ID_BOUND`` (at least 4 per cached
+        link), the table starts afresh, so the memory held stays bounded by
+        the cache size."""
+        links, cache = self._links, self._cache
+        ids = len(links.word_id) + len(links.url_id) + len(links.hidden_key)
+        if cache.capacity == 0 or ids > max(self.ID_BOUND, 4 * cache.capacity):
+            cache.clear()
             self._links = _Links()
         else:
             self._evict(set())
