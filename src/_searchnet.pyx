@@ -220,14 +220,12 @@ cdef class LinkTable:
 
     cdef int _call(self, _Scratch sc, double default_wh, int64_t nq, const int64_t *qw_ptr, const int64_t *qw,
                    const int64_t *qn, const int64_t *qu_ptr, const int64_t *qu, double *out) except -1:
+        # the caller holds a read (self._read): the table cannot grow under
+        # the scratch taken for its current size
         cdef int st
-        self._read()
-        try:
-            with nogil:
-                st = am_lt_forward(self.L, default_wh, nq, qw_ptr, qw, qn, qu_ptr, qu,
-                                   &sc.hmark[0], &sc.hsum[0], &sc.hcnt[0], &sc.umark[0], &sc.hlist[0], out)
-        finally:
-            self._readers -= 1
+        with nogil:
+            st = am_lt_forward(self.L, default_wh, nq, qw_ptr, qw, qn, qu_ptr, qu,
+                               &sc.hmark[0], &sc.hsum[0], &sc.hcnt[0], &sc.umark[0], &sc.hlist[0], out)
         # a failed call may leave marks set: its scratch is dropped, not reused
         _check(st, "am_lt_forward")
         self._free.append(sc)
@@ -236,7 +234,15 @@ cdef class LinkTable:
     def score(self, list words, int64_t n_words, list urls, double default_wh):
         """Scores (list of floats) of one query: known word ids, the number
         of query words, url ids (-1 for unknown urls)."""
-        cdef Py_ssize_t nw = len(words), nu = len(urls), k
+        cdef Py_ssize_t nw = len(words), nu = len(urls)
+        self._read()
+        try:
+            return self._score(words, n_words, urls, default_wh, nw, nu)
+        finally:
+            self._readers -= 1
+
+    cdef list _score(self, list words, int64_t n_words, list urls, double default_wh, Py_ssize_t nw, Py_ssize_t nu):
+        cdef Py_ssize_t k
         cdef _Scratch sc = self._take()
         if sc.q_w.shape[0] < nw:
             sc.q_w = np.zeros(2 * nw, dtype=np.int64)
@@ -270,8 +276,12 @@ cdef class LinkTable:
         cdef int64_t zero = 0
         if nq == 0:
             return out[:0]
-        self._call(self._take(), default_wh, nq, &qw_ptr[0], &qw[0] if qw.shape[0] else &zero, &qn[0],
-                   &qu_ptr[0], &qu[0] if qu.shape[0] else &zero, &ov[0])
+        self._read()
+        try:
+            self._call(self._take(), default_wh, nq, &qw_ptr[0], &qw[0] if qw.shape[0] else &zero, &qn[0],
+                       &qu_ptr[0], &qu[0] if qu.shape[0] else &zero, &ov[0])
+        finally:
+            self._readers -= 1
         return out[:qu.shape[0]]
 
 

@@ -91,9 +91,9 @@ class _Links:
     sorted rows, a row journal, training and scoring in C), and the maps
     between keys and ids.
 
-    Inside :meth:`transaction` every change is journalled (each row copied
-    whole before its first change, the new keys listed) and undone if the
-    block raises, so a failed training step leaves the links as they were.
+    Inside :meth:`transaction` every change is journalled (the table's row
+    journal, and the keys given new ids) and undone if the block raises, so
+    a failed training step leaves the links as they were.
     """
 
     def __init__(self) -> None:
@@ -163,14 +163,12 @@ class _Links:
 
     def update_wh(self, w: int, values: dict[int, float]) -> None:
         """Set several word -> hidden weights of word w."""
-        cols = sorted(values)  # a word row is sorted: in order, each new link is appended
-        self.table.set_row(0, w, cols, [values[h] for h in cols])
+        self.table.set_row(0, w, list(values), list(values.values()))
 
     def update_column(self, u: int, values: dict[int, float]) -> None:
         """Set several hidden -> url weights into url u."""
-        hidden = sorted(values)  # a url row is sorted: in order, each new link is appended
-        self.table.set_column(u, np.asarray(hidden, dtype=np.int64),
-                              np.asarray([values[h] for h in hidden], dtype=np.float64))
+        self.table.set_column(u, np.fromiter(values, dtype=np.int64, count=len(values)),
+                              np.fromiter(values.values(), dtype=np.float64, count=len(values)))
 
     def has_hu(self, h: int, u: int) -> bool:
         return self.table.get(1, h, u) is not None
@@ -334,7 +332,7 @@ class MemoryLinks:
         return {
             "word_hidden": {(words[w], m.hidden_key[h]): v for w in words for h, v in m.row_wh(w).items()},
             "hidden_url": {(m.hidden_key[h], urls[u]): v for h in range(len(m.hidden_key))
-                           for u, v in m.row_hu(h).items() if u in urls},
+                           for u, v in m.row_hu(h).items()},
         }
 
 
@@ -392,8 +390,8 @@ class SearchNet:
         elif hasattr(store, "searchnet_links"):  # a graph store (no import of the graph package here)
             self._links = store.searchnet_links(name, self.rules, int(cache_size), choice("layout", layout,
                                                                                               ("links", "neurons")))
-        elif all(hasattr(store, m) for m in ("checkout", "commit", "release", "score", "score_many", "remove_url", "count",
-                                             "all_links", "clear_cache")):
+        elif all(hasattr(store, m) for m in ("checkout", "commit", "release", "score", "score_many", "remove_url",
+                                             "count", "all_links", "clear_cache")):
             self._links = store
         else:
             raise ArgumentTypeError(

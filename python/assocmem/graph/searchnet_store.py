@@ -4,15 +4,16 @@ Neurons are ``SnNode`` nodes (kind "word", "hidden" or "url"), synapses
 ``SN_LINK`` relationships with a weight ``w``.
 
 :class:`GraphLinks` is the graph's :class:`assocmem.searchnet.LinkStore`, an
-extension of RAM in HyperGraphDB's manner: it keeps the rows it has read
-(a word's outgoing links, a url's incoming links, and the words and urls
-known not to exist) in a cache bounded by a number of links, least recently
-used evicted first.  A query whose words and urls are cached costs no round
-trip; a cold one costs one (a single statement reading every missing
-row).  A training batch computes on a checked-out copy and writes
-every new node, changed weight and new link in one transaction; only once
-that transaction has committed does the cache take the new rows, so a
-failed commit leaves both the stored net and the cache as they were.
+extension of RAM in HyperGraphDB's manner: the rows it reads (a word's
+outgoing links, a url's incoming links, and which words and urls have none)
+go into its own C link table -- the kernels' table, so a query on loaded
+rows scores as fast as in memory -- and the table is a cache bounded by a
+number of links, least recently used rows evicted first.  A query whose
+words and urls are loaded costs no round trip; a cold one costs one (a
+single statement reading every missing row).  A training batch trains in
+the table inside its transaction and writes every new node, changed weight
+and new link in one database transaction; a failed write rolls the table
+back with it, so the stored net and the cache stay as they were.
 
 Coherence: the cache always holds what this process wrote.  Another process
 writing the same net is seen for a word or url once its row is read again:
