@@ -15,10 +15,26 @@ from assocmem_c cimport *
 
 from assocmem.errors import ArgumentTypeError, ShapeError
 
+# Count matrices are int8, int16 or int32 (the narrowest that holds +-p).
+# The kernels over them are fused functions; the `def` ones dispatch on the
+# dtype of the array they are given (Cython's fused dispatch), after
+# _count_matrix has checked it once, so no dtype switch is written by hand.
 ctypedef fused count_t:
     int8_t
     int16_t
     int32_t
+
+
+cdef _count_matrix(str name, a, Py_ssize_t n):
+    """A C-contiguous (n, n) int8/int16/int32 count matrix, or the error
+    naming the argument (ArgumentTypeError for the dtype, ShapeError for the
+    shape)."""
+    if a.dtype not in (np.int8, np.int16, np.int32):
+        raise ArgumentTypeError(f"{name}: expected int8, int16 or int32; got {a.dtype}")
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or (n >= 0 and a.shape[0] != n) or not a.flags.c_contiguous:
+        raise ShapeError(f"{name}: expected a C-contiguous square ({n if n >= 0 else 'n'}, "
+                         f"{n if n >= 0 else 'n'}) array; got shape {a.shape}")
+    return a
 
 include "_status.pxi"
 
@@ -52,8 +68,8 @@ cdef _pack(const int8_t[:, ::1] xt):
 ROWS_MAX_PATTERNS = 24
 
 
-cdef _counts_into(const int8_t[:, ::1] x, const uint64_t[:, ::1] bits,
-                  int accumulate, count_t[:, ::1] out):
+def _counts_into(const int8_t[:, ::1] x, const uint64_t[:, ::1] bits,
+                 int accumulate, count_t[:, ::1] out):
     cdef int64_t n = out.shape[0], p = x.shape[0], words = (p + 63) // 64
     cdef int st
     cdef bint rows = bits is None
@@ -99,18 +115,10 @@ def hebb_counts(const int8_t[:, ::1] x, out=None, Py_ssize_t total_patterns=-1,
     else:
         if total_patterns < p or count_dtype(total_patterns).itemsize > out.dtype.itemsize:
             raise ShapeError("counts: dtype too narrow for the total number of patterns")
-    if out.shape != (n, n) or not out.flags.c_contiguous:
-        raise ShapeError(f"counts: expected a C-contiguous ({n}, {n}) array")
+    _count_matrix("counts", out, n)
     use_rows = method == "rows" or (method == "auto" and p <= ROWS_MAX_PATTERNS)
     bits = None if use_rows else _pack(np.ascontiguousarray(np.asarray(x).T))
-    if out.dtype == np.int8:
-        _counts_into[int8_t](x, bits, accumulate, out)
-    elif out.dtype == np.int16:
-        _counts_into[int16_t](x, bits, accumulate, out)
-    elif out.dtype == np.int32:
-        _counts_into[int32_t](x, bits, accumulate, out)
-    else:
-        raise ShapeError(f"counts: expected int8, int16 or int32; got {out.dtype}")
+    _counts_into(x, bits, accumulate, out)
     return out
 
 
@@ -130,8 +138,7 @@ def overlaps(const int8_t[:, ::1] xt, const int8_t[::1] s):
     return m
 
 
-cdef int _fields_dense(const count_t[:, ::1] counts, const int8_t[::1] s,
-                       int64_t[::1] h) except -1:
+def _fields_dense(const count_t[:, ::1] counts, const int8_t[::1] s, int64_t[::1] h):
     cdef int64_t n = counts.shape[0]
     cdef int st
     with nogil:
@@ -160,11 +167,8 @@ cdef int _fields(const int8_t[:, ::1] xt, counts, const int8_t[::1] s,
         with nogil:
             st = am_fields_patterns(&xt[0, 0], n, p, &m[0], &s[0], &h[0])
         return _check(st, "am_fields_patterns")
-    if counts.dtype == np.int8:
-        return _fields_dense[int8_t](counts, s, h)
-    if counts.dtype == np.int16:
-        return _fields_dense[int16_t](counts, s, h)
-    return _fields_dense[int32_t](counts, s, h)
+    _fields_dense(counts, s, h)
+    return 0
 
 
 cdef int64_t _quadratic(const int8_t[::1] s, const int64_t[::1] h) except? -1:
@@ -197,10 +201,7 @@ def _check_common(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
     if theta is not None and theta.shape[0] != n:
         raise ShapeError(f"theta: expected length {n}; got {theta.shape[0]}")
     if counts is not None:
-        if counts.shape != (n, n) or not counts.flags.c_contiguous:
-            raise ShapeError(f"counts: expected a C-contiguous ({n}, {n}) array")
-        if counts.dtype not in (np.int8, np.int16, np.int32):
-            raise ShapeError(f"counts: expected int8, int16 or int32; got {counts.dtype}")
+        _count_matrix("counts", counts, n)
     _check(am_check_signs(&s[0], n), "am_check_signs")
 
 
@@ -215,22 +216,23 @@ def energy(const int8_t[:, ::1] xt, counts, const int64_t[::1] thr,
     return _energy(_quadratic(s, h), theta, s)
 
 
-cdef int _sweep_dense(const count_t[:, ::1] counts, const int64_t[::1] thr,
-                      const int64_t[::1] order, int8_t[::1] s, int64_t[::1] h,
-                      int64_t *flips, int64_t *dq) except -1:
-    cdef int64_t n = counts.shape[0]
+def _sweep_dense(const count_t[:, ::1] counts, const int64_t[::1] thr,
+                 const int64_t[::1] order, int8_t[::1] s, int64_t[::1] h):
+    """One sweep over dense counts; (flips, change of Q)."""
+    cdef int64_t n = counts.shape[0], flips = 0, dq = 0
     cdef int st
     with nogil:
         if count_t is int8_t:
             st = am_async_sweep_dense_i8(&counts[0, 0], n, &thr[0], &order[0],
-                                         &s[0], &h[0], flips, dq)
+                                         &s[0], &h[0], &flips, &dq)
         elif count_t is int16_t:
             st = am_async_sweep_dense_i16(&counts[0, 0], n, &thr[0], &order[0],
-                                          &s[0], &h[0], flips, dq)
+                                          &s[0], &h[0], &flips, &dq)
         else:
             st = am_async_sweep_dense_i32(&counts[0, 0], n, &thr[0], &order[0],
-                                          &s[0], &h[0], flips, dq)
-    return _check(st, "am_async_sweep_dense")
+                                          &s[0], &h[0], &flips, &dq)
+    _check(st, "am_async_sweep_dense")
+    return flips, dq
 
 
 cdef class HebbEngine:
@@ -282,12 +284,8 @@ cdef class HebbEngine:
                 st = am_async_sweep_patterns(&self.xt[0, 0], n, p, &self.thr[0], &order[0],
                                              &self.s[0], &self.m[0], &flips, &dq)
             _check(st, "am_async_sweep_patterns")
-        elif self.counts.dtype == np.int8:
-            _sweep_dense[int8_t](self.counts, self.thr, order, self.s, self.h, &flips, &dq)
-        elif self.counts.dtype == np.int16:
-            _sweep_dense[int16_t](self.counts, self.thr, order, self.s, self.h, &flips, &dq)
         else:
-            _sweep_dense[int32_t](self.counts, self.thr, order, self.s, self.h, &flips, &dq)
+            flips, dq = _sweep_dense(self.counts, self.thr, order, self.s, self.h)
         self.q += dq
         return flips
 
@@ -326,8 +324,8 @@ cdef class HebbEngine:
 # ---------------------------------------------------------------------------
 # Synapse lists (graph mirror)
 
-cdef int _upper_pairs(const count_t[:, ::1] counts, int64_t lo, int64_t hi, int64_t base,
-                      int64_t[::1] src, int64_t[::1] dst, count_t[::1] c, double[::1] w) except -1:
+def _upper_pairs(const count_t[:, ::1] counts, int64_t lo, int64_t hi, int64_t base,
+                 int64_t[::1] src, int64_t[::1] dst, count_t[::1] c, double[::1] w):
     cdef int64_t n = counts.shape[0]
     cdef int st
     if src.shape[0] == 0:
@@ -348,6 +346,8 @@ def upper_pairs(counts, Py_ssize_t lo, Py_ssize_t hi, int64_t base):
     c = counts[i, j] and w = c / n, row by row."""
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
         raise ShapeError(f"counts: expected a square matrix; got shape {counts.shape}")
+    if counts.dtype not in (np.int8, np.int16, np.int32):
+        raise ArgumentTypeError(f"counts: expected int8, int16 or int32; got {counts.dtype}")
     cdef int64_t n = counts.shape[0]
     if not 0 <= lo <= hi <= n:
         raise ShapeError(f"rows: expected 0 <= lo <= hi <= {n}; got lo={lo}, hi={hi}")
@@ -356,14 +356,7 @@ def upper_pairs(counts, Py_ssize_t lo, Py_ssize_t hi, int64_t base):
     dst = np.empty(size, dtype=np.int64)
     c = np.empty(size, dtype=counts.dtype)
     w = np.empty(size, dtype=np.float64)
-    if counts.dtype == np.int8:
-        _upper_pairs[int8_t](counts, lo, hi, base, src, dst, c, w)
-    elif counts.dtype == np.int16:
-        _upper_pairs[int16_t](counts, lo, hi, base, src, dst, c, w)
-    elif counts.dtype == np.int32:
-        _upper_pairs[int32_t](counts, lo, hi, base, src, dst, c, w)
-    else:
-        raise ArgumentTypeError(f"counts: expected int8, int16 or int32; got {counts.dtype}")
+    _upper_pairs(counts, lo, hi, base, src, dst, c, w)
     return src, dst, c, w
 
 
