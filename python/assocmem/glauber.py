@@ -40,73 +40,10 @@ __all__ = ["field_function", "p_plus"]
 
 
 def field_function(net: Any, s: np.ndarray) -> tuple[Callable[[int], float], Callable[[int, int], None]]:
-    """(field(i), flipped(i, new)) over the network's private state: the
-    rule's h_i for the current s, and the bookkeeping after s[i] changed."""
-    n, rule = net.n_neurons, net.rule
-    theta = np.asarray(net.thresholds, dtype=np.float64)
-    if rule == "hebbian":
-        xt = net._xt.astype(np.int64)
-        p = xt.shape[1]
-        m = xt.T @ s.astype(np.int64)
-
-        def field(i: int) -> float:
-            return (int(xt[i] @ m) - p * int(s[i])) / n - theta[i]
-
-        def flipped(i: int, new: int) -> None:
-            m[:] += 2 * new * xt[i]
-
-        return field, flipped
-    if rule == "storkey":
-        w = net._w
-
-        def field(i: int) -> float:
-            return float(w[i] @ s.astype(np.float64)) - theta[i]
-
-        return field, lambda i, new: None
-    if rule == "pseudoinverse":
-        a, d, xt = net._a, net._d, net._xt.astype(np.int64)
-        m = xt.T @ s.astype(np.int64)
-
-        def field(i: int) -> float:
-            return float(a[i] @ m.astype(np.float64)) - d[i] * float(s[i]) - theta[i]
-
-        def flipped(i: int, new: int) -> None:
-            m[:] += 2 * new * xt[i]
-
-        return field, flipped
-    if rule == "covariance":
-        xt, act = net._binary_xt().astype(np.int64), net._activity
-        wdiag = net._binary_wdiag()
-        k = xt.T @ s.astype(np.int64)
-        active = [int(s.sum())]
-
-        def field(i: int) -> float:
-            return float((xt[i] - act) @ (k - act * active[0])) / n - wdiag[i] * float(s[i]) - theta[i]
-
-        def flipped(i: int, new: int) -> None:
-            k[:] += (1 if new else -1) * xt[i]
-            active[0] += 1 if new else -1
-
-        return field, flipped
-    # dense
-    deg, beta = net._dense
-    xt = net._xt.astype(np.int64)
-    m = xt.T @ s.astype(np.int64)
-
-    def field(i: int) -> float:
-        mi = m - xt[i] * int(s[i])
-        if deg:
-            diff = sum(int(x) * ((v + 1) ** deg - (v - 1) ** deg) for x, v in zip(xt[i].tolist(), mi.tolist()))
-            return diff / (4.0 * n)
-        top = float(mi.max())
-        # D_i = sum_mu [exp(b(m+xi)) - exp(b(m-xi))] = 2 sinh(b) sum_mu xi exp(b m)
-        total = float(xt[i] @ np.exp(beta * (mi - top)))
-        return 2.0 * math.sinh(beta) * total * math.exp(beta * top) / (4.0 * n)
-
-    def flipped(i: int, new: int) -> None:
-        m[:] += 2 * new * xt[i]
-
-    return field, flipped
+    """(field(i), flipped(i, new)): the rule's h_i - theta_i for the current
+    s, and the bookkeeping after s[i] changed (each rule's memory,
+    :mod:`assocmem.memories`, provides them)."""
+    return net._field_function(s)
 
 
 def p_plus(h: float, temperature: float) -> float:

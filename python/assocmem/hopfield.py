@@ -26,20 +26,18 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _hopfield, dense as _dense, driver, engines
+from . import driver
 from ._rwlock import RWLock
-from ._validate import binary01, bipolar, choice, positive_int, seed as _seed, visit_order
-from .errors import ArgumentError, ArgumentTypeError, ShapeError, StateValueError
-from .thresholds import as_thresholds, integer_thresholds, theta_term
+from ._validate import bipolar, choice, positive_int, seed as _seed, visit_order
+from .errors import ArgumentError, ArgumentTypeError
+from .memories import MEMORIES, HebbianMemory, Memory
+from .thresholds import as_thresholds, integer_thresholds
 
 __all__ = ["Hopfield", "RecallResult"]
 
 #: Learning rules.  "hebbian" keeps exact integer counts; the others have
 #: real-valued weights (recall compares double-precision fields).
 RULES = ("hebbian", "storkey", "pseudoinverse", "covariance", "dense")
-#: Dense counts with incremental fields beat pattern space once p exceeds
-#: about this fraction of n (measured, see benchmarks/README.md).
-DENSE_RATIO = 1 / 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,19 +134,10 @@ class Hopfield:
         self._theta = as_thresholds(thresholds, self._n)
         self._theta.flags.writeable = False
         self._thr = integer_thresholds(self._theta, self._n)
-        self._patterns = np.empty((0, self._n), dtype=np.int8)
-        self._xt = np.empty((self._n, 0), dtype=np.int8)
-        self._counts: np.ndarray | None = None
-        self._weights: np.ndarray | None = None
-        self._rule: str | None = None
-        self._w: np.ndarray | None = None  # storkey: real weights (n, n)
-        self._a: np.ndarray | None = None  # pseudoinverse: A = X^T (X X^T)^-1, (n, p)
-        self._d: np.ndarray | None = None  # pseudoinverse: diag(A X), (n,)
-        self._sparse: Any = None  # covariance: scipy.sparse CSR (p, n) of 0/1 patterns
-        self._activity: float | None = None
-        self._colsum: np.ndarray | None = None  # covariance: active count per neuron
-        self._bxt: np.ndarray | None = None  # covariance: dense (n, p) 0/1, built for recall
-        self._dense: tuple[int, float] | None = None  # dense: (degree or 0, beta)
+        # the learning rule's state and behaviour (assocmem.memories); None
+        # until the first store decides the rule
+        self._mem: Memory | None = None
+        self._empty = HebbianMemory(self._n, self._theta, self._thr)  # answers before any store
         #: JSON-serialisable dict saved with the network (e.g. image shape).
         self.metadata: dict[str, Any] = {}
         self._init_locks()
@@ -171,6 +160,11 @@ class Hopfield:
         self.__dict__.update(state)
         self._init_locks()
 
+    @property
+    def _m(self) -> Memory:
+        """The memory in use (an empty Hebbian one before any store)."""
+        return self._mem if self._mem is not None else self._empty
+
     # ------------------------------------------------------------------ state
     @property
     def n_neurons(self) -> int:
@@ -180,19 +174,17 @@ class Hopfield:
     @property
     def n_patterns(self) -> int:
         """Number of stored patterns p."""
-        if self._sparse is not None:
-            return self._sparse.shape[0]
-        return self._patterns.shape[0]
+        return self._m.n_patterns
 
     @property
     def binary(self) -> bool:
         """True for 0/1 neurons (the covariance rule), False for +-1."""
-        return self._rule == "covariance"
+        return self._m.binary
 
     @property
     def activity(self) -> float | None:
         """Mean activity a of a covariance-rule memory (None otherwise)."""
-        return self._activity
+        return self._m.activity
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -203,19 +195,19 @@ class Hopfield:
     def patterns(self) -> np.ndarray:
         """(p, n) int8 copy of the stored patterns (read-only)."""
         with self._lock.read():
-            out = self._sparse.toarray().astype(np.int8) if self._sparse is not None else self._patterns.copy()
+            out = self._m.patterns()
         out.flags.writeable = False
         return out
 
     @property
     def rule(self) -> str:
         """Learning rule of the stored patterns ("hebbian" before any store)."""
-        return self._rule or "hebbian"
+        return self._m.rule
 
     @property
     def interaction(self) -> dict[str, Any] | None:
         """Dense rule: ``{"degree": d}`` or ``{"beta": b}`` (None otherwise)."""
-        return None if self._dense is None else _dense.describe(*self._dense)
+        return self._m.interaction()
 
     @property
     def counts(self) -> np.ndarray:
@@ -226,41 +218,20 @@ class Hopfield:
         so an array returned here never changes.  Only the Hebbian rule has
         integer counts.
         """
-        if self.rule != "hebbian":
-            raise ArgumentError(f"counts: exact integer counts exist only for the Hebbian rule; this network uses {self.rule!r}")
         with self._lock.read():
-            view = self._dense_counts().view()
+            m = self._m
+            if not isinstance(m, HebbianMemory):
+                raise ArgumentError(f"counts: exact integer counts exist only for the Hebbian rule; this network "
+                                    f"uses {m.rule!r}")
+            view = m.dense_counts(self._lazy).view()
         view.flags.writeable = False
         return view
 
     @property
     def weights(self) -> np.ndarray:
         """(n, n) float64 weights w_ij = C_ij / n (read-only), zero diagonal."""
-        if self.rule == "dense":
-            raise ArgumentError("weights: a dense memory has no pairwise weights (its energy is "
-                                "-sum F(xi . s)); use patterns and interaction")
-        with self._lock.read(), self._lazy:
-            return self._weights_locked()
-
-    def _weights_locked(self) -> np.ndarray:
-        if self._weights is None:
-            if self.rule == "storkey":
-                w = self._w.copy() if self._w is not None else np.zeros((self._n, self._n))
-            elif self.rule == "pseudoinverse":
-                w = self._a @ self._patterns.astype(np.float64)
-                np.fill_diagonal(w, 0.0)
-            elif self.rule == "covariance":
-                x, a, p = self._sparse, self._activity, self.n_patterns
-                c = self._colsum.astype(np.float64)
-                w = (x.T @ x).toarray().astype(np.float64) - a * (c[:, None] + c[None, :]) + p * a * a
-                w /= self._n
-                np.fill_diagonal(w, 0.0)
-            else:
-                w = self._dense_counts_locked().astype(np.float64)
-                w /= self._n
-            w.flags.writeable = False
-            self._weights = w
-        return self._weights
+        with self._lock.read():
+            return self._m.weights(self._lazy)
 
     def __repr__(self) -> str:
         return f"Hopfield(n_neurons={self._n}, n_patterns={self.n_patterns})"
@@ -294,7 +265,7 @@ class Hopfield:
             proportional to the active entries.  "dense": a dense
             associative memory (see :mod:`assocmem.dense`), E = -sum F(xi.s)
             with F(x) = x^degree or exp(beta x); no thresholds.  One network
-            uses one rule.
+            uses one rule.  Each rule is a class of :mod:`assocmem.memories`.
         activity : float in (0, 1), optional
             Covariance rule only: the activity a (default: the mean of the
             first patterns stored; fixed afterwards).
@@ -317,62 +288,13 @@ class Hopfield:
         rule = choice("rule", rule, RULES)
         if rule != "dense" and (degree is not None or beta is not None):
             raise ArgumentError(f"degree/beta: only the dense rule takes them; rule is {rule!r}")
-        if self._rule is not None and rule != self._rule:
-            raise ArgumentError(f"rule: this network stores with {self._rule!r}; mixing rules is not supported (got {rule!r})")
-        if rule == "covariance":
-            self._store_covariance(patterns, activity)
-            return
-        if activity is not None:
-            raise ArgumentError(f"activity: only the covariance rule takes an activity; rule is {rule!r}")
-        new = bipolar("patterns", patterns, self._n, ndim=(1, 2))
-        if new.ndim == 1:
-            new = new[None, :]
-        if rule == "dense":
-            if self._theta.any():
-                raise ArgumentError("thresholds: a dense memory has no thresholds; create the network with "
-                                    "thresholds=None")
-            params = self._dense
-            if params is None or degree is not None or beta is not None:
-                params = _dense.parameters(degree, beta)
-                if self._dense is not None and params != self._dense:
-                    raise ArgumentError(f"degree/beta: this memory uses {_dense.describe(*self._dense)}; "
-                                        f"got {_dense.describe(*params)}")
-            _dense.check_fits(self._n, self.n_patterns + new.shape[0], *params)
-            self._dense = params
-        elif rule == "storkey":
-            # a new matrix: weights handed out earlier never change
-            w = np.zeros((self._n, self._n)) if self._w is None else self._w.copy()
-            for xi in new:
-                _hopfield.storkey_add(w, xi)
-            self._w = w
-        elif rule == "pseudoinverse":
-            x = np.concatenate([self._patterns, new]).astype(np.float64)
-            rank = np.linalg.matrix_rank(x)
-            if rank < x.shape[0]:
-                raise ArgumentError(
-                    f"patterns: the pseudo-inverse rule needs linearly independent patterns; these {x.shape[0]} "
-                    f"patterns have rank {rank}"
-                )
-            a = np.ascontiguousarray(np.linalg.solve(x @ x.T, x).T)
-            self._a, self._d = a, np.einsum("ip,pi->i", a, x)
-        if rule != "hebbian":
-            self._rule = rule
-            self._patterns = np.concatenate([self._patterns, new])
-            self._xt = np.ascontiguousarray(self._patterns.T)
-            self._weights = None
-            return
-        self._rule = "hebbian"
-        total = self.n_patterns + new.shape[0]
-        _hopfield.count_dtype(total)  # raises when counts could not be exact
-        counts = None
-        if self._counts is not None and _hopfield.count_dtype(total) == self._counts.dtype:
-            # copy on write: counts handed out (or read by a view) never change
-            counts = _hopfield.hebb_counts(new, out=self._counts.copy(), total_patterns=total)
-        # else: re-materialised, wider, on next use
-        self._counts = counts
-        self._patterns = np.concatenate([self._patterns, new])
-        self._xt = np.ascontiguousarray(self._patterns.T)
-        self._weights = None
+        if self._mem is not None and rule != self._mem.rule:
+            raise ArgumentError(f"rule: this network stores with {self._mem.rule!r}; mixing rules is not supported "
+                                f"(got {rule!r})")
+        # a memory's store validates everything before it changes anything
+        mem = self._mem if self._mem is not None else MEMORIES[rule](self._n, self._theta, self._thr)
+        mem.store(patterns, activity, degree, beta)
+        self._mem = mem
 
     def forget(self, patterns: Any) -> None:
         """Remove stored patterns (Hebbian and dense rules).
@@ -388,90 +310,17 @@ class Hopfield:
         patterns : array-like of shape (n_patterns, n_neurons) or (n_neurons,)
         """
         with self._lock.write():
-            if self.rule not in ("hebbian", "dense"):
-                raise ArgumentError(f"forget: supported for the Hebbian and dense rules; this network uses {self.rule!r}")
-            gone = bipolar("patterns", patterns, self._n, ndim=(1, 2)).reshape(-1, self._n)
-            keep = np.ones(self.n_patterns, dtype=bool)
-            for k, xi in enumerate(gone):
-                hits = np.flatnonzero(keep & (self._patterns == xi).all(axis=1))
-                if hits.size == 0:
-                    raise ArgumentError(f"patterns[{k}]: not stored in this network (or already forgotten)")
-                keep[hits[0]] = False
-            counts = None
-            if self._counts is not None and self.rule == "hebbian":
-                wide = self._counts.astype(np.int64) - _hopfield.hebb_counts(gone).astype(np.int64)
-                counts = wide.astype(_hopfield.count_dtype(int(keep.sum())))  # every count fits: exact
-            self._counts = counts
-            self._patterns = np.ascontiguousarray(self._patterns[keep])
-            self._xt = np.ascontiguousarray(self._patterns.T)
-            self._weights = None
-            if self.n_patterns == 0 and self.rule == "dense":
-                self._dense = None
-                self._rule = None
-
-    def _store_covariance(self, patterns: Any, activity: float | None) -> None:
-        from ._optional import require
-
-        sp = require("scipy.sparse", "sparse")
-
-        if sp.issparse(patterns):
-            x = sp.csr_matrix(patterns, copy=True)  # never modify the caller's matrix
-            if x.ndim != 2 or x.shape[1] != self._n or x.shape[0] == 0:
-                raise ShapeError(f"patterns: expected a sparse matrix of shape (p, {self._n}); got {x.shape}")
-            x.eliminate_zeros()
-            if x.nnz and not np.all(x.data == 1):
-                raise StateValueError("patterns: expected only 0/1 values in the sparse matrix")
-            x = sp.csr_matrix((np.ones(x.nnz, dtype=np.int8), x.indices, x.indptr), shape=x.shape)
-        else:
-            dense = binary01("patterns", patterns, self._n, ndim=(1, 2))
-            x = sp.csr_matrix(dense.reshape(-1, self._n))
-        a = self._activity
-        if a is None:
-            a = float(x.nnz) / (x.shape[0] * self._n) if activity is None else activity
-            if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Real) or not 0.0 < a < 1.0:
-                raise ArgumentError(
-                    f"activity: expected a value strictly between 0 and 1; got {a!r}"
-                    + (" (the patterns have no active neuron)" if a == 0 else " (every neuron is active)" if a == 1 else "")
-                )
-        elif activity is not None and activity != a:
-            raise ArgumentError(f"activity: this memory uses a = {a}; got {activity!r}")
-        a = float(a)
-        self._rule, self._activity = "covariance", a
-        self._sparse = x if self._sparse is None else sp.vstack([self._sparse, x], format="csr")
-        add = np.bincount(x.indices, minlength=self._n).astype(np.int64)
-        self._colsum = add if self._colsum is None else self._colsum + add
-        self._bxt = None
-        self._weights = None
-
-    def _binary_xt(self) -> np.ndarray:
-        if self._bxt is None:
-            with self._lazy:
-                if self._bxt is None:
-                    self._bxt = np.ascontiguousarray(self._sparse.T.toarray(), dtype=np.int8)
-        return self._bxt
-
-    def _binary_wdiag(self) -> np.ndarray:
-        a, p, c = self._activity, self.n_patterns, self._colsum.astype(np.float64)
-        return (c * (1 - a) ** 2 + (p - c) * a * a) / self._n
-
-    def _dense_counts(self) -> np.ndarray:
-        """Materialise the counts once (the caller holds ``_lock``)."""
-        counts = self._counts
-        if counts is None:
-            with self._lazy:
-                counts = self._dense_counts_locked()
-        return counts
-
-    def _dense_counts_locked(self) -> np.ndarray:
-        if self._counts is None:
-            self._counts = _hopfield.hebb_counts(self._patterns)
-        return self._counts
+            m = self._m
+            if not m.forgets:
+                raise ArgumentError(f"forget: supported for the Hebbian and dense rules; this network uses "
+                                    f"{m.rule!r}")
+            m.forget(bipolar("patterns", patterns, self._n, ndim=(1, 2)).reshape(-1, self._n))
+            if m.n_patterns == 0 and m.resets_when_empty:
+                self._mem = None  # e.g. an empty dense memory may take new degree/beta, or another rule
 
     # ----------------------------------------------------------- measurements
     def _state(self, state: Any, name: str = "state") -> np.ndarray:
-        if self.binary:
-            return binary01(name, state, self._n)
-        return bipolar(name, state, self._n)
+        return self._m.as_state(name, state)
 
     def energy(self, state: Any) -> float:
         """E(s) = -1/2 sum_ij w_ij s_i s_j + sum_i theta_i s_i.
@@ -485,52 +334,17 @@ class Hopfield:
             return self._energy(s)
 
     def _energy(self, s: np.ndarray) -> float:
-        if self.n_patterns == 0:
-            return theta_term(self._theta, s)
-        if self.binary:
-            return self._binary_energy(s, self._binary_xt().T.astype(np.int64) @ s, int(s.sum()))
-        if self.rule == "dense":
-            return _dense.energy(_hopfield.overlaps(self._xt, s), *self._dense)
-        if self.rule != "hebbian":
-            return self._real_energy(s, self._real_fields(s))
-        return _hopfield.energy(self._xt, self._counts, self._thr, self._theta_or_none(), s)
-
-    def _binary_energy(self, s: np.ndarray, k: np.ndarray, active: int) -> float:
-        m = k - self._activity * active
-        quad = float(m @ m) / self._n - float(self._binary_wdiag() @ s)
-        return -0.5 * quad + theta_term(self._theta, s)
-
-    def _binary_overlaps(self, s: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """m_mu = sum_i (xi_i - a)(s_i - a) / (n a (1 - a)): 1 for a stored
-        pattern of activity exactly a, about 0 for an unrelated state."""
-        a, n = self._activity, self._n
-        r = np.asarray(self._sparse.sum(axis=1)).ravel()
-        return (k - a * r - a * s.sum() + n * a * a) / (n * a * (1 - a))
-
-    def _real_fields(self, s: np.ndarray) -> np.ndarray:
-        sf = s.astype(np.float64)
-        if self.rule == "storkey":
-            return self._w @ sf
-        return self._a @ (self._patterns.astype(np.float64) @ sf) - self._d * sf
-
-    def _real_energy(self, s: np.ndarray, h: np.ndarray) -> float:
-        return -0.5 * float(s.astype(np.float64) @ h) + theta_term(self._theta, s)
+        return self._m.energy(s, self._lazy)
 
     def overlaps(self, state: Any) -> np.ndarray:
         """(p,) float64 overlaps m_mu = (1/n) sum_i xi_i^mu s_i (-1: inverted)."""
         s = self._state(state)
         with self._lock.read():
-            return self._overlaps(s)
+            return self._m.overlaps(s, self._lazy)
 
-    def _overlaps(self, s: np.ndarray) -> np.ndarray:
-        if self.n_patterns == 0:
-            return np.empty(0, dtype=np.float64)
-        if self.binary:
-            return self._binary_overlaps(s, self._binary_xt().T.astype(np.int64) @ s)
-        return _hopfield.overlaps(self._xt, s) / self._n
-
-    def _theta_or_none(self) -> np.ndarray | None:
-        return self._theta if self._theta.any() else None
+    def _field_function(self, s: np.ndarray) -> Any:
+        """The rule's Glauber fields (assocmem.glauber)."""
+        return self._m.field_function(s, self._lazy)
 
     # ----------------------------------------------------------------- recall
     def recall(
@@ -587,43 +401,18 @@ class Hopfield:
             return self._recall(s, mode, max_sweeps, rng, fixed, representation, temperature)
 
     def _recall(self, s, mode, max_sweeps, rng, fixed, representation, temperature=0.0) -> RecallResult:
-        if self.n_patterns == 0:
+        m = self._m
+        if m.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
         if temperature > 0:
             t = driver.run_glauber(self, s, mode, max_sweeps, rng, fixed, temperature)
-            overlaps = self._overlaps(s)
+            overlaps = m.overlaps(s, self._lazy)
         else:
-            engine = self._engine(s, representation)
+            engine = m.engine(s, representation, self._lazy)
             t = driver.run(engine, mode, max_sweeps, rng, fixed)
-            # the Hebbian engine keeps the exact overlap counts: no second pass
-            overlaps = engine.overlaps() / self._n if self.rule == "hebbian" else self._overlaps(s)
+            overlaps = m.recall_overlaps(engine, s, self._lazy)
         return RecallResult(state=s, converged=t.converged, cycle=t.cycle, sweeps=t.sweeps, flips=t.flips,
                             energies=t.energies, overlaps=overlaps)
-
-    def _engine(self, s: np.ndarray, representation: str) -> driver.Engine:
-        """The engine of this network's rule over the state s (the caller
-        holds the lock)."""
-        if self.rule != "hebbian":
-            want = "dense" if self.rule == "storkey" else "patterns"
-            if representation not in ("auto", want):
-                raise ArgumentError(f"representation: the {self.rule!r} rule recalls with {want!r}; "
-                                    f"got {representation!r}")
-        theta = np.ascontiguousarray(self._theta)
-        if self.binary:
-            return engines.BinaryEngine(s, self._binary_xt(), self._activity, self._binary_wdiag(), theta,
-                                        self._binary_energy)
-        if self.rule == "dense":
-            return engines.DenseEngine(s, self._xt, *self._dense)
-        if self.rule == "storkey":
-            return engines.RealEngine(s, theta, self._real_energy, self._real_fields, w=self._w)
-        if self.rule == "pseudoinverse":
-            return engines.RealEngine(s, theta, self._real_energy, self._real_fields, a=self._a, d=self._d,
-                                      xt=self._xt)
-        dense = representation == "dense" or (
-            representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n
-        )
-        counts = self._dense_counts() if dense else None
-        return _hopfield.HebbEngine(self._xt, counts, self._thr, self._theta_or_none(), s)
 
     def _recall_args(self, mode: Any, max_sweeps: Any, seed: Any, order: Any, representation: Any) -> tuple:
         """Validate recall's arguments; ``fixed`` is the visit order unless
@@ -660,7 +449,7 @@ class Hopfield:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        batch = (binary01 if self.binary else bipolar)("probes", probes, self._n, ndim=(2,))
+        batch = self._m.as_state("probes", probes, ndim=(2,))
         seed = _seed("seed", seed)
         workers = (os.cpu_count() or 1) if workers is None else positive_int("workers", workers)
         self._recall_args(mode, max_sweeps, seed, order, representation)  # fail before any thread starts
@@ -668,10 +457,7 @@ class Hopfield:
         if self.n_patterns == 0:
             raise ArgumentError("recall: no patterns are stored; call store() first")
         with self._lock.read():
-            if self._counts is None and self.rule == "hebbian" and (
-                representation == "dense" or (representation == "auto" and self.n_patterns >= DENSE_RATIO * self._n)
-            ):
-                self._dense_counts()  # materialise once, not in every thread
+            self._m.prepare(representation, self._lazy)  # e.g. dense counts: once, not in every thread
 
         def one(k: int) -> RecallResult:
             return self.recall(batch[k], mode, max_sweeps, None if seed is None else seed + k, order,
