@@ -223,6 +223,34 @@ static int append_hu(am_links *L, int64_t h, int64_t u, double w, int64_t *at)
     return AM_OK;
 }
 
+/* Merge m entries (in hidden order, all absent from the row) into a sorted
+   row in place, from the back: with weights w (AM_LT_WH) or positions at
+   (AM_LT_UH). */
+static void merge_into(const int64_t *ord, lt_row *r, int64_t m, const int64_t *cols, const double *w,
+                       const int64_t *at)
+{
+    int64_t e = r->len - 1, k = m - 1, out = r->len + m - 1;
+    while (k >= 0) {
+        if (e >= 0 && before(ord, cols[k], r->col[e])) {
+            r->col[out] = r->col[e];
+            if (w != NULL)
+                r->w[out] = r->w[e];
+            else
+                r->at[out] = r->at[e];
+            --e;
+        } else {
+            r->col[out] = cols[k];
+            if (w != NULL)
+                r->w[out] = w[k];
+            else
+                r->at[out] = at[k];
+            --k;
+        }
+        --out;
+    }
+    r->len += m;
+}
+
 /* The new link h -> u (absent), at position at of hidden row h, into url
    row u (kept in hidden id order). */
 static int insert_uh(am_links *L, int64_t u, int64_t h, int64_t at)
@@ -231,12 +259,7 @@ static int insert_uh(am_links *L, int64_t u, int64_t h, int64_t at)
     int st;
     if ((st = touch(L, AM_LT_UH, u)) != AM_OK || (st = row_reserve(back, back->len + 1, AM_LT_UH)) != AM_OK)
         return st;
-    const int64_t i = -row_find(L->ord, back, h) - 1;
-    memmove(back->col + i + 1, back->col + i, (size_t)(back->len - i) * sizeof *back->col);
-    memmove(back->at + i + 1, back->at + i, (size_t)(back->len - i) * sizeof *back->at);
-    back->col[i] = h;
-    back->at[i] = at;
-    back->len++;
+    merge_into(L->ord, back, 1, &h, NULL, &at);
     return AM_OK;
 }
 
@@ -421,14 +444,9 @@ int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w)
         r->w[i] = w;
         return AM_OK;
     }
-    const int64_t pos = -i - 1;
     if ((st = row_reserve(r, r->len + 1, AM_LT_WH)) != AM_OK)
         return st;
-    memmove(r->col + pos + 1, r->col + pos, (size_t)(r->len - pos) * sizeof *r->col);
-    memmove(r->w + pos + 1, r->w + pos, (size_t)(r->len - pos) * sizeof *r->w);
-    r->col[pos] = col;
-    r->w[pos] = w;
-    r->len++;
+    merge_into(L->ord, r, 1, &col, &w, NULL);
     return AM_OK;
 }
 
@@ -560,34 +578,6 @@ static int cmp_pair(const void *a, const void *b)
     if (x[0] != y[0])
         return (x[0] > y[0]) - (x[0] < y[0]);
     return (x[1] > y[1]) - (x[1] < y[1]);
-}
-
-/* Merge m entries (cols ascending, all absent from the row) into a sorted
-   row in place, from the back: with weights w (AM_LT_WH) or positions at
-   (AM_LT_UH). */
-static void merge_into(const int64_t *ord, lt_row *r, int64_t m, const int64_t *cols, const double *w,
-                       const int64_t *at)
-{
-    int64_t e = r->len - 1, k = m - 1, out = r->len + m - 1;
-    while (k >= 0) {
-        if (e >= 0 && before(ord, cols[k], r->col[e])) {
-            r->col[out] = r->col[e];
-            if (w != NULL)
-                r->w[out] = r->w[e];
-            else
-                r->at[out] = r->at[e];
-            --e;
-        } else {
-            r->col[out] = cols[k];
-            if (w != NULL)
-                r->w[out] = w[k];
-            else
-                r->at[out] = at[k];
-            --k;
-        }
-        --out;
-    }
-    r->len += m;
 }
 
 int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,

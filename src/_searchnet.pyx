@@ -59,10 +59,12 @@ cdef class LinkTable:
     def __dealloc__(self):
         am_lt_free(self.L)
 
-    cdef int _write(self) except -1:
+    cdef int _idle(self) except -1:
+        """A change may start: no call is reading or changing the table.
+        Changes that keep the GIL need no more; train, which releases it,
+        also marks itself writing."""
         if self._readers or self._writing:
             raise KernelError("LinkTable: changed while another call uses it (hold the net's lock)")
-        self._writing = True
         return 0
 
     cdef int _read(self) except -1:
@@ -81,30 +83,21 @@ cdef class LinkTable:
         """A new row (word, hidden neuron or url); its id.  A hidden neuron
         sorts by ``order`` (ties by id)."""
         cdef int64_t i = 0
-        self._write()
-        try:
-            _check(am_lt_add_row(self.L, layer, order, &i), "am_lt_add_row")
-        finally:
-            self._writing = False
+        self._idle()
+        _check(am_lt_add_row(self.L, layer, order, &i), "am_lt_add_row")
         return i
 
     def set(self, int layer, int64_t row, int64_t col, double w):
         """Set or create the weight of a link (layer 0 or 1)."""
-        self._write()
-        try:
-            _check(am_lt_set(self.L, layer, row, col, w), "am_lt_set")
-        finally:
-            self._writing = False
+        self._idle()
+        _check(am_lt_set(self.L, layer, row, col, w), "am_lt_set")
 
     def set_row(self, int layer, int64_t row, cols, weights):
         """Set or create several links of one row."""
         cdef Py_ssize_t k
-        self._write()
-        try:
-            for k in range(len(cols)):
-                _check(am_lt_set(self.L, layer, row, cols[k], weights[k]), "am_lt_set")
-        finally:
-            self._writing = False
+        self._idle()
+        for k in range(len(cols)):
+            _check(am_lt_set(self.L, layer, row, cols[k], weights[k]), "am_lt_set")
 
     def set_column(self, int64_t u, const int64_t[::1] hidden, const double[::1] weights):
         """Set or create the hidden -> url weights into url u."""
@@ -113,12 +106,9 @@ cdef class LinkTable:
         cdef int64_t n = hidden.shape[0]
         if weights.shape[0] != n:
             raise ShapeError("weights: expected one weight per hidden neuron")
-        self._write()
-        try:
-            _check(am_lt_set_column(self.L, u, n, &hidden[0] if n else &zero, &weights[0] if n else &dzero),
-                   "am_lt_set_column")
-        finally:
-            self._writing = False
+        self._idle()
+        _check(am_lt_set_column(self.L, u, n, &hidden[0] if n else &zero, &weights[0] if n else &dzero),
+               "am_lt_set_column")
 
     def get(self, int layer, int64_t row, int64_t col):
         """A link's weight, or None if there is none."""
@@ -152,40 +142,25 @@ cdef class LinkTable:
         return out
 
     def remove_url(self, int64_t u):
-        self._write()
-        try:
-            _check(am_lt_remove_url(self.L, u), "am_lt_remove_url")
-        finally:
-            self._writing = False
+        self._idle()
+        _check(am_lt_remove_url(self.L, u), "am_lt_remove_url")
 
     def clear_word(self, int64_t w):
         """Drop word w's links (the row stays, empty)."""
-        self._write()
-        try:
-            _check(am_lt_clear_word(self.L, w), "am_lt_clear_word")
-        finally:
-            self._writing = False
+        self._idle()
+        _check(am_lt_clear_word(self.L, w), "am_lt_clear_word")
 
     def begin(self):
-        self._write()
-        try:
-            _check(am_lt_begin(self.L), "am_lt_begin")
-        finally:
-            self._writing = False
+        self._idle()
+        _check(am_lt_begin(self.L), "am_lt_begin")
 
     def commit(self):
-        self._write()
-        try:
-            _check(am_lt_commit(self.L), "am_lt_commit")
-        finally:
-            self._writing = False
+        self._idle()
+        _check(am_lt_commit(self.L), "am_lt_commit")
 
     def rollback(self):
-        self._write()
-        try:
-            _check(am_lt_rollback(self.L), "am_lt_rollback")
-        finally:
-            self._writing = False
+        self._idle()
+        _check(am_lt_rollback(self.L), "am_lt_rollback")
 
     def train(self, const int64_t[::1] words, const int64_t[::1] urls, int64_t clicked, double rate,
               double default_wh, bint learn):
@@ -198,15 +173,16 @@ cdef class LinkTable:
         cdef int64_t nw = words.shape[0], nu = urls.shape[0]
         if nu == 0:
             raise ShapeError("urls: expected at least one url id")
-        self._write()
+        self._idle()
+        self._writing = True  # the GIL is released: readers must see the change running
         try:
             with nogil:
                 st = am_lt_train(self.L, nw, &words[0] if nw else &zero, nu, &urls[0], clicked, rate,
                                  default_wh, learn, &nh)
-            _check(st, "am_lt_train")
-            self.weights_trained += nh * (nw + nu)
         finally:
             self._writing = False
+        _check(st, "am_lt_train")
+        self.weights_trained += nh * (nw + nu)
 
     cdef _Scratch _take(self):
         cdef int64_t nh = am_lt_rows(self.L, 1), nu = am_lt_rows(self.L, 2)

@@ -386,26 +386,21 @@ class GraphLinks:
 
         changed: list[dict[str, Any]] = []
         new: list[dict[str, Any]] = []
-        for w in words:
-            if w not in links.word_id:
-                continue
-            old = before_w.get(w, {})
-            a = None
-            for h, v in links.row_wh(links.word_id[w]).items():
-                was = old.get(h, _MISS)
-                if was is _MISS or was != v:
-                    a = a or self._word_id(w)
-                    (new if was is _MISS else changed).append({"a": a, "b": hidden_id(h), "w": v})
-        for u in urls:
-            if u not in links.url_id:
-                continue
-            old = before_u.get(u, {})
-            b = None
-            for h, v in links.column_hu(links.url_id[u]).items():
-                was = old.get(h, _MISS)
-                if was is _MISS or was != v:
-                    b = b or self._url_id(u)
-                    (new if was is _MISS else changed).append({"a": hidden_id(h), "b": b, "w": v})
+        # a word's links go out to hidden neurons, a url's come in from them
+        for keys, ids, before, read, node_id, out in ((words, links.word_id, before_w, links.row_wh, self._word_id,
+                                                       True),
+                                                      (urls, links.url_id, before_u, links.column_hu, self._url_id,
+                                                       False)):
+            for k in keys:
+                if k not in ids:
+                    continue
+                old, node = before.get(k, {}), None
+                for h, v in read(ids[k]).items():
+                    was = old.get(h, _MISS)
+                    if was is _MISS or was != v:
+                        node = node or node_id(k)
+                        a, b = (node, hidden_id(h)) if out else (hidden_id(h), node)
+                        (new if was is _MISS else changed).append({"a": a, "b": b, "w": v})
         statements: list[Any] = []
         if self.layout == "neurons":
             statements = self._neuron_statements(nodes, changed + new)
