@@ -237,7 +237,9 @@ int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
  *   ah_j = tanh(sum_i w_ij),  w_ij = stored weight or default_wh if missing
  *   ao_k = tanh(sum_j ah_j w_jk) over stored links (a missing hidden->url
  *   link counts 0 under both rules)
- * am_lt_forward: out[qu_ptr[q] + k] receives ao_k.  It only reads the table
+ * am_lt_forward: out[qu_ptr[q] + k] receives ao_k (a hidden neuron with no
+ * link to a candidate url adds 0 to every score, so only those with one are
+ * computed).  It only reads the table
  * (any number of calls at once, none concurrent with a change).  Scratch
  * buffers (caller-owned, sized for the table's current rows): hmark
  * (n_hidden int64, all -1 on entry and on return), hsum/hcnt (n_hidden

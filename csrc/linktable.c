@@ -9,7 +9,7 @@
 
 typedef struct {
     int64_t len, cap;
-    int64_t *col;     /* AM_LT_WH, AM_LT_UH: ascending; AM_LT_HU: insertion order */
+    int64_t *col;     /* AM_LT_WH, AM_LT_UH: in hidden order; AM_LT_HU: insertion order */
     double *w;        /* NULL in AM_LT_UH */
     int64_t *at;      /* AM_LT_UH: where the link is in its hidden row */
     uint64_t *stamp;  /* AM_LT_HU: the transaction that journalled each weight */
@@ -252,7 +252,7 @@ static void merge_into(const int64_t *ord, lt_row *r, int64_t m, const int64_t *
 }
 
 /* The new link h -> u (absent), at position at of hidden row h, into url
-   row u (kept in hidden id order). */
+   row u (kept in hidden order). */
 static int insert_uh(am_links *L, int64_t u, int64_t h, int64_t at)
 {
     lt_row *back = &L->layer[AM_LT_UH].rows[u];
@@ -270,10 +270,10 @@ static int add_hu(am_links *L, int64_t h, int64_t u, double w)
     const int st = append_hu(L, h, u, w, &at);
     if (st != AM_OK)
         return st;
-    if (insert_uh(L, u, h, at) == AM_OK)
-        return AM_OK;
-    L->layer[AM_LT_HU].rows[h].len--;  /* undo the append: no half-made link */
-    return AM_ENOMEM;
+    const int back = insert_uh(L, u, h, at);
+    if (back != AM_OK)
+        L->layer[AM_LT_HU].rows[h].len--;  /* undo the append: no half-made link */
+    return back;
 }
 
 /* Where the link h -> u is in hidden row h, or -1 (a binary search of url
@@ -612,7 +612,7 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
         umark[urls[k]] = k;
     }
     /* hidden layer: every hidden neuron linked to a query word or url, in
-       id order; hmark[h] = its position */
+       hidden order; hmark[h] = its position */
     for (int64_t a = 0; a < nw; ++a)
         for (int64_t e = 0; e < wh[words[a]].len; ++e) {
             const int64_t h = wh[words[a]].col[e];
@@ -716,7 +716,7 @@ int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
                 *p = -2 - at;
             }
         }
-    /* url rows: merge each url's new links, in hidden id order */
+    /* url rows: merge each url's new links, in hidden order */
     for (int64_t k = 0; k < nu && st == AM_OK; ++k) {
         lt_row *back = &uh[urls[k]];
         int64_t m = 0;
@@ -770,24 +770,26 @@ int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
             if (umark[u] != -1) { status = AM_EVALUE; break; }
             umark[u] = k - u0;
         }
-        /* hidden layer: linked to a query word ... */
-        for (int64_t a = w0; a < w1 && status == AM_OK; ++a) {
-            const int64_t w = qw[a];
-            if (w < 0 || w >= n_words) { status = AM_ERANGE; break; }
-            for (int64_t e = 0; e < wh[w].len; ++e) {
-                const int64_t h = wh[w].col[e];
-                if (hmark[h] == -1) { hmark[h] = nh; hlist[nh++] = h; hsum[h] = 0.0; hcnt[h] = 0; }
-                hsum[h] += wh[w].w[e];
-                hcnt[h] += 1;
-            }
-        }
-        /* ... or to a candidate url */
+        /* only hidden neurons linked to a candidate url reach a score: mark
+           them from the url rows ... */
         for (int64_t k = u0; k < u1 && status == AM_OK; ++k) {
             const int64_t u = qu[k];
             if (u == -1) continue;
             for (int64_t e = 0; e < uh[u].len; ++e) {
                 const int64_t h = uh[u].col[e];
                 if (hmark[h] == -1) { hmark[h] = nh; hlist[nh++] = h; hsum[h] = 0.0; hcnt[h] = 0; }
+            }
+        }
+        /* ... then add the query words' links into them */
+        for (int64_t a = w0; a < w1 && status == AM_OK; ++a) {
+            const int64_t w = qw[a];
+            if (w < 0 || w >= n_words) { status = AM_ERANGE; break; }
+            for (int64_t e = 0; e < wh[w].len; ++e) {
+                const int64_t h = wh[w].col[e];
+                if (hmark[h] != -1) {
+                    hsum[h] += wh[w].w[e];
+                    hcnt[h] += 1;
+                }
             }
         }
         if (status == AM_OK) {

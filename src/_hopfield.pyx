@@ -26,9 +26,9 @@ ctypedef fused count_t:
 
 
 cdef _count_matrix(str name, a, Py_ssize_t n):
-    """A C-contiguous (n, n) int8/int16/int32 count matrix, or the error
-    naming the argument (ArgumentTypeError for the dtype, ShapeError for the
-    shape)."""
+    """A C-contiguous (n, n) int8/int16/int32 count matrix (any n when n is
+    -1), or the error naming the argument (ArgumentTypeError for the dtype,
+    ShapeError for the shape)."""
     if a.dtype not in (np.int8, np.int16, np.int32):
         raise ArgumentTypeError(f"{name}: expected int8, int16 or int32; got {a.dtype}")
     if a.ndim != 2 or a.shape[0] != a.shape[1] or (n >= 0 and a.shape[0] != n) or not a.flags.c_contiguous:
@@ -344,10 +344,7 @@ def upper_pairs(counts, Py_ssize_t lo, Py_ssize_t hi, int64_t base):
     """Synapses i < j of rows [lo, hi) of a square int8/16/32 count matrix:
     new arrays (src, dst, c, w) with src = base + i, dst = base + j,
     c = counts[i, j] and w = c / n, row by row."""
-    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
-        raise ShapeError(f"counts: expected a square matrix; got shape {counts.shape}")
-    if counts.dtype not in (np.int8, np.int16, np.int32):
-        raise ArgumentTypeError(f"counts: expected int8, int16 or int32; got {counts.dtype}")
+    _count_matrix("counts", counts, -1)
     cdef int64_t n = counts.shape[0]
     if not 0 <= lo <= hi <= n:
         raise ShapeError(f"rows: expected 0 <= lo <= hi <= {n}; got lo={lo}, hi={hi}")

@@ -67,9 +67,15 @@ cdef class LinkTable:
             raise KernelError("LinkTable: changed while another call uses it (hold the net's lock)")
         return 0
 
-    cdef int _read(self) except -1:
+    cdef int _unchanging(self) except -1:
+        """No change runs (reads that keep the GIL need no more)."""
         if self._writing:
             raise KernelError("LinkTable: read while a change runs (hold the net's lock)")
+        return 0
+
+    cdef int _read(self) except -1:
+        """A read that releases the GIL: counted, so that no change starts."""
+        self._unchanging()
         self._readers += 1
         return 0
 
@@ -114,14 +120,16 @@ cdef class LinkTable:
         """A link's weight, or None if there is none."""
         cdef double w = 0.0
         cdef int found = 0
+        self._unchanging()
         _check(am_lt_get(self.L, layer, row, col, &w, &found), "am_lt_get")
         return w if found else None
 
     def row(self, int layer, int64_t row):
-        """A row as {column: weight} (layer 2: {hidden: None}), in column order."""
+        """A row as {column: weight} (layer 2: {hidden: None}), in row order."""
         cdef int64_t n = 0, e
         cdef const int64_t *col = NULL
         cdef const double *w = NULL
+        self._unchanging()
         _check(am_lt_row(self.L, layer, row, &n, &col, &w), "am_lt_row")
         if w == NULL:
             return {col[e]: None for e in range(n)}
@@ -134,6 +142,7 @@ cdef class LinkTable:
         cdef const int64_t *at = NULL
         cdef const int64_t *hcol = NULL
         cdef const double *hw = NULL
+        self._unchanging()
         _check(am_lt_column(self.L, u, &n, &hidden, &at), "am_lt_column")
         out = {}
         for e in range(n):

@@ -102,6 +102,12 @@ class Memory:
             keep[hits[0]] = False
         return keep
 
+    def _keep(self, keep: np.ndarray) -> None:
+        """Only the patterns of the mask remain."""
+        self.pats = np.ascontiguousarray(self.pats[keep])
+        self.xt = np.ascontiguousarray(self.pats.T)
+        self.w_cache = None
+
     # ------------------------------------------------------ measurements
     def weights(self, lazy: threading.Lock) -> np.ndarray:
         with lazy:
@@ -184,9 +190,7 @@ class HebbianMemory(Memory):
             wide = self.counts.astype(np.int64) - _hopfield.hebb_counts(gone).astype(np.int64)
             counts = wide.astype(_hopfield.count_dtype(int(keep.sum())))  # every count fits: exact
         self.counts = counts
-        self.pats = np.ascontiguousarray(self.pats[keep])
-        self.xt = np.ascontiguousarray(self.pats.T)
-        self.w_cache = None
+        self._keep(keep)
 
     def dense_counts(self, lazy: threading.Lock) -> np.ndarray:
         """Materialise the counts once."""
@@ -467,9 +471,7 @@ class DenseMemory(Memory):
         self._append(new)
 
     def forget(self, gone: np.ndarray) -> None:
-        keep = self._forget_rows(gone)
-        self.pats = np.ascontiguousarray(self.pats[keep])
-        self.xt = np.ascontiguousarray(self.pats.T)
+        self._keep(self._forget_rows(gone))
 
     def weights(self, lazy: threading.Lock) -> np.ndarray:
         raise ArgumentError("weights: a dense memory has no pairwise weights (its energy is "

@@ -297,21 +297,19 @@ class GraphLinks:
         cold_w = [w for w in words if not self._cache.touch(("w", w))]
         cold_u = [u for u in urls if not self._cache.touch(("u", u))]
         if cold_w or cold_u:
-            wids = {self._word_id(w): w for w in cold_w}
-            uids = {self._url_id(u): u for u in cold_u}
-            ids = [*wids, *uids]
+            wids = {w: self._word_id(w) for w in cold_w}
+            uids = {u: self._url_id(u) for u in cold_u}
+            ids = [*wids.values(), *uids.values()]
             loaded = self._load_links(ids) if self.layout == "links" else self._load_neurons(ids)
             links = self._links
-            for w in cold_w:
-                row = loaded.get(self._word_id(w))
-                if row:
-                    links.update_wh(links.word(w), {links.hidden(h)[0]: v for h, v in row.items()})
-                self._cache.put(("w", w), 1 + len(row or ()))
-            for u in cold_u:
-                row = loaded.get(self._url_id(u))
-                if row:
-                    links.update_column(links.url(u), {links.hidden(h)[0]: v for h, v in row.items()})
-                self._cache.put(("u", u), 1 + len(row or ()))
+            # a word's row holds its links out, a url's the links into it
+            for kind, nodes, make, update in (("w", wids, links.word, links.update_wh),
+                                              ("u", uids, links.url, links.update_column)):
+                for k, node in nodes.items():
+                    row = loaded.get(node)
+                    if row:
+                        update(make(k), {links.hidden(h)[0]: v for h, v in row.items()})
+                    self._cache.put((kind, k), 1 + len(row or ()))
         self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
 
     def _load_links(self, ids: list[str]) -> dict[str, dict[tuple, float]]:
@@ -374,8 +372,8 @@ class GraphLinks:
         new_keys = {kind: {k for c, k in created if c == kind} for kind in ("word", "url", "hidden")}
         nodes = [{"id": self._word_id(w), "kind": "word", "key": encode("words", w)} for w in new_keys["word"]]
         nodes += [{"id": self._url_id(u), "kind": "url", "key": encode("urls", u)} for u in new_keys["url"]]
-        nodes += [{"id": self._id("hidden", encode_hidden(h)), "kind": "hidden", "key": encode_hidden(h)}
-                  for h in new_keys["hidden"]]
+        nodes += [{"id": self._id("hidden", text), "kind": "hidden", "key": text}
+                  for text in map(encode_hidden, new_keys["hidden"])]
         # changed and new links of the batch's rows (training changes no others)
         hidden_ids: dict[int, str] = {}
 
@@ -386,20 +384,23 @@ class GraphLinks:
 
         changed: list[dict[str, Any]] = []
         new: list[dict[str, Any]] = []
+        costs: dict[tuple[str, Hashable], int] = {}  # the batch's rows, for the cache once committed
         # a word's links go out to hidden neurons, a url's come in from them
-        for keys, ids, before, read, node_id, out in ((words, links.word_id, before_w, links.row_wh, self._word_id,
-                                                       True),
-                                                      (urls, links.url_id, before_u, links.column_hu, self._url_id,
-                                                       False)):
+        for kind, keys, ids, before, read, node_id in (("w", words, links.word_id, before_w, links.row_wh,
+                                                        self._word_id),
+                                                       ("u", urls, links.url_id, before_u, links.column_hu,
+                                                        self._url_id)):
             for k in keys:
                 if k not in ids:
+                    costs[(kind, k)] = 1
                     continue
-                old, node = before.get(k, {}), None
-                for h, v in read(ids[k]).items():
+                old, node, row = before.get(k, {}), None, read(ids[k])
+                costs[(kind, k)] = 1 + len(row)
+                for h, v in row.items():
                     was = old.get(h, _MISS)
                     if was is _MISS or was != v:
                         node = node or node_id(k)
-                        a, b = (node, hidden_id(h)) if out else (hidden_id(h), node)
+                        a, b = (node, hidden_id(h)) if kind == "w" else (hidden_id(h), node)
                         (new if was is _MISS else changed).append({"a": a, "b": b, "w": v})
         statements: list[Any] = []
         if self.layout == "neurons":
@@ -438,12 +439,8 @@ class GraphLinks:
         if statements:
             self._b.run_tx(statements)
         # committed: the batch's rows in the table are complete and current
-        for w in words:
-            k = links.word_id.get(w)
-            self._cache.put(("w", w), 1 + (len(links.row_wh(k)) if k is not None else 0))
-        for u in urls:
-            k = links.url_id.get(u)
-            self._cache.put(("u", u), 1 + (len(links.column_hu(k)) if k is not None else 0))
+        for key, cost in costs.items():
+            self._cache.put(key, cost)
 
     def _neuron_statements(self, nodes: list[dict[str, Any]], links: list[dict[str, Any]]) -> list[Any]:
         """Layout "neurons": the writes of a commit.  Every touched hidden
