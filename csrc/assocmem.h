@@ -290,6 +290,15 @@ int am_lt_clear_word(am_links *L, int64_t w);
 int am_lt_begin(am_links *L);
 int am_lt_commit(am_links *L);
 int am_lt_rollback(am_links *L);
+/* The changes of the open transaction (AM_EINVAL outside one): every word
+   -> hidden and hidden -> url link created since begin, or whose weight
+   now differs from its weight then.  Change k: layer[k] (AM_LT_WH or
+   AM_LT_HU), row[k], col[k], its weight now w[k], fresh[k] 1 if created.
+   At most cap are written; *n receives how many there are (cap 0 sizes
+   the buffers).  Costs the journal's size plus the rows added since begin,
+   not the size of the table. */
+int am_lt_changes(const am_links *L, int64_t cap, int64_t *n, int8_t *layer, int8_t *fresh,
+                  int64_t *row, int64_t *col, double *w);
 int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
                 const int64_t *urls, int64_t clicked, double rate,
                 double default_wh, int learn, int64_t *n_hidden_out);

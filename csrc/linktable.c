@@ -570,6 +570,64 @@ int am_lt_rollback(am_links *L)
     return AM_OK;
 }
 
+/* Record change k (if it fits) and count it. */
+static inline void change(int64_t cap, int64_t *n, int8_t *layer, int8_t *fresh, int64_t *row,
+                          int64_t *col, double *w, int lay, int is_new, int64_t r, int64_t c, double v)
+{
+    if (*n < cap) {
+        layer[*n] = (int8_t)lay;
+        fresh[*n] = (int8_t)is_new;
+        row[*n] = r;
+        col[*n] = c;
+        w[*n] = v;
+    }
+    ++*n;
+}
+
+int am_lt_changes(const am_links *L, int64_t cap, int64_t *n, int8_t *layer, int8_t *fresh,
+                  int64_t *row, int64_t *col, double *w)
+{
+    if (L == NULL || !L->open || n == NULL || cap < 0 ||
+        (cap > 0 && (layer == NULL || fresh == NULL || row == NULL || col == NULL || w == NULL)))
+        return AM_EINVAL;
+    *n = 0;
+    const lt_row *wh = L->layer[AM_LT_WH].rows, *hu = L->layer[AM_LT_HU].rows;
+    /* rows that existed at begin: their journal says what they were */
+    for (int64_t k = 0; k < L->n_saved; ++k) {
+        const lt_saved *s = &L->saved[k];
+        if (s->kind == J_ROW && s->layer == AM_LT_WH) {
+            /* the row then is a sub-sequence of the row now (rows only grow) */
+            const lt_row *r = &wh[s->row];
+            int64_t e = 0;
+            for (int64_t i = 0; i < r->len; ++i) {
+                if (e < s->len && s->col[e] == r->col[i]) {
+                    if (s->w[e] != r->w[i])
+                        change(cap, n, layer, fresh, row, col, w, AM_LT_WH, 0, s->row, r->col[i], r->w[i]);
+                    ++e;
+                } else {
+                    change(cap, n, layer, fresh, row, col, w, AM_LT_WH, 1, s->row, r->col[i], r->w[i]);
+                }
+            }
+        } else if (s->kind == J_LEN) {  /* a hidden row: what was appended */
+            const lt_row *r = &hu[s->row];
+            for (int64_t i = s->len; i < r->len; ++i)
+                change(cap, n, layer, fresh, row, col, w, AM_LT_HU, 1, s->row, r->col[i], r->w[i]);
+        } else if (s->kind == J_WEIGHT) {
+            const double now = hu[s->row].w[s->pos];
+            if (now != s->old)
+                change(cap, n, layer, fresh, row, col, w, AM_LT_HU, 0, s->row, hu[s->row].col[s->pos], now);
+        }
+    }
+    /* rows added since begin: all new */
+    for (int lay = AM_LT_WH; lay <= AM_LT_HU; ++lay) {
+        const lt_row *rows = L->layer[lay].rows;
+        for (int64_t x = L->n0[lay]; x < L->layer[lay].n; ++x)
+            for (int64_t i = 0; i < rows[x].len; ++i)
+                change(cap, n, layer, fresh, row, col, w, lay, 1, x, rows[x].col[i], rows[x].w[i]);
+    }
+    return AM_OK;
+}
+
 /* ------------------------------------------------------------- training */
 
 static int cmp_pair(const void *a, const void *b)

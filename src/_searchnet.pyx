@@ -8,7 +8,7 @@ calls C without the GIL.
 """
 import numpy as np
 
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int8_t, int64_t, uint8_t
 
 from assocmem_c cimport *
 
@@ -32,6 +32,14 @@ cdef class _Scratch:
         self.umark = np.full(max(n_urls, 1), -1, dtype=np.int64)
         self.q_w = np.zeros(16, dtype=np.int64)
         self.q_u = np.zeros(64, dtype=np.int64)
+
+
+cdef int _fill_changes(am_links *L, int64_t n, int8_t[::1] layer, int8_t[::1] fresh, int64_t[::1] row,
+                       int64_t[::1] col, double[::1] w, int64_t *m) except -1:
+    _check(am_lt_changes(L, n, m, &layer[0], &fresh[0], &row[0], &col[0], &w[0]), "am_lt_changes")
+    if m[0] != n:
+        raise KernelError(f"am_lt_changes: {m[0]} changes, {n} expected")
+    return 0
 
 
 cdef class LinkTable:
@@ -170,6 +178,31 @@ cdef class LinkTable:
     def rollback(self):
         self._idle()
         _check(am_lt_rollback(self.L), "am_lt_rollback")
+
+    def length(self, int layer, int64_t row):
+        """Links in a row (AM_LT_UH: the links into a url)."""
+        cdef int64_t n = 0
+        cdef const int64_t *col = NULL
+        cdef const double *w = NULL
+        self._unchanging()
+        _check(am_lt_row(self.L, layer, row, &n, &col, &w), "am_lt_row")
+        return n
+
+    def changes(self):
+        """The open transaction's changes (am_lt_changes): arrays layer
+        (int8: 0 word -> hidden, 1 hidden -> url), fresh (bool: created),
+        row, col (int64) and w (float64, the weight now)."""
+        cdef int64_t n = 0, m = 0
+        self._unchanging()  # keeps the GIL
+        _check(am_lt_changes(self.L, 0, &n, NULL, NULL, NULL, NULL, NULL), "am_lt_changes")
+        layer = np.empty(max(n, 1), dtype=np.int8)
+        fresh = np.empty(max(n, 1), dtype=np.int8)
+        row = np.empty(max(n, 1), dtype=np.int64)
+        col = np.empty(max(n, 1), dtype=np.int64)
+        w = np.empty(max(n, 1), dtype=np.float64)
+        if n:
+            _fill_changes(self.L, n, layer, fresh, row, col, w, &m)
+        return layer[:n], fresh[:n].view(np.bool_), row[:n], col[:n], w[:n]
 
     def train(self, const int64_t[::1] words, const int64_t[::1] urls, int64_t clicked, double rate,
               double default_wh, bint learn):

@@ -104,6 +104,8 @@ cdef extern from "assocmem.h" nogil:
     int am_lt_begin(am_links *L)
     int am_lt_commit(am_links *L)
     int am_lt_rollback(am_links *L)
+    int am_lt_changes(const am_links *L, int64_t cap, int64_t *n, int8_t *layer, int8_t *fresh,
+                      int64_t *row, int64_t *col, double *w)
     int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
                     const int64_t *urls, int64_t clicked, double rate,
                     double default_wh, int learn, int64_t *n_hidden_out)

@@ -120,6 +120,17 @@ def check(t: LinkTable, m: Model) -> None:
         assert t.column(u) == {h: m.hu[h][u] for h in m.uh(u)}
 
 
+def changes(before: tuple, now: tuple) -> list[tuple]:
+    """(layer, created, row, col, weight now) of every word -> hidden and
+    hidden -> url link created or changed between two states."""
+    out = []
+    for layer, rows_then, rows_now in ((0, before[1], now[1]), (1, before[2], now[2])):
+        for r, row in enumerate(rows_now):
+            then = rows_then[r] if r < len(rows_then) else {}
+            out += [(layer, c not in then, r, c, v) for c, v in row.items() if c not in then or then[c] != v]
+    return sorted(out)
+
+
 ops = st.lists(st.tuples(st.sampled_from(["add", "set0", "set1", "column", "train", "remove", "tx"]),
                          st.integers(0, 10 ** 6), st.floats(-2, 2)), max_size=60)
 
@@ -181,6 +192,8 @@ def test_table_follows_the_model(program, learn):
             t.train(np.array(words, dtype=np.int64), np.array(urls, dtype=np.int64), 0, 0.5, -0.2, learn)
             t.add_row(2)
             t.set(1, r % nh, nu, v)
+            t.set(1, r % nh, urls[-1], t.get(1, r % nh, urls[-1]) or 0.0)  # set to what it is: no change
+            assert sorted(zip(*[x.tolist() for x in t.changes()])) == changes(before, state(t))
             t.rollback()
             assert state(t) == before  # bit for bit
         check(t, m)
@@ -306,6 +319,8 @@ def test_misuse_is_an_error_not_a_crash():
     with pytest.raises(KernelError, match="am_lt_begin"):
         t.begin()
     t.commit()
+    with pytest.raises(KernelError, match="am_lt_changes"):
+        t.changes()  # only inside a transaction
     with pytest.raises(KernelError, match="am_lt_commit"):
         t.commit()
     with pytest.raises(KernelError, match="am_lt_rollback"):

@@ -213,13 +213,47 @@ def test_graph_query_reads_only_its_neighbourhood(tmp_path, layout):
         np.testing.assert_allclose(scores, trainer.scores(w, u), rtol=0, atol=0)
 
 
+def test_neurons_batch_checkout_reads_each_hidden_neuron_once(tmp_path):
+    """A batch checkout in a new process (nothing cached), layout "neurons":
+    each hidden node's arrays are read once, not once per port naming it
+    (a url joins hundreds of hidden neurons under the book's rules: the
+    one-statement form read a 300-click batch's net hundreds of times over
+    and ran out of 24 GB)."""
+    rng = np.random.default_rng(4)
+    sessions = random_sessions(rng, 300, n_words=120, n_urls=300)
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        SearchNet(store, name="sn", layout="neurons").train_many(sessions[:150])
+        stored = sum(len(r["outs"]) + len(r["ins"]) for r in store.query(
+            "MATCH (h:SnHidden) RETURN h.ins AS ins, h.outs AS outs"))
+        read: list[int] = []
+        real = store.backend.run
+
+        def counting(query, params=None, **kw):
+            rows = real(query, params, **kw)
+            read.append(sum(len(r.get("outs") or ()) + len(r.get("ins") or ()) for r in rows))
+            return rows
+
+        store.backend.run = counting
+        g = SearchNet(store, name="sn", layout="neurons")  # a new handle: nothing cached
+        g.train_many(sessions[150:])
+        store.backend.run = real
+        ids = len({w for s in sessions[150:] for w in s[0]}) + len({u for s in sessions[150:] for u in s[1]})
+        assert ids > searchnet_store.LOAD_IN_MAX  # a batch's checkout, not a query's
+        # the checkout reads each stored hidden node once, the commit those it rewrites once more
+        assert 0 < sum(read) <= 2 * stored
+        mem = SearchNet()
+        mem.train_many(sessions)
+        for w, u, _ in sessions[::25]:
+            np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch, layout):
     with graph.open(tmp_path / "sn.lbdb") as store:
         g = SearchNet(store, name="sn", layout=layout)
         g.train(W, U, "worldbank")
         before = g.links()
-        for statement in ("UPDATE_LINKS", "UPDATE_LINKS_JOIN", "UPDATE_HIDDEN"):
+        for statement in ("UPDATE_LINKS", "UPDATE_LINKS_JOIN", "UPDATE_HIDDEN", "LOAD_HIDDEN"):
             monkeypatch.setattr(searchnet_store, statement, "MATCH (broken")
         with pytest.raises(GraphError):
             g.train(W + ["new"], U + ["new-url"], "river")
@@ -327,7 +361,7 @@ def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeyp
         g.train_many(sessions[:20])
         probes = random_sessions(rng, 8)
         before = [g.scores(w, u) for w, u, _ in probes]  # now cached
-        for statement in ("UPDATE_LINKS", "UPDATE_LINKS_JOIN", "UPDATE_HIDDEN"):
+        for statement in ("UPDATE_LINKS", "UPDATE_LINKS_JOIN", "UPDATE_HIDDEN", "LOAD_HIDDEN"):
             monkeypatch.setattr(searchnet_store, statement, "MATCH (broken")
         with pytest.raises(GraphError):
             g.train_many(sessions[20:])
