@@ -8,7 +8,7 @@ calls C without the GIL.
 """
 import numpy as np
 
-from libc.stdint cimport int8_t, int64_t, uint8_t
+from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 
 from assocmem_c cimport *
 
@@ -32,6 +32,31 @@ cdef class _Scratch:
         self.umark = np.full(max(n_urls, 1), -1, dtype=np.int64)
         self.q_w = np.zeros(16, dtype=np.int64)
         self.q_u = np.zeros(64, dtype=np.int64)
+
+
+def orders(list texts):
+    """A stable 63-bit hash of each str (FNV-1a over its UTF-8 bytes, then
+    the splitmix64 finaliser), as int64: the hidden order of the keys whose
+    repr these are (the same in every process, unlike hash())."""
+    cdef Py_ssize_t k, i, n
+    cdef uint64_t h
+    cdef const unsigned char *p
+    out = np.empty(len(texts), dtype=np.int64)
+    cdef int64_t[::1] o = out
+    for k in range(len(texts)):
+        data = (<str?>texts[k]).encode("utf-8")
+        p = <const unsigned char *>(<bytes>data)
+        n = len(<bytes>data)
+        h = 14695981039346656037ULL
+        for i in range(n):
+            h = (h ^ p[i]) * 1099511628211ULL
+        h ^= h >> 30
+        h *= 0xbf58476d1ce4e5b9ULL
+        h ^= h >> 27
+        h *= 0x94d049bb133111ebULL
+        h ^= h >> 31
+        o[k] = <int64_t>(h >> 1)
+    return out
 
 
 cdef int _fill_changes(am_links *L, int64_t n, int8_t[::1] layer, int8_t[::1] fresh, int64_t[::1] row,

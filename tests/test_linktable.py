@@ -5,6 +5,7 @@ pure-Python model: every operation, training and scoring, and the journal
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -358,3 +359,25 @@ def test_the_same_net_built_in_another_order_computes_the_same_bits():
                         [{inv[h]: x for h, x in t.row(0, w).items()} for w in range(6)],
                         [t.column(u) and {inv[h]: x for h, x in t.column(u).items()} for u in range(30)]))
     assert results[0] == results[1]
+
+
+def test_hidden_order_is_stable_across_processes_and_tells_types_apart():
+    """The hidden order is a hash of the key's repr, the same in every
+    process (a graph cache and a reloaded net sum in the same order), and
+    1 and '1' differ."""
+    import subprocess
+    import sys
+
+    from assocmem import _searchnet
+    from assocmem.searchnet import hidden_order
+
+    keys = [(1,), ("1",), ("a", "b"), ("b", "a"), (), ("é", 2)]
+    here = [hidden_order(k) for k in keys]
+    there = subprocess.run([sys.executable, "-c", "from assocmem.searchnet import hidden_order; "
+                            f"print([hidden_order(k) for k in {keys!r}])"],
+                           check=True, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "7"})
+    assert here == eval(there.stdout)
+    assert len(set(here)) == len(keys) and all(0 <= o < 2 ** 63 for o in here)
+    assert _searchnet.orders([repr(k) for k in keys]).tolist() == here
+    with pytest.raises(TypeError):
+        _searchnet.orders([b"bytes"])

@@ -8,7 +8,6 @@ trained by backpropagation from clicks.  Kept in memory or in a graph store
 
 from __future__ import annotations
 
-import hashlib
 import math
 import numbers
 from collections.abc import Hashable, Iterable, Iterator, Sequence
@@ -49,7 +48,7 @@ def hidden_order(key: tuple) -> int:
     a net computes the same values to the bit whichever order its neurons
     were created or loaded in."""
     # repr tells 1 from '1' and is the same in every process (hash() is not)
-    return int.from_bytes(hashlib.blake2b(repr(key).encode(), digest_size=8).digest(), "little", signed=True)
+    return int(_searchnet.orders([repr(key)])[0])
 
 
 def _is_key(k: Any) -> bool:
@@ -144,6 +143,17 @@ class _Links:
                 self._undo.append(("url", key))
         return i
 
+    def hidden_many(self, keys: list[tuple]) -> list[int]:
+        """The ids of these hidden neurons, new ones added (their orders
+        hashed in one call)."""
+        new = list(dict.fromkeys(k for k in keys if k not in self.hidden_id))
+        for key, order in zip(new, _searchnet.orders([repr(k) for k in new]).tolist()):
+            self.hidden_id[key] = self.table.add_row(1, order)
+            self.hidden_key.append(key)
+            if self._undo is not None:
+                self._undo.append(("hidden", key))
+        return [self.hidden_id[k] for k in keys]
+
     def hidden(self, key: tuple) -> tuple[int, bool]:
         i = self.hidden_id.get(key)
         if i is not None:
@@ -161,14 +171,13 @@ class _Links:
     def set_hu(self, h: int, u: int, value: float) -> None:
         self.table.set(1, h, u, value)
 
-    def update_wh(self, w: int, values: dict[int, float]) -> None:
+    def update_wh(self, w: int, hidden: Sequence[int], weights: Sequence[float]) -> None:
         """Set several word -> hidden weights of word w."""
-        self.table.set_row(0, w, list(values), list(values.values()))
+        self.table.set_row(0, w, hidden, weights)
 
-    def update_column(self, u: int, values: dict[int, float]) -> None:
+    def update_column(self, u: int, hidden: Sequence[int], weights: Sequence[float]) -> None:
         """Set several hidden -> url weights into url u."""
-        self.table.set_column(u, np.fromiter(values, dtype=np.int64, count=len(values)),
-                              np.fromiter(values.values(), dtype=np.float64, count=len(values)))
+        self.table.set_column(u, np.asarray(hidden, dtype=np.int64), np.asarray(weights, dtype=np.float64))
 
     def has_hu(self, h: int, u: int) -> bool:
         return self.table.get(1, h, u) is not None

@@ -320,23 +320,25 @@ class GraphLinks:
             ids = [*wids.values(), *uids.values()]
             loaded = self._load_links(ids) if self.layout == "links" else self._load_neurons(ids)
             links = self._links
+            # hidden neurons by key text -> table id, each key decoded and ordered once
+            texts = list(dict.fromkeys(t for hs, _ in loaded.values() for t in hs))
+            tid = dict(zip(texts, links.hidden_many(decode_hidden_many(texts))))
             # a word's row holds its links out, a url's the links into it
             for kind, nodes, make, update in (("w", wids, links.word, links.update_wh),
                                               ("u", uids, links.url, links.update_column)):
                 for k, node in nodes.items():
-                    row = loaded.get(node)
-                    if row:
-                        update(make(k), {links.hidden(h)[0]: v for h, v in row.items()})
-                    self._cache.put((kind, k), 1 + len(row or ()))
+                    hs, ws = loaded.get(node, ((), ()))
+                    if hs:
+                        update(make(k), [tid[t] for t in hs], ws)
+                    self._cache.put((kind, k), 1 + len(hs))
         self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
 
-    def _load_links(self, ids: list[str]) -> dict[str, dict[tuple, float]]:
+    def _load_links(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "links": the rows of these word and url ids that have
-        links, in one statement."""
+        links (their hidden neurons' key texts and the weights), in one
+        statement."""
         rows = self._b.run(self._load if len(ids) <= LOAD_IN_MAX else self._load_many, {"ids": ids})
-        texts = list(dict.fromkeys(h for r in rows for h in r["h"]))
-        hkeys = dict(zip(texts, decode_hidden_many(texts)))
-        return {r["a"]: dict(zip(map(hkeys.__getitem__, r["h"]), self._ws(r))) for r in rows}
+        return {r["a"]: (r["h"], self._ws(r)) for r in rows}
 
     def _read_hidden(self, hids: list[str]) -> dict[str, dict[str, Any]]:
         """Layout "neurons": hidden nodes by id, their arrays as
@@ -347,7 +349,7 @@ class GraphLinks:
                           "outs": dict(zip(r["outs"], self._outw(r)))}
                 for r in self._b.run(self._hidden, {"ids": hids})}
 
-    def _load_neurons(self, ids: list[str]) -> dict[str, dict[tuple, float]]:
+    def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "neurons": the rows of these word and url ids, from their
         ports and the hidden nodes those name: a query's dozen ids in one
         statement (a hidden node comes once per port naming it, so at most
@@ -359,15 +361,15 @@ class GraphLinks:
         else:
             hids = list(dict.fromkeys(h for r in self._b.run(PORTS, {"ids": ids}) for h in r["hidden"] or ()))
             rows = self._b.run(self._hidden, {"ids": hids}) if hids else []
-        rows = list({r["id"]: r for r in rows}.values())
-        hkeys = decode_hidden_many([r["key"] for r in rows])
         wanted = set(ids)
-        out: dict[str, dict[tuple, float]] = {}
-        for r, hk in zip(rows, hkeys):
+        out: dict[str, tuple[list[str], list[float]]] = {}
+        for r in {r["id"]: r for r in rows}.values():
             for names, weights in ((r["ins"], self._inw(r)), (r["outs"], self._outw(r))):
                 for name, w in zip(names, weights):
                     if name in wanted:
-                        out.setdefault(name, {})[hk] = w
+                        hs, ws = out.setdefault(name, ([], []))
+                        hs.append(r["key"])
+                        ws.append(w)
         return out
 
     # ------------------------------------------------------------ LinkStore
