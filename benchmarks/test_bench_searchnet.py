@@ -328,11 +328,13 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
     into an embedded LadybugDB store (one checkout, one transaction), into
     a fresh net or ("late") a net that already learned another 300 clicks,
     so that most of the batch's work is weight updates.  Goal (issue #12):
-    graph throughput >= 0.2x memory; not met: the batch creates 216,000
-    links (the book's rules) and LadybugDB takes 0.7 s to write them, while
-    the in-memory net trains the batch in 25 ms.  Asserted: graph-links >=
-    0.015x memory fresh and >= 0.005x late (measured 0.03x and 0.01x), a
-    guard against regressions."""
+    graph throughput >= 0.2x memory; not met: the fresh batch creates
+    216,000 links (the book's rules), the late one 624,000 and updates
+    145,000, and LadybugDB takes 0.3-0.7 s to COPY the first and 25 us per
+    updated relationship, while the in-memory net trains the batch in 25
+    ms (130 ms late).  Asserted, as guards against regressions: links >=
+    0.03x fresh and >= 0.005x late (measured 0.05x and 0.01x), neurons >=
+    0.01x (measured 0.02x both)."""
     before = _graph_log(seed=8, n=300) if phase == "late" else []
     sessions = _graph_log(seed=7, n=300)
     runs = iter(range(100))
@@ -364,8 +366,10 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
         if where != "memory" and f"train-{phase}-memory" in _t:
             ratio = rate / _t[f"train-{phase}-memory"]
             print(f"{phase}: {where} / memory {ratio:.2f}")
-            if where == "graph-links":  # neurons: measured 0.01x (benchmarks/README.md)
-                assert ratio >= (0.015 if phase == "fresh" else 0.005)
+            if where == "graph-links":
+                assert ratio >= (0.03 if phase == "fresh" else 0.005)
+            else:
+                assert ratio >= 0.01
 
 
 @pytest.mark.benchmark(group="searchnet-graph-memory")
