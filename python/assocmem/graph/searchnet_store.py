@@ -350,12 +350,13 @@ class GraphLinks:
                 for r in self._b.run(self._hidden, {"ids": hids})}
 
     def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
-        """Layout "neurons": the rows of these word and url ids, from their
-        ports and the hidden nodes those name: a query's dozen ids in one
-        statement (a hidden node comes once per port naming it, so at most
-        LOAD_NEURONS_MAX times), more ids (a batch's) in two (the ports, then each of their hidden nodes once:
-        the one-statement form would repeat a hidden node's whole arrays
-        for each of its hundreds of ports)."""
+        """Layout "neurons": the rows of these word and url ids (their
+        hidden neurons' key texts and the weights), from their ports and the
+        hidden nodes those name.  A query's dozen ids take one statement (a
+        hidden node comes once per port naming it, so at most
+        LOAD_NEURONS_MAX times); more ids (a batch's) take two, the ports and
+        then each of their hidden nodes once (one statement would repeat a
+        hidden node's whole arrays for each of its hundreds of ports)."""
         if len(ids) <= LOAD_NEURONS_MAX:
             rows = self._b.run(self._load_neurons_query, {"ids": ids})
         else:
@@ -459,10 +460,10 @@ class GraphLinks:
             self._b.run_tx(statements)
         # committed: the batch's rows in the table are complete and current
         table, wid, uid = links.table, links.word_id, links.url_id
-        for w_ in words:
-            self._cache.put(("w", w_), 1 + (table.length(0, wid[w_]) if w_ in wid else 0))
-        for u in urls:
-            self._cache.put(("u", u), 1 + (table.length(2, uid[u]) if u in uid else 0))
+        for k in words:
+            self._cache.put(("w", k), 1 + (table.length(0, wid[k]) if k in wid else 0))
+        for k in urls:
+            self._cache.put(("u", k), 1 + (table.length(2, uid[k]) if k in uid else 0))
 
     def _neuron_statements(self, nodes: list[dict[str, Any]], layer: Any, hidx: Any, a: Any, b: Any, w: Any,
                            fresh: Any) -> list[Any]:
