@@ -37,6 +37,10 @@ class LinkTable:
     def begin(self) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def length(self, layer: int, row: int) -> int:
+        """Links in a row (layer 2: the links into a url)."""
+    def changes(self) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_], I64, I64, F64]:
+        """The open transaction's created and changed links: layer, fresh, row, col, w."""
     def train(self, words: I64, urls: I64, clicked: int, rate: float, default_wh: float, learn: bool) -> None:
         """One click: word ids, url ids, the clicked url's position in urls
         (adds its sub-network's weights to weights_trained)."""
@@ -45,6 +49,9 @@ class LinkTable:
         url ids (-1 for an unknown url)."""
     def run(self, qw_ptr: I64, qw: I64, qn: I64, qu_ptr: I64, qu: I64, default_wh: float) -> F64:
         """Scores of many queries' urls, concatenated."""
+
+def orders(texts: list[str]) -> I64:
+    """A stable 63-bit hash of each str (the hidden order of the keys whose repr they are)."""
 
 def backprop(wi: F64, mi: U8, wo: F64, mo: U8, targets: F64, rate: float) -> tuple[F64, F64]:
     """One backpropagation step in place on a dense sub-network; (ah, ao)
