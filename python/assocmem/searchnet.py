@@ -47,7 +47,8 @@ def hidden_order(key: tuple) -> int:
     stable 63-bit hash of its key, the same in every process and table, so
     a net computes the same values to the bit whichever order its neurons
     were created or loaded in."""
-    # repr tells 1 from '1' and is the same in every process (hash() is not)
+    # repr tells 1 from '1' and is the same in every process (hash() is not);
+    # _Links.hidden_many hashes many keys in one call
     return int(_searchnet.orders([repr(key)])[0])
 
 
@@ -155,14 +156,11 @@ class _Links:
         return [self.hidden_id[k] for k in keys]
 
     def hidden(self, key: tuple) -> tuple[int, bool]:
+        """The id of a hidden neuron, and whether it was added now."""
         i = self.hidden_id.get(key)
         if i is not None:
             return i, False
-        i = self.hidden_id[key] = self.table.add_row(1, hidden_order(key))
-        self.hidden_key.append(key)
-        if self._undo is not None:
-            self._undo.append(("hidden", key))
-        return i, True
+        return self.hidden_many([key])[0], True
 
     # links
     def set_wh(self, w: int, h: int, value: float) -> None:
