@@ -247,6 +247,40 @@ def test_neurons_batch_checkout_reads_each_hidden_neuron_once(tmp_path):
             np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
 
 
+def test_neurons_cold_query_reads_one_weight_per_link(tmp_path):
+    """A cold query, layout "neurons": one statement, returning one row per
+    (port, hidden neuron) with the weight looked up in the database, never
+    the hidden neurons' arrays (each holds every url it was shown with)."""
+    rng = np.random.default_rng(5)
+    sessions = random_sessions(rng, 150, n_words=40, n_urls=200)
+    mem = SearchNet()
+    mem.train_many(sessions)
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        SearchNet(store, name="sn", layout="neurons").train_many(sessions)
+        calls: list[list[dict]] = []
+        real = store.backend.run
+
+        def recording(query, params=None, **kw):
+            rows = real(query, params, **kw)
+            calls.append(rows)
+            return rows
+
+        store.backend.run = recording
+        for w, u, _ in sessions[::10]:
+            g = SearchNet(store, name="sn", layout="neurons", cache_size=0)
+            calls.clear()
+            got = g.scores(w, u)
+            np.testing.assert_allclose(got, mem.scores(w, u), rtol=0, atol=1e-12)
+            assert len(calls) == 1  # one round trip
+            links = mem.links()
+            want = sum(1 for (a, _) in links["word_hidden"] if a in w) + sum(
+                1 for (_, b) in links["hidden_url"] if b in u)
+            assert len(calls[0]) == want  # a row per link of the query's words and urls
+            assert all(set(r) == {"port", "key", "w"} for r in calls[0])
+        store.backend.run = real
+        # the arrays those rows came from are far longer
+        assert max(len(r["outs"]) for r in store.query("MATCH (h:SnHidden) RETURN h.outs AS outs")) > 20
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch, layout):
     with graph.open(tmp_path / "sn.lbdb") as store:

@@ -48,6 +48,8 @@ class Dialect:
     #: them on first use (Neo4j); run with the schema, its entities deleted
     #: in the same statement (a token outlives the entity that created it).
     vocabulary: str | None = None
+    #: Expression of :meth:`list_lookup` ({keys}, {values}, {key}).
+    lookup: str = "[i IN range(0, size({keys}) - 1) WHERE {keys}[i] = {key} | {values}[i]][0]"
 
     def synapse_type(self, key: str) -> str:
         """Relationship type of the synapses of the network ``key``."""
@@ -94,6 +96,11 @@ class Dialect:
         m, e = self._float_parts("x")
         return f"[x IN {expr} | {m}] AS {alias}__m, [x IN {expr} | {e}] AS {alias}__e"
 
+    def list_lookup(self, keys: str, values: str, key: str) -> str:
+        """The element of list ``values`` at the position of ``key`` in list
+        ``keys`` (the key must be there), computed in the database."""
+        return self.lookup.format(keys=keys, values=values, key=key)
+
     def float_list_in(self, row: Mapping[str, Any], alias: str) -> list[float]:
         """The floats a :meth:`float_list_out` item returned in ``row``."""
         if not self.rounds_floats:
@@ -119,6 +126,8 @@ class Dialect:
 LADYBUG = Dialect(
     name="ladybug",
     list_base=1,
+    # no list comprehension; list_position is 1-based, as is indexing
+    lookup="{values}[list_position({keys}, {key})]",
     # LadybugDB has no exp(): e ^ x (the same function up to the last bits)
     functions={"to_float": "to_double", "to_int": "to_int64", "exp": "2.718281828459045 ^ "},
     schema=(

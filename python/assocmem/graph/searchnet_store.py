@@ -46,15 +46,18 @@ CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules, layout: $layout})"
 LAYOUTS = ("links", "neurons")
 # --- layout "neurons" ---------------------------------------------------------
 PORTS = "UNWIND $ids AS x MATCH (n:SnPort {id: x}) RETURN n.id AS id, n.hidden AS hidden"
-# A cold query in one statement: its ports and the hidden nodes they name
-# (a hidden node comes once per port naming it).  {inw}, {outw}:
-# Dialect.float_array_out items.
+# A cold query in one statement: for each of its ports and each hidden node
+# it names, the one weight linking them, looked up inside the database (a
+# hidden node's arrays hold every url it was shown with, hundreds of
+# elements; returning them whole took 4x longer).  {w}: a Dialect.float_out
+# item of v; {inw}, {outw}: Dialect.list_lookup expressions.
 LOAD_NEURONS = (
     "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND n.hidden AS y MATCH (h:SnHidden {{id: y}}) "
-    "RETURN n.id AS port, h.id AS id, h.key AS key, h.ins AS ins, {inw}, h.outs AS outs, {outw}"
+    "WITH n, h, CASE WHEN n.kind = 'word' THEN {inw} ELSE {outw} END AS v "
+    "RETURN n.id AS port, h.key AS key, {w}"
 )
-#: Ids up to which a load uses LOAD_NEURONS (a query's); it repeats a hidden
-#: node's arrays for each of these ports naming it.
+#: Ids up to which a load uses LOAD_NEURONS (a query's): it reads a hidden
+#: node's arrays once for each of these ports naming it.
 LOAD_NEURONS_MAX = 32
 HIDDEN = (
     "UNWIND $ids AS x MATCH (h:SnHidden {{id: x}}) "
@@ -226,7 +229,9 @@ class GraphLinks:
         self._all_links = ALL_LINKS.format(w=w)
         arrays = {"inw": dialect.float_array_out("h.inw", "inw"), "outw": dialect.float_array_out("h.outw", "outw")}
         self._hidden, self._all_hidden = HIDDEN.format(**arrays), ALL_HIDDEN.format(**arrays)
-        self._load_neurons_query = LOAD_NEURONS.format(**arrays)
+        self._load_neurons_query = LOAD_NEURONS.format(
+            inw=dialect.list_lookup("h.ins", "h.inw", "n.id"), outw=dialect.list_lookup("h.outs", "h.outw", "n.id"),
+            w=dialect.float_out("v", "w"))
         self._inw = lambda row: dialect.float_list_in(row, "inw")
         self._outw = lambda row: dialect.float_list_in(row, "outw")
         self.name = name
@@ -352,19 +357,23 @@ class GraphLinks:
     def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "neurons": the rows of these word and url ids (their
         hidden neurons' key texts and the weights), from their ports and the
-        hidden nodes those name.  A query's dozen ids take one statement (a
-        hidden node comes once per port naming it, so at most
-        LOAD_NEURONS_MAX times); more ids (a batch's) take two, the ports and
-        then each of their hidden nodes once (one statement would repeat a
-        hidden node's whole arrays for each of its hundreds of ports)."""
-        if len(ids) <= LOAD_NEURONS_MAX:
-            rows = self._b.run(self._load_neurons_query, {"ids": ids})
-        else:
-            hids = list(dict.fromkeys(h for r in self._b.run(PORTS, {"ids": ids}) for h in r["hidden"] or ()))
-            rows = self._b.run(self._hidden, {"ids": hids}) if hids else []
-        wanted = set(ids)
+        hidden nodes those name.  A query's dozen ids take one statement
+        returning one weight per (port, hidden node) (the database reads a
+        hidden node once per port naming it, so at most LOAD_NEURONS_MAX
+        times); more ids (a batch's) take two, the ports and then each of
+        their hidden nodes once, whole (per-port look-ups would scan a
+        hidden node's arrays for each of its hundreds of ports)."""
         out: dict[str, tuple[list[str], list[float]]] = {}
-        for r in {r["id"]: r for r in rows}.values():
+        if len(ids) <= LOAD_NEURONS_MAX:
+            for r in self._b.run(self._load_neurons_query, {"ids": ids}):
+                hs, ws = out.setdefault(r["port"], ([], []))
+                hs.append(r["key"])
+                ws.append(self._w(r))
+            return out
+        hids = list(dict.fromkeys(h for r in self._b.run(PORTS, {"ids": ids}) for h in r["hidden"] or ()))
+        rows = self._b.run(self._hidden, {"ids": hids}) if hids else []
+        wanted = set(ids)
+        for r in rows:
             for names, weights in ((r["ins"], self._inw(r)), (r["outs"], self._outw(r))):
                 for name, w in zip(names, weights):
                     if name in wanted:
