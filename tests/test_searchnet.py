@@ -296,6 +296,54 @@ def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch, layout):
         assert sum(store.query(f"MATCH (n:{label}) RETURN count(n) AS k")[0]["k"] for label in labels) == 2 + 3 + 1
 
 
+def test_graph_commit_failing_after_the_join_rolls_back_and_retries(tmp_path):
+    """Layout "links" on LadybugDB, a batch of weight updates: the commit
+    COPYs them into SnUpdate, joins them into the links and clears them;
+    then the COPY of the new links fails inside the database (a link to a
+    node that does not exist).  The transaction rolls back, the same batch
+    fails twice more the same way, then commits: no crash (a hand-written
+    sequence like it once crashed LadybugDB 0.22), nothing half-written, and
+    the stored net equals the in-memory one after reopening."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(9)
+    before, batch = random_sessions(rng, 40, n_words=15, n_urls=30), random_sessions(rng, 40, n_words=15, n_urls=30)
+    mem = SearchNet()
+    mem.train_many(before)
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        g = SearchNet(store, name="sn")
+        g.train_many(before)
+        stored = g.links()
+        real_copy, real_execute, ran = store.backend.copy, store.backend._execute, []
+
+        def broken_copy(table, data):
+            if table == "SN_LINK":  # every new link now starts at a node that does not exist
+                data = data.set_column(0, "from", pa.array(["no-such-node"] * len(data)))
+            real_copy(table, data)
+
+        def recording(query, params=None):
+            ran.append(query)
+            return real_execute(query, params)
+
+        store.backend.copy, store.backend._execute = broken_copy, recording
+        for _ in range(3):
+            with pytest.raises(GraphError):
+                g.train_many(batch)
+            assert g.links() == stored
+        assert ran.count(searchnet_store.UPDATE_LINKS_JOIN) == 3 and ran.count("ROLLBACK") == 3
+        store.backend.copy = real_copy
+        g.train_many(batch)
+        mem.train_many(batch)
+        _assert_same_scores(g, mem, batch)
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        again = SearchNet(store, name="sn")
+        got, want = again.links(), mem.links()
+        for layer in want:
+            assert got[layer].keys() == want[layer].keys()
+            np.testing.assert_allclose([got[layer][k] for k in want[layer]], list(want[layer].values()), rtol=0,
+                                       atol=1e-12)
+        _assert_same_scores(again, mem, before + batch)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_graph_keys_and_remove(tmp_path, layout):
     with graph.open(tmp_path / "sn.lbdb") as store:
