@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, ArgumentTypeError, GraphError
@@ -151,6 +153,26 @@ def test_bad_constructor_arguments():
         SearchNet(learning_rate=0)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5)), max_size=40))
+def test_neurons_merge_lists_match_a_dict_reference(pairs):
+    """searchnet_store._lists, which merges a hidden neuron's stored links
+    with a commit's changes: each (owner, item) once, in the order of its
+    first pair, with the value of its last pair; owners without pairs get
+    empty lists."""
+    owner = np.array([o for o, _ in pairs], dtype=np.int64)
+    item = np.array([i for _, i in pairs], dtype=np.int64)
+    offsets, first, last = searchnet_store._lists(owner, 4, item)
+    want: dict[int, dict[int, int]] = {o: {} for o in range(4)}
+    for k, (o, i) in enumerate(pairs):
+        want[o][i] = k  # a dict keeps the first place and takes the last value
+    for o in range(4):
+        got = list(range(offsets[o], offsets[o + 1]))
+        assert [int(item[first[j]]) for j in got] == list(want[o])
+        assert [int(last[j]) for j in got] == list(want[o].values())
+        assert all(owner[first[j]] == o for j in got)
+
+
 # ------------------------------------------------------------ graph-backed
 @pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -172,6 +194,18 @@ def test_graph_backed_equals_in_memory(tmp_path, rules, layout):
             assert gl[part].keys() == ml[part].keys()
             np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), atol=1e-12)
         assert g.n_hidden == mem.n_hidden
+        if layout == "neurons":  # arrays hold each link once; ports name exactly the hidden nodes naming them
+            hidden = store.query("MATCH (h:SnHidden) RETURN h.id AS id, h.ins AS ins, h.inw AS inw, h.outs AS outs, "
+                                 "h.outw AS outw")
+            named = set()
+            for h in hidden:
+                assert len(set(h["ins"])) == len(h["ins"]) == len(h["inw"])
+                assert len(set(h["outs"])) == len(h["outs"]) == len(h["outw"])
+                named |= {(p, h["id"]) for p in h["ins"] + h["outs"]}
+            ports = store.query("MATCH (n:SnPort) RETURN n.id AS id, n.hidden AS hidden")
+            for p in ports:
+                assert len(set(p["hidden"])) == len(p["hidden"])
+            assert {(p["id"], h) for p in ports for h in p["hidden"]} == named
     # reopened from disk: the same net
     with graph.open(tmp_path / "sn.lbdb") as store:
         again = SearchNet(store, rules=rules, name="sn", layout=layout)

@@ -174,7 +174,26 @@ def decode_hidden_many(texts: list[str]) -> list[tuple]:
 
 def _rows(a: Any, b: Any, w: Any) -> list[dict[str, Any]]:
     """Links as statement rows {a, b, w}."""
-    return [{"a": x, "b": y, "w": v} for x, y, v in zip(a.tolist(), b.tolist(), w.tolist())]
+    return [{"a": x, "b": y, "w": v} for x, y, v in zip(a.to_pylist(), b.to_pylist(), w.tolist())]
+
+
+def _lists(owner: Any, n: int, item: Any) -> tuple[Any, Any, Any]:
+    """Group (owner, item) pairs into one list per owner 0..n-1, an item once
+    per owner, in the order of its first pair: the lists' offsets, and for
+    each listed item the index of its first and of its last pair (whose
+    value wins)."""
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    if not len(owner):
+        return offsets, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = owner.astype(np.int64) * (int(item.max()) + 1) + item
+    order = np.argsort(key, kind="stable")  # by owner, then item, then pair
+    k = key[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    first, last = order[starts], order[np.r_[starts[1:], len(k)] - 1]
+    by_place = np.argsort(owner[first].astype(np.int64) * len(key) + first)
+    first, last = first[by_place], last[by_place]
+    np.cumsum(np.bincount(owner[first], minlength=n), out=offsets[1:])
+    return offsets, first, last
 
 
 class _Cache:
@@ -399,8 +418,9 @@ class GraphLinks:
     def _changes(self, links: _Links, words: list, urls: list) -> tuple[Any, ...]:
         """The transaction's changed and new links as columns: the layer (0
         word -> hidden, 1 hidden -> url), the hidden neuron's id in the
-        table, node ids a -> b (object arrays), weights w, and whether each
-        link is new."""
+        table, node ids a -> b (Arrow string arrays), weights w, and whether
+        each link is new."""
+        pa = require("pyarrow", "graph")
         layer, fresh, row, col, w = links.table.changes()
         wid, uid, hkey = links.word_id, links.url_id, links.hidden_key
         # training changes only the rows of the batch's words and urls (and
@@ -409,17 +429,23 @@ class GraphLinks:
                  {h: self._id("hidden", encode_hidden(hkey[h]))
                   for h in np.unique(np.concatenate([col[layer == 0], row[layer == 1]])).tolist()},
                  {uid[k]: self._url_id(k) for k in urls if k in uid})
+        # each node's id text once, the links as indexes into them (building
+        # a string per link in Python costs about 1 us each)
+        texts: list[str] = []
 
         def named(ids: Any, kind: int) -> Any:
             uniq, inv = np.unique(ids, return_inverse=True)
-            return np.array([names[kind][i] for i in uniq.tolist()] or [""], dtype=object)[inv]
+            base = len(texts)
+            texts.extend(names[kind][i] for i in uniq.tolist())
+            return base + inv
 
-        a, b = np.empty(len(w), dtype=object), np.empty(len(w), dtype=object)
+        a, b = np.zeros(len(w), dtype=np.int64), np.zeros(len(w), dtype=np.int64)
         for lay, (ra, cb) in enumerate(((0, 1), (1, 2))):  # word -> hidden, hidden -> url
             sel = layer == lay
             if sel.any():
                 a[sel], b[sel] = named(row[sel], ra), named(col[sel], cb)
-        return layer, np.where(layer == 0, col, row), a, b, w, fresh
+        text = pa.array(texts or [""], pa.string())
+        return layer, np.where(layer == 0, col, row), text.take(a), text.take(b), w, fresh
 
     def commit(self, links: _Links, token: Any) -> None:
         words, urls = token
@@ -438,6 +464,8 @@ class GraphLinks:
             # (about 600k links/s against 7k/s for UNWIND ... CREATE).  Only
             # nodes not stored yet are loaded (a node may exist without links).
             pa = require("pyarrow", "graph")
+            import pyarrow.compute as pc
+
             present = {r["id"] for r in self._b.run(EXISTING, {"ids": [r["id"] for r in nodes]})} if nodes else set()
             fresh_nodes = [r for r in nodes if r["id"] not in present]
             if fresh_nodes:
@@ -447,24 +475,26 @@ class GraphLinks:
             old = ~fresh
             n_changed = int(old.sum())
             if n_changed and n_changed * JOIN_RATIO >= self._b.run(COUNT_LINKS)[0]["k"]:
-                ca, cb = a[old], b[old]
+                ca, cb = a.filter(old), b.filter(old)
                 statements += [
-                    Copy("SnUpdate", pa.table({"k": ca + ">" + cb, "a": ca, "b": cb, "w": w[old]})),
+                    Copy("SnUpdate", pa.table({"k": pc.binary_join_element_wise(ca, cb, ">"), "a": ca, "b": cb,
+                                               "w": w[old]})),
                     (UPDATE_LINKS_JOIN, {}),
                     (CLEAR_UPDATES, {}),
                 ]
             elif n_changed:
-                statements.append((UPDATE_LINKS, {"rows": _rows(a[old], b[old], w[old])}))
+                statements.append((UPDATE_LINKS, {"rows": _rows(a.filter(old), b.filter(old), w[old])}))
             if fresh.any():
-                statements.append(Copy("SN_LINK", pa.table({"from": a[fresh], "to": b[fresh], "w": w[fresh]})))
+                statements.append(Copy("SN_LINK", pa.table({"from": a.filter(fresh), "to": b.filter(fresh),
+                                                            "w": w[fresh]})))
         else:
             old = ~fresh
             if nodes:
                 statements.append((CREATE_NODES, {"rows": nodes, "net": self.name}))
             if old.any():
-                statements.append((UPDATE_LINKS, {"rows": _rows(a[old], b[old], w[old])}))
+                statements.append((UPDATE_LINKS, {"rows": _rows(a.filter(old), b.filter(old), w[old])}))
             if fresh.any():
-                statements.append((CREATE_LINKS, {"rows": _rows(a[fresh], b[fresh], w[fresh])}))
+                statements.append((CREATE_LINKS, {"rows": _rows(a.filter(fresh), b.filter(fresh), w[fresh])}))
         if statements:
             self._b.run_tx(statements)
         # committed: the batch's rows in the table are complete and current
@@ -474,82 +504,95 @@ class GraphLinks:
         for k in urls:
             self._cache.put(("u", k), 1 + (table.length(2, uid[k]) if k in uid else 0))
 
+    def _hidden_table(self, hids: list[str]) -> Any:
+        """Layout "neurons": these stored hidden nodes' arrays as an Arrow
+        table (id, ins, inw, outs, outw), floats exact."""
+        pa = require("pyarrow", "graph")
+        strings, floats = pa.list_(pa.string()), pa.list_(pa.float64())
+        schema = pa.schema([("id", pa.string()), ("ins", strings), ("inw", floats), ("outs", strings),
+                            ("outw", floats)])
+        table = None
+        if hids and not self._b.dialect.rounds_floats:
+            table = self._b.columns(self._hidden, {"ids": hids})
+        elif hids:  # the floats come as mantissas and exponents
+            rows = self._b.run(self._hidden, {"ids": hids})
+            table = pa.table({"id": [r["id"] for r in rows], "ins": [r["ins"] for r in rows],
+                              "inw": [self._inw(r) for r in rows], "outs": [r["outs"] for r in rows],
+                              "outw": [self._outw(r) for r in rows]})
+        if table is None:
+            return schema.empty_table()
+        return pa.table({name: table.column(name).cast(schema.field(name).type) for name in schema.names})
+
     def _neuron_statements(self, nodes: list[dict[str, Any]], layer: Any, hidx: Any, a: Any, b: Any, w: Any,
                            fresh: Any) -> list[Any]:
         """Layout "neurons": the writes of a commit (the columns of
         :meth:`_changes`).  Every touched hidden node gets its whole arrays
-        (read first, merged with the changes), every word and url port
-        that gained a hidden neuron the ids of its hidden neurons.  On
-        LadybugDB new and updated nodes go by LOAD FROM an Arrow table (a
-        list element costs about 1 us there, against 5 us through UNWIND
-        parameters)."""
+        (its stored ones, read first, with the changes merged in: a changed
+        weight replaces the stored one in place, a new link is appended),
+        every word and url port that gained a hidden neuron the ids of its
+        hidden neurons.  The merge runs on Arrow columns (hundreds of
+        thousands of elements in a batch).  On LadybugDB the nodes go by
+        LOAD FROM those tables (a list element costs about 1 us there,
+        against 5 us through UNWIND parameters); elsewhere as UNWIND rows."""
+        pa = require("pyarrow", "graph")
+        import pyarrow.compute as pc
+
+        strings = pa.list_(pa.string())
         created = {r["id"]: r for r in nodes}
         is_in = layer == 0
-        hid, port = np.where(is_in, b, a), np.where(is_in, a, b)
-        # the changes of each hidden neuron, grouped
-        order = np.argsort(hidx, kind="stable")
-        starts = np.flatnonzero(np.r_[True, hidx[order][1:] != hidx[order][:-1]])
-        groups = np.split(order, starts[1:]) if len(order) else []
-        names = [hid[g[0]] for g in groups]
-        stored = self._read_hidden([h for h in names if h not in created])
-        new_hidden, changed_hidden = [], []
-        for h, g in zip(names, groups):
-            ins, outs = (stored[h]["ins"], stored[h]["outs"]) if h in stored else ({}, {})
-            gi = g[is_in[g]]
-            go = g[~is_in[g]]
-            ins.update(zip(port[gi].tolist(), w[gi].tolist()))
-            outs.update(zip(port[go].tolist(), w[go].tolist()))
-            row = {"id": h, "ins": list(ins), "inw": list(ins.values()), "outs": list(outs),
-                   "outw": list(outs.values())}
-            if h in created:
-                new_hidden.append({**row, "key": created[h]["key"]})
-            else:
-                changed_hidden.append(row)
-        # the hidden neurons each port gained (new links only)
-        adds: dict[str, dict[str, None]] = {}
-        for p, h in zip(port[fresh].tolist(), hid[fresh].tolist()):
-            adds.setdefault(p, {})[h] = None
-        port_ids = list(dict.fromkeys([*adds, *(i for i, r in created.items() if r["kind"] != "hidden")]))
-        ports = {r["id"]: r["hidden"] or [] for r in self._b.run(PORTS, {"ids": port_ids})} if port_ids else {}
-        new_ports, changed_ports = [], []
-        for pid in port_ids:
-            gained = list(adds.get(pid, {}))
-            if pid in ports:
-                merged = list(dict.fromkeys([*ports[pid], *gained]))
-                if len(merged) != len(ports[pid]):
-                    changed_ports.append({"id": pid, "hidden": merged})
-            else:
-                node = created[pid]
-                new_ports.append({"id": pid, "kind": node["kind"], "key": node["key"], "hidden": gained})
-        statements: list[Any] = []
+        hid, port = pc.if_else(is_in, b, a), pc.if_else(is_in, a, b)
+        _, first = np.unique(hidx, return_index=True)
+        names = hid.take(first)  # the touched hidden nodes
+        stored = self._hidden_table([h for h in names.to_pylist() if h not in created])
+        columns: dict[str, Any] = {"id": names}
+        for ids, ws, sel in (("ins", "inw", is_in), ("outs", "outw", ~is_in)):
+            # the stored links first, then the changes: a changed weight keeps
+            # its link's place and the last value wins, a new link is appended
+            flat = stored.column(ids).combine_chunks()
+            owner = pa.concat_arrays([stored.column("id").combine_chunks().take(pc.list_parent_indices(flat)),
+                                      hid.filter(sel)])
+            items = pa.concat_arrays([pc.list_flatten(flat), port.filter(sel)])
+            weights = pa.concat_arrays([pc.list_flatten(stored.column(ws).combine_chunks()),
+                                        pa.array(w[sel], pa.float64())])
+            offsets, pick, value = _lists(pc.index_in(owner, value_set=names).to_numpy(), len(names),
+                                          pc.dictionary_encode(items).indices.to_numpy())
+            columns[ids] = pa.ListArray.from_arrays(offsets, items.take(pick))
+            columns[ws] = pa.ListArray.from_arrays(offsets, weights.take(value))
+        hidden = pa.table(columns)
+        new = pc.is_in(hidden.column("id"), value_set=pa.array(list(created), pa.string()))
+        new_hidden, changed_hidden = hidden.filter(new), hidden.filter(pc.invert(new))
+        new_hidden = new_hidden.append_column(
+            "key", pa.array([created[h]["key"] for h in new_hidden.column("id").to_pylist()], pa.string()))
+        # the hidden neurons each port gained (new links only), after those it holds
+        gained_p, gained_h = port.filter(fresh), hid.filter(fresh)
+        port_ids = pc.unique(pa.concat_arrays([
+            gained_p, pa.array([i for i, r in created.items() if r["kind"] != "hidden"], pa.string())]))
+        ports = self._b.columns(PORTS, {"ids": port_ids.to_pylist()}) if len(port_ids) else None
+        if ports is None:
+            ports = pa.table({"id": pa.array([], pa.string()), "hidden": pa.array([], strings)})
+        held = ports.column("hidden").combine_chunks().cast(strings)
+        owner = pa.concat_arrays([ports.column("id").combine_chunks().cast(pa.string()).take(
+            pc.list_parent_indices(held)), gained_p])
+        items = pa.concat_arrays([pc.list_flatten(held), gained_h])
+        offsets, pick, _ = _lists(pc.index_in(owner, value_set=port_ids).to_numpy(), len(port_ids),
+                                  pc.dictionary_encode(items).indices.to_numpy())
+        port_rows = pa.table({"id": port_ids, "hidden": pa.ListArray.from_arrays(offsets, items.take(pick))})
+        old = pc.index_in(port_ids, value_set=ports.column("id"))
+        grew = pc.not_equal(pc.list_value_length(port_rows.column("hidden")), pc.list_value_length(held.take(old)))
+        changed_ports = port_rows.filter(pc.fill_null(grew, False))
+        new_ports = port_rows.filter(pc.is_null(old))
+        kinds = [created[i] for i in new_ports.column("id").to_pylist()]
+        new_ports = new_ports.append_column("kind", pa.array([r["kind"] for r in kinds], pa.string())).append_column(
+            "key", pa.array([r["key"] for r in kinds], pa.string()))
+        # created nodes carry their net
+        new_ports = new_ports.append_column("net", pa.array([self.name] * len(new_ports), pa.string()))
+        new_hidden = new_hidden.append_column("net", pa.array([self.name] * len(new_hidden), pa.string()))
+        writes = ((LOAD_NEW_PORTS, CREATE_PORTS, new_ports), (LOAD_NEW_HIDDEN, CREATE_HIDDEN, new_hidden),
+                  (LOAD_HIDDEN, UPDATE_HIDDEN, changed_hidden), (LOAD_PORTS, UPDATE_PORTS, changed_ports))
         if self._b.supports_copy:
-            pa = require("pyarrow", "graph")
-            strings, floats = pa.list_(pa.string()), pa.list_(pa.float64())
-
-            def table(rows: list[dict[str, Any]], columns: dict[str, Any], net: bool) -> Any:
-                data = {"id": [r["id"] for r in rows]}
-                if net:
-                    data["net"] = [self.name] * len(rows)
-                data.update({c: pa.array([r[c] for r in rows], t) if t else [r[c] for r in rows]
-                             for c, t in columns.items()})
-                return pa.table(data)
-
-            arrays = {"ins": strings, "inw": floats, "outs": strings, "outw": floats}
-            if new_ports:
-                statements.append((LOAD_NEW_PORTS, {"data": table(new_ports, {"kind": None, "key": None,
-                                                                             "hidden": strings}, True)}))
-            if new_hidden:
-                statements.append((LOAD_NEW_HIDDEN, {"data": table(new_hidden, {"key": None, **arrays}, True)}))
-            if changed_hidden:
-                statements.append((LOAD_HIDDEN, {"data": table(changed_hidden, arrays, False)}))
-            if changed_ports:
-                statements.append((LOAD_PORTS, {"data": table(changed_ports, {"hidden": strings}, False)}))
-            return statements
-        for query, rows, net in ((CREATE_PORTS, new_ports, True), (CREATE_HIDDEN, new_hidden, True),
-                                 (UPDATE_HIDDEN, changed_hidden, False), (UPDATE_PORTS, changed_ports, False)):
-            if rows:
-                statements.append((query, {"rows": rows, "net": self.name} if net else {"rows": rows}))
-        return statements
+            return [(load, {"data": t}) for load, _, t in writes if len(t)]
+        return [(unwind, {"rows": t.to_pylist(), "net": self.name} if "net" in t.column_names else
+                 {"rows": t.to_pylist()}) for _, unwind, t in writes if len(t)]
 
     def score(self, words: list, urls: list, default_wh: float) -> list[float]:
         """The forward pass of the loaded rows (am_lt_forward): a warm query
