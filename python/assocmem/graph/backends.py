@@ -340,7 +340,11 @@ class LadybugBackend(Backend):
         known = ("Neuron", "Pattern", "SnNode", "SN_LINK", "SnUpdate")
         if table not in known and not (table.startswith("SYNAPSE_") and synapse_type(table[8:]) == table):
             raise ArgumentError(f"table: unknown table {table!r}")
-        # table is one of the names above; the data is a parameter
+        # table is one of the names above; the data is a parameter.  Give
+        # each COPY an Arrow table of its own: LadybugDB 0.22 segfaults when
+        # the same table object is COPYed into a keyed table again after the
+        # rows of its first COPY were rolled back or deleted (seen
+        # 2026-12-01; every caller here builds its tables per statement).
         self._execute(f"COPY {table} FROM $data", {"data": data})
 
     def close(self) -> None:
