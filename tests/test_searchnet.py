@@ -311,6 +311,10 @@ def test_neurons_cold_query_reads_one_weight_per_link(tmp_path):
                 1 for (_, b) in links["hidden_url"] if b in u)
             assert len(calls[0]) == want  # a row per link of the query's words and urls
             assert all(set(r) == {"port", "key", "w"} for r in calls[0])
+            # only urls, or only words, with links (each port kind alone)
+            for ws, us in ((["no-such-word"], u), (w, ["no-such-url"])):
+                got = SearchNet(store, name="sn", layout="neurons", cache_size=0).scores(ws, us)
+                np.testing.assert_allclose(got, mem.scores(ws, us), rtol=0, atol=1e-12)
         store.backend.run = real
         # the arrays those rows came from are far longer
         assert max(len(r["outs"]) for r in store.query("MATCH (h:SnHidden) RETURN h.outs AS outs")) > 20
