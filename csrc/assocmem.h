@@ -264,6 +264,8 @@ int am_lt_new(am_links **out);
 void am_lt_free(am_links *L);
 /* Rows of a layer (-1 for a bad layer). */
 int64_t am_lt_rows(const am_links *L, int layer);
+/* Bytes the table has allocated (rows, journal, scratch); -1 if L is NULL. */
+int64_t am_lt_bytes(const am_links *L);
 /* A new row of a layer; a hidden neuron (AM_LT_HU) sorts by its order
    (ties: by id), other rows ignore it. */
 int am_lt_add_row(am_links *L, int layer, int64_t order, int64_t *id);

@@ -347,6 +347,32 @@ int64_t am_lt_rows(const am_links *L, int layer)
     return L->layer[layer].n;
 }
 
+int64_t am_lt_bytes(const am_links *L)
+{
+    if (L == NULL)
+        return -1;
+    int64_t b = (int64_t)sizeof *L;
+    for (int layer = 0; layer < 3; ++layer) {
+        const lt_layer *y = &L->layer[layer];
+        b += y->cap * (int64_t)sizeof *y->rows;
+        for (int64_t k = 0; k < y->cap; ++k) {
+            const lt_row *r = &y->rows[k];
+            const int64_t per = (r->col ? 8 : 0) + (r->w ? 8 : 0) + (r->at ? 8 : 0) + (r->stamp ? 8 : 0);
+            b += r->cap * per;
+        }
+    }
+    b += L->cap_saved * (int64_t)sizeof *L->saved;
+    for (int64_t k = 0; k < L->n_saved; ++k) {
+        const lt_saved *e = &L->saved[k];
+        b += e->len * ((e->col ? 8 : 0) + (e->w ? 8 : 0) + (e->at ? 8 : 0));
+    }
+    b += 8 * (L->cap_ord + L->cap_hmark + L->cap_umark + L->cap_hlist + L->cap_mcol + L->cap_mval + L->cap_mat +
+              L->cap_pos + L->cap_wi + L->cap_wo + L->cap_ah + L->cap_dh + L->cap_ao + L->cap_dout +
+              L->cap_targets);
+    b += L->cap_mi + L->cap_mo;
+    return b;
+}
+
 int am_lt_add_row(am_links *L, int layer, int64_t order, int64_t *id)
 {
     if (L == NULL || id == NULL || layer < 0 || layer > 2)

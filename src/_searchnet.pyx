@@ -112,6 +112,12 @@ cdef class LinkTable:
         self._readers += 1
         return 0
 
+    @property
+    def nbytes(self):
+        """Bytes the C table has allocated: rows (with their spare
+        capacity), journal and training scratch.  Not seen by tracemalloc."""
+        return am_lt_bytes(self.L)
+
     def rows(self, int layer):
         """Rows of a layer: words (0), hidden neurons (1) or urls (2)."""
         if not 0 <= layer <= 2:

@@ -89,6 +89,7 @@ cdef extern from "assocmem.h" nogil:
     int am_lt_new(am_links **out)
     void am_lt_free(am_links *L)
     int64_t am_lt_rows(const am_links *L, int layer)
+    int64_t am_lt_bytes(const am_links *L)
     int am_lt_add_row(am_links *L, int layer, int64_t order, int64_t *id)
     int am_lt_row(const am_links *L, int layer, int64_t row, int64_t *len,
                   const int64_t **col, const double **w)

@@ -293,6 +293,35 @@ def test_remove_url_keeps_the_reverse_index():
     check(t, m)
 
 
+def test_nbytes_counts_the_links_and_the_journal():
+    """nbytes: what the C table holds (tracemalloc does not see it): a
+    hidden -> url link costs 40 bytes (its weight, url and journal stamp in
+    the hidden row, hidden id and position in the url row), a word -> hidden
+    link 16; rows grow by doubling, so at most twice that plus each row's
+    header.  An open transaction's journal copies the rows it changes."""
+    t = LinkTable()
+    empty = t.nbytes
+    assert 0 < empty < 4096
+    n_hidden, n_urls = 200, 300
+    for layer, n in ((0, 50), (1, n_hidden), (2, n_urls)):
+        for _ in range(n):
+            t.add_row(layer)
+    rows = t.nbytes - empty
+    for h in range(n_hidden):
+        for u in range(0, n_urls, 3):  # 100 links per hidden neuron
+            t.set(1, h, u, 0.5)
+        t.set(0, h % 50, h, 0.25)
+    links = t.nbytes - empty - rows
+    want = 40 * n_hidden * 100 + 16 * n_hidden
+    assert want <= links <= 2 * want + 64 * (50 + n_hidden + n_urls)
+    t.begin()
+    before = t.nbytes
+    for w in range(50):
+        t.set(0, w, 0, 1.0)  # every word row journalled whole (4 links each, 16 bytes a link)
+    assert t.nbytes - before >= 50 * 4 * 16
+    t.rollback()
+
+
 def test_misuse_is_an_error_not_a_crash():
     t = LinkTable()
     t.add_row(0)

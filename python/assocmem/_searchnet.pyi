@@ -18,6 +18,10 @@ class LinkTable:
     @property
     def weights_trained(self) -> int:
         """Sum over the clicks trained of their sub-network's weights."""
+    @property
+    def nbytes(self) -> int:
+        """Bytes the C table has allocated: rows (with their spare
+        capacity), journal and training scratch.  Not seen by tracemalloc."""
     def rows(self, layer: int) -> int: ...
     def add_row(self, layer: int, order: int = 0) -> int:
         """A new row (word, hidden neuron or url); its id.  A hidden neuron

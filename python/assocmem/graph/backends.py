@@ -337,7 +337,7 @@ class LadybugBackend(Backend):
                 and r["name"].startswith("SYNAPSE_")]
 
     def copy(self, table: str, data: Any) -> None:
-        known = ("Neuron", "Pattern", "SnNode", "SN_LINK", "SnUpdate")
+        known = ("Neuron", "Pattern", "SnNode", "SN_LINK")
         if table not in known and not (table.startswith("SYNAPSE_") and synapse_type(table[8:]) == table):
             raise ArgumentError(f"table: unknown table {table!r}")
         # table is one of the names above; the data is a parameter.  Give

@@ -148,8 +148,6 @@ LADYBUG = Dialect(
         "outs STRING[], outw DOUBLE[], PRIMARY KEY(id))",
         "CREATE NODE TABLE IF NOT EXISTS SnPort(id STRING, net STRING, kind STRING, key STRING, hidden STRING[], "
         "PRIMARY KEY(id))",
-        # scratch rows of a search-net commit's weight updates (empty outside its transaction)
-        "CREATE NODE TABLE IF NOT EXISTS SnUpdate(k STRING, a STRING, b STRING, w DOUBLE, PRIMARY KEY(k))",
     ),
     create_synapse_type="CREATE REL TABLE {rel}(FROM Neuron TO Neuron, c {count_type}, w DOUBLE)",
     count_types={"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64"},
