@@ -564,9 +564,19 @@ def test_graph_batches_creating_only_copy_and_others_load(tmp_path):
 
 def test_graph_layout_is_fixed_per_net_and_checked(tmp_path):
     with graph.open(tmp_path / "l.lbdb") as store:
-        SearchNet(store, name="a", layout="neurons").train(W, U, "worldbank")
+        SearchNet(store, "hypergraphdb", name="a", layout="neurons").train(W, U, "worldbank")
         with pytest.raises(ArgumentError, match="layout: net 'a' in this store has layout 'neurons'; got 'links'"):
-            SearchNet(store, name="a")
+            SearchNet(store, name="a", layout="links")
+        with pytest.raises(ArgumentError, match="rules: net 'a' in this store uses rules 'hypergraphdb'; got 'pci'"):
+            SearchNet(store, "pci", name="a")
+        # unsaid, the rules and layout are the stored net's
+        again = SearchNet(store, name="a")
+        assert again.rules == "hypergraphdb" and again._links.layout == "neurons"
+        mem = SearchNet(rules="hypergraphdb")
+        mem.train(W, U, "worldbank")
+        assert again.scores(W, U) == mem.scores(W, U)
+        new = SearchNet(store, name="d")  # a new net: the defaults
+        assert new.rules == "pci" and new._links.layout == "links"
         with pytest.raises(ArgumentError, match="layout: expected one of 'links', 'neurons'; got 'rows'"):
             SearchNet(store, name="b", layout="rows")
         # the two layouts of the same clicks: the same weights, and nothing of one in the other's nodes

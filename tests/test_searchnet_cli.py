@@ -40,6 +40,26 @@ def test_train_from_log_equals_train_many_and_rank(tmp_path, capsys):
     assert len(out) == len(u) and out[0].endswith(best)
 
 
+def test_rank_uses_the_stored_rules_and_layout(tmp_path, capsys):
+    """A net trained with --rules hypergraphdb --layout neurons is ranked
+    without repeating them; naming others is refused by name."""
+    rng = np.random.default_rng(3)
+    sessions = _log(rng, 60)
+    log = tmp_path / "clicks.jsonl"
+    log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions) + "\n")
+    db = str(tmp_path / "sn.lbdb")
+    assert cli.main(["searchnet", "train", str(log), "--db", db, "--rules", "hypergraphdb", "--layout", "neurons"]) == 0
+    mem = SearchNet(rules="hypergraphdb")
+    mem.train_many(sessions)
+    w, u, _ = sessions[3]
+    capsys.readouterr()
+    assert cli.main(["searchnet", "rank", *w, "--urls", *u, "--db", db]) == 0
+    want = sorted(zip(mem.scores(w, u), u), key=lambda t: -t[0])
+    assert capsys.readouterr().out.split() == [x for score, url in want for x in (f"{score:+.4f}", url)]
+    assert cli.main(["searchnet", "rank", *w, "--urls", *u, "--db", db, "--layout", "links"]) == 2
+    assert "layout: net 'searchnet' in this store has layout 'neurons'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("bad,needle", [
     ("{not json", "not a JSON object"),
     ('{"words": ["a"], "urls": ["u"]}', "expected an object with words, urls and clicked"),
@@ -68,7 +88,8 @@ def test_malformed_line_is_named_and_its_batch_not_committed(tmp_path, capsys, b
         assert all(abs(got[part][k] - v) < 1e-12 for k, v in want[part].items())
 
 
-def test_training_run_killed_mid_write_keeps_whole_batches(tmp_path):
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+def test_training_run_killed_mid_write_keeps_whole_batches(tmp_path, layout):
     """SIGKILL a `searchnet train` run part-way (no clean-up of any kind,
     possibly inside a COMMIT): the reopened store holds exactly the batches
     committed before the kill, each whole, equal to the in-memory net after
@@ -89,7 +110,7 @@ def test_training_run_killed_mid_write_keeps_whole_batches(tmp_path):
     db = str(tmp_path / "sn.lbdb")
     batch = 25
     proc = subprocess.Popen([sys.executable, "-m", "assocmem.cli", "searchnet", "train", str(log), "--db", db,
-                             "--batch", str(batch), "--rules", "hypergraphdb"],
+                             "--batch", str(batch), "--rules", "hypergraphdb", "--layout", layout],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(4.0)  # imports (~1 s), then about 300 clicks a second here
@@ -101,7 +122,7 @@ def test_training_run_killed_mid_write_keeps_whole_batches(tmp_path):
             proc.kill()
             proc.wait()
     with graph.open(db) as store:
-        g = SearchNet(store, rules="hypergraphdb")
+        g = SearchNet(store)  # the stored net's rules and layout
         stored, n_hidden = g.links(), g.n_hidden
         mem, done = SearchNet(rules="hypergraphdb"), 0
         while mem.n_hidden < n_hidden or (mem.n_hidden == n_hidden and mem.links() != stored):
@@ -114,6 +135,7 @@ def test_training_run_killed_mid_write_keeps_whole_batches(tmp_path):
             assert stored[part].keys() == want[part].keys()
             np.testing.assert_allclose([stored[part][k] for k in want[part]], list(want[part].values()), rtol=0,
                                        atol=1e-12)
+        assert g.rules == "hypergraphdb" and g._links.layout == layout  # as stored by the run
         g.train_many(sessions[done:done + batch])  # training goes on from there
         mem.train_many(sessions[done:done + batch])
         w, u, _ = sessions[done]

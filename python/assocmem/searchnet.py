@@ -354,7 +354,8 @@ class SearchNet:
         ``SnNode`` nodes, synapses as weighted ``SN_LINK`` relationships),
         reads only the part a query touches, and keeps what it read in a
         bounded cache; any :class:`LinkStore` is used as given.
-    rules : {"pci", "hypergraphdb"}
+    rules : {"pci", "hypergraphdb"}, optional
+        Default: a graph-kept net's stored rules, else "pci".
         "pci" reproduces the book: a missing word->hidden link counts -0.2,
         a missing hidden->url link 0, hidden neurons for at most 3 words,
         and training creates every link of the query's sub-network.
@@ -368,8 +369,9 @@ class SearchNet:
         Graph store only: links (weights) kept in this process's cache of
         loaded words and urls, least recently used evicted first; 0 reads
         every query from the database.
-    layout : {"links", "neurons"}
-        Graph store only, fixed when the net is created: "links" keeps one
+    layout : {"links", "neurons"}, optional
+        Graph store only, fixed when the net is created (default: the
+        stored net's, else "links"): "links" keeps one
         ``SN_LINK`` relationship per synapse with its weight; "neurons" keeps
         each hidden neuron as one node holding the ids and weights of its
         input words and output urls as arrays, and each word and url as a
@@ -377,11 +379,13 @@ class SearchNet:
         of nodes; a training batch rewrites whole hidden neurons).
     """
 
-    def __init__(self, store: Any = None, rules: Literal["pci", "hypergraphdb"] = "pci", *,
+    def __init__(self, store: Any = None, rules: Literal["pci", "hypergraphdb"] | None = None, *,
                  name: str = "searchnet", learning_rate: float = LEARNING_RATE,
-                 cache_size: int = DEFAULT_CACHE_SIZE, layout: Literal["links", "neurons"] = "links") -> None:
-        self.rules = choice("rules", rules, tuple(RULES))
-        self._default_wh, self._max_words, self._link_new_urls, self._learn_missing = RULES[rules]
+                 cache_size: int = DEFAULT_CACHE_SIZE, layout: Literal["links", "neurons"] | None = None) -> None:
+        if rules is not None:
+            choice("rules", rules, tuple(RULES))
+        if layout is not None:
+            choice("layout", layout, ("links", "neurons"))
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
                 or not 0 < learning_rate < math.inf:
             raise ArgumentError(f"learning_rate: expected a positive number; got {learning_rate!r}")
@@ -395,8 +399,8 @@ class SearchNet:
         if store is None:
             self._links = MemoryLinks()
         elif hasattr(store, "searchnet_links"):  # a graph store (no import of the graph package here)
-            self._links = store.searchnet_links(name, self.rules, int(cache_size), choice("layout", layout,
-                                                                                              ("links", "neurons")))
+            self._links = store.searchnet_links(name, rules, int(cache_size), layout)
+            rules = self._links.rules  # the stored net's
         elif all(hasattr(store, m) for m in ("checkout", "commit", "release", "score", "score_many", "remove_url",
                                              "count", "all_links", "clear_cache")):
             self._links = store
@@ -404,6 +408,8 @@ class SearchNet:
             raise ArgumentTypeError(
                 f"store: expected None, a GraphStore from assocmem.graph.open or a LinkStore; got "
                 f"{type(store).__name__}")
+        self.rules: str = rules or "pci"
+        self._default_wh, self._max_words, self._link_new_urls, self._learn_missing = RULES[self.rules]
 
     def __repr__(self) -> str:
         return f"SearchNet(rules={self.rules!r}, {self._links!r})"

@@ -34,7 +34,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
     _target_options(p)
     p.add_argument("--name", default="searchnet", help="net name in the database (default: searchnet)")
-    p.add_argument("--rules", choices=["pci", "hypergraphdb"], default="pci")
+    p.add_argument("--rules", choices=["pci", "hypergraphdb"], default=None,
+                   help="learning rules (default: the stored net's, or pci for a new net)")
+    p.add_argument("--layout", choices=["links", "neurons"], default=None,
+                   help="graph layout (default: the stored net's, or links for a new net)")
 
 
 def _session(lineno: int, text: str, path: str) -> tuple[list, list, Any]:
@@ -68,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from .searchnet import SearchNet
 
     with open_target(args) as store:
-        net = SearchNet(store, rules=args.rules, name=args.name)
+        net = SearchNet(store, rules=args.rules, name=args.name, layout=args.layout)
         if args.searchnet_command == "rank":
             scores = net.scores(args.words, args.urls)
             for url, score in sorted(zip(args.urls, scores), key=lambda t: -t[1]):

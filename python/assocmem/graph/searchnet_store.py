@@ -230,14 +230,29 @@ class GraphLinks:
     #: afresh (see :meth:`_trim`).
     ID_BOUND = 100_000
 
-    def __init__(self, store: Any, name: str, rules: str, cache_size: int, layout: str = "links") -> None:
+    def __init__(self, store: Any, name: str, rules: str | None, cache_size: int, layout: str | None = None) -> None:
+        """``rules`` and ``layout``: None takes the stored net's (or, for a
+        new net, "pci" and "links"); a value must match the stored net's."""
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ArgumentError(f"name: expected 1-128 letters, digits, '_', '.' or '-'; got {name!r}")
-        if layout not in LAYOUTS:
+        if layout is not None and layout not in LAYOUTS:
             raise ArgumentError(f"layout: expected one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
-        self.layout = layout
         self._s = store
         self._b = store.backend
+        rows = self._b.run(NET, {"name": name})
+        if rows:
+            stored_rules, stored_layout = rows[0]["rules"], rows[0]["layout"] or "links"
+            if rules is not None and rules != stored_rules:
+                raise ArgumentError(f"rules: net {name!r} in this store uses rules {stored_rules!r}; got {rules!r}")
+            if layout is not None and layout != stored_layout:
+                raise ArgumentError(f"layout: net {name!r} in this store has layout {stored_layout!r}; "
+                                    f"got {layout!r}")
+            rules, layout = stored_rules, stored_layout
+        else:
+            rules, layout = rules or "pci", layout or "links"
+            self._b.run(CREATE_NET, {"name": name, "rules": rules, "layout": layout})
+        #: the net's rules and layout (as stored)
+        self.rules, self.layout = rules, layout
         dialect = self._b.dialect
         self._w = lambda row: dialect.float_in(row, "w")
         w = dialect.float_out("l.w", "w")
@@ -260,14 +275,6 @@ class GraphLinks:
         # scoring reads the table shared; loading, evicting and training
         # change it exclusively
         self._rw = RWLock()
-        rows = self._b.run(NET, {"name": name})
-        if rows and rows[0]["rules"] != rules:
-            raise ArgumentError(f"rules: net {name!r} in this store uses rules {rows[0]['rules']!r}; got {rules!r}")
-        if rows and (rows[0]["layout"] or "links") != layout:
-            raise ArgumentError(f"layout: net {name!r} in this store has layout {rows[0]['layout'] or 'links'!r}; "
-                                f"got {layout!r}")
-        if not rows:
-            self._b.run(CREATE_NET, {"name": name, "rules": rules, "layout": layout})
 
     def __repr__(self) -> str:
         return f"{self._s!r}, net {self.name!r}"

@@ -153,9 +153,10 @@ class GraphStore:
         key = None if network is None else self._network(network)["key"]
         return self._b.run_user(cypher_text, {k: _param(k, v) for k, v in params.items()}, net=key)
 
-    def searchnet_links(self, name: str, rules: str, cache_size: int, layout: str = "links") -> Any:
+    def searchnet_links(self, name: str, rules: str | None, cache_size: int, layout: str | None = None) -> Any:
         """The link store of a :class:`assocmem.SearchNet` kept in this
-        store (``SearchNet(store, ...)`` calls it)."""
+        store (``SearchNet(store, ...)`` calls it); None for ``rules`` or
+        ``layout``: the stored net's, or the default for a new net."""
         from .searchnet_store import GraphLinks
 
         return GraphLinks(self, name, rules, cache_size, layout)
