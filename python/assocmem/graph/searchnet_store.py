@@ -311,17 +311,23 @@ class GraphLinks:
         """Drop least recently used rows until the cache fits (never those of
         ``keep``: the words and urls being used).  Outside transactions."""
         cache, links = self._cache, self._links
-        for key in list(cache.rows):
-            if cache.size <= cache.capacity:
-                break
+        kept: list[tuple[tuple[str, Hashable], int]] = []
+        # from the least recently used end, costing the rows dropped (and the
+        # kept ones met), not the cache's size
+        while cache.size > cache.capacity and cache.rows:
+            key, cost = cache.rows.popitem(last=False)
             if key in keep:
+                kept.append((key, cost))
                 continue
-            cache.size -= cache.rows.pop(key)
+            cache.size -= cost
             kind, k = key
             if kind == "w" and k in links.word_id:
                 links.evict_word(k)
             elif kind == "u" and k in links.url_id:
                 links.evict_url(k)
+        for key, cost in reversed(kept):  # back where they were
+            cache.rows[key] = cost
+            cache.rows.move_to_end(key, last=False)
 
     def _trim(self) -> None:
         """After an operation: fit the cache (with cache size 0, hold
