@@ -86,7 +86,7 @@ static int row_reserve(lt_row *r, int64_t need, int layer)
 {
     if (need <= r->cap)
         return AM_OK;
-    int64_t c = r->cap > 0 ? r->cap : 4;
+    int64_t c = r->cap > 0 ? r->cap : 1;  /* a cache holds many rows of one or two links */
     while (c < need)
         c *= 2;
     int64_t *col = realloc(r->col, (size_t)c * sizeof *col);

@@ -168,7 +168,10 @@ def decode_hidden_many(texts: list[str]) -> list[tuple]:
     """decode_hidden of many keys with one JSON parse."""
     if not texts:
         return []
-    return [tuple(map(decode, key)) for key in json.loads(f"[{','.join(texts)}]")]
+    keys = json.loads(f"[{','.join(texts)}]")
+    # each word decoded once: the keys share their word objects
+    words = {t: decode(t) for t in {t for key in keys for t in key}}
+    return [tuple(words[t] for t in key) for key in keys]
 
 
 def _rows(a: Any, b: Any, w: Any) -> list[dict[str, Any]]:
