@@ -481,8 +481,9 @@ class GraphLinks:
             # links/s); one that also updates weights goes by LOAD FROM only:
             # LadybugDB 0.22 tears a transaction that mixes COPY with SET
             # when the process dies at the wrong moment (the SET survives
-            # recovery, the COPY does not: 8 of 32 killed runs in a script;
-            # none of 10 with COPYs only, none of 18 with LOAD FROM only).
+            # recovery, the COPY does not: 23 of 67 killed runs in scripts;
+            # none of 30 with COPYs only, none of 21 with LOAD FROM or
+            # UNWIND only).
             pa = require("pyarrow", "graph")
             present = {r["id"] for r in self._b.run(EXISTING, {"ids": [r["id"] for r in nodes]})} if nodes else set()
             fresh_nodes = [r for r in nodes if r["id"] not in present]
