@@ -116,6 +116,7 @@ cdef class LinkTable:
     def nbytes(self):
         """Bytes the C table has allocated: rows (with their spare
         capacity), journal and training scratch.  Not seen by tracemalloc."""
+        self._unchanging()
         return am_lt_bytes(self.L)
 
     def rows(self, int layer):
