@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from assocmem import SearchNet
+from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentTypeError
 
 
@@ -51,9 +51,12 @@ def test_scores_from_many_threads_are_exact():
     assert not wrong
 
 
-def test_scoring_while_training_sees_whole_batches():
+@pytest.mark.parametrize("where", ["memory", "graph-cached", "graph-uncached"])
+def test_scoring_while_training_sees_whole_batches(tmp_path, where):
     """Scores taken while another thread trains equal the scores of the net
-    before or after some whole train_many call, never a half-trained net."""
+    before or after some whole train_many call, never a half-trained net:
+    in memory, and graph-backed (LadybugDB) with the rows cached or read
+    from the database by every query, while commits write to it."""
     rng = np.random.default_rng(5)
     batches = [_log(rng, 20) for _ in range(6)]
     query = (["w1", "w2"], [f"u{i}" for i in range(10)])
@@ -62,7 +65,8 @@ def test_scoring_while_training_sees_whole_batches():
     for b in batches:
         ref.train_many(b)
         allowed.add(tuple(ref.scores(*query)))
-    net = SearchNet()
+    store = None if where == "memory" else graph.open(tmp_path / "sn.lbdb")
+    net = SearchNet(store, cache_size=0 if where == "graph-uncached" else 10**6)
     stop, seen, errors = threading.Event(), [], []
 
     def reader():
@@ -83,6 +87,8 @@ def test_scoring_while_training_sees_whole_batches():
     assert not errors
     assert seen and set(seen) <= allowed
     assert net.links() == ref.links()
+    if store is not None:
+        store.close()
 
 
 def test_str_and_int_keys_coexist():
