@@ -384,13 +384,15 @@ def test_graph_net_memory_and_flat_batches(benchmark, tmp_path):
     the C link table of its cache, which tracemalloc does not see) must be
     <= 5% of loading the whole net (``links()``).  ASSOCMEM_BENCH_SN_URLS
     sets the number of urls (default 100,000; the issue's 500,000 once by
-    hand, see benchmarks/README.md)."""
+    hand, see benchmarks/README.md), ASSOCMEM_BENCH_SN_HIDDEN the number of
+    hidden neurons (default a tenth of the urls)."""
     import gc
     import time
     import tracemalloc
 
     n_urls = int(os.environ.get("ASSOCMEM_BENCH_SN_URLS", N_URLS))
-    combos = list(synthetic(seed=3, n_urls=n_urls, n_hidden=n_urls // 10).items())
+    n_hidden = int(os.environ.get("ASSOCMEM_BENCH_SN_HIDDEN", n_urls // 10))
+    combos = list(synthetic(seed=3, n_urls=n_urls, n_hidden=n_hidden).items())
     with graph.open(tmp_path / "mem.lbdb") as store:
         net = SearchNet(store, name="m", rules="hypergraphdb")
         per_batch = []
