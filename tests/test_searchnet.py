@@ -253,6 +253,7 @@ def test_neurons_batch_checkout_reads_each_hidden_neuron_once(tmp_path):
     (a url joins hundreds of hidden neurons under the book's rules: the
     one-statement form read a 300-click batch's net hundreds of times over
     and ran out of 24 GB)."""
+    pc = pytest.importorskip("pyarrow.compute")
     rng = np.random.default_rng(4)
     sessions = random_sessions(rng, 300, n_words=120, n_urls=300)
     with graph.open(tmp_path / "sn.lbdb") as store:
@@ -260,17 +261,23 @@ def test_neurons_batch_checkout_reads_each_hidden_neuron_once(tmp_path):
         stored = sum(len(r["outs"]) + len(r["ins"]) for r in store.query(
             "MATCH (h:SnHidden) RETURN h.ins AS ins, h.outs AS outs"))
         read: list[int] = []
-        real = store.backend.run
+        real, real_columns = store.backend.run, store.backend.columns
 
         def counting(query, params=None, **kw):
             rows = real(query, params, **kw)
             read.append(sum(len(r.get("outs") or ()) + len(r.get("ins") or ()) for r in rows))
             return rows
 
-        store.backend.run = counting
+        def counting_columns(query, params=None, **kw):  # the same reads as Arrow tables
+            table = real_columns(query, params, **kw)
+            if table is not None:
+                read.extend(len(pc.list_flatten(table.column(c))) for c in ("ins", "outs") if c in table.column_names)
+            return table
+
+        store.backend.run, store.backend.columns = counting, counting_columns
         g = SearchNet(store, name="sn", layout="neurons")  # a new handle: nothing cached
         g.train_many(sessions[150:])
-        store.backend.run = real
+        store.backend.run, store.backend.columns = real, real_columns
         ids = len({w for s in sessions[150:] for w in s[0]}) + len({u for s in sessions[150:] for u in s[1]})
         assert ids > searchnet_store.LOAD_IN_MAX  # a batch's checkout, not a query's
         # the checkout reads each stored hidden node once, the commit those it rewrites once more

@@ -379,15 +379,6 @@ class GraphLinks:
         rows = self._b.run(self._load if len(ids) <= LOAD_IN_MAX else self._load_many, {"ids": ids})
         return {r["a"]: (r["h"], self._ws(r)) for r in rows}
 
-    def _read_hidden(self, hids: list[str]) -> dict[str, dict[str, Any]]:
-        """Layout "neurons": hidden nodes by id, their arrays as
-        {word id: w} and {url id: w}."""
-        if not hids:
-            return {}
-        return {r["id"]: {"key": r["key"], "ins": dict(zip(r["ins"], self._inw(r))),
-                          "outs": dict(zip(r["outs"], self._outw(r)))}
-                for r in self._b.run(self._hidden, {"ids": hids})}
-
     def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "neurons": the rows of these word and url ids (their
         hidden neurons' key texts and the weights), from their ports and the
@@ -404,16 +395,22 @@ class GraphLinks:
                 hs.append(r["key"])
                 ws.append(self._w(r))
             return out
+        pa = require("pyarrow", "graph")
+        import pyarrow.compute as pc
+
         hids = list(dict.fromkeys(h for r in self._b.run(PORTS, {"ids": ids}) for h in r["hidden"] or ()))
-        rows = self._b.run(self._hidden, {"ids": hids}) if hids else []
-        wanted = set(ids)
-        for r in rows:
-            for names, weights in ((r["ins"], self._inw(r)), (r["outs"], self._outw(r))):
-                for name, w in zip(names, weights):
-                    if name in wanted:
-                        hs, ws = out.setdefault(name, ([], []))
-                        hs.append(r["key"])
-                        ws.append(w)
+        stored = self._hidden_table(hids)
+        wanted = pa.array(ids, pa.string())
+        for names, weights in (("ins", "inw"), ("outs", "outw")):
+            flat = stored.column(names).combine_chunks()
+            ports = pc.list_flatten(flat)
+            mine = pc.is_in(ports, value_set=wanted)  # the elements naming these ports
+            keys = stored.column("key").combine_chunks().take(pc.list_parent_indices(flat)).filter(mine)
+            values = pc.list_flatten(stored.column(weights).combine_chunks()).filter(mine)
+            for name, key, w in zip(ports.filter(mine).to_pylist(), keys.to_pylist(), values.to_pylist()):
+                hs, ws = out.setdefault(name, ([], []))
+                hs.append(key)
+                ws.append(w)
         return out
 
     # ------------------------------------------------------------ LinkStore
@@ -471,6 +468,7 @@ class GraphLinks:
         nodes += [{"id": self._id("hidden", text), "kind": "hidden", "key": text}
                   for text in map(encode_hidden, new_keys["hidden"])]
         layer, hidx, a, b, w, fresh = self._changes(links, words, urls)
+        old = ~fresh
         statements: list[Any] = []
         if self.layout == "neurons":
             statements = self._neuron_statements(nodes, layer, hidx, a, b, w, fresh)
@@ -489,7 +487,6 @@ class GraphLinks:
             fresh_nodes = [r for r in nodes if r["id"] not in present]
             node_table = pa.table({"id": [r["id"] for r in fresh_nodes], "net": [self.name] * len(fresh_nodes),
                                    "kind": [r["kind"] for r in fresh_nodes], "key": [r["key"] for r in fresh_nodes]})
-            old = ~fresh
             new_links = pa.table({"src": a.filter(fresh), "dst": b.filter(fresh), "wt": w[fresh]})
             if not old.any():
                 if fresh_nodes:
@@ -504,7 +501,6 @@ class GraphLinks:
                 if len(new_links):
                     statements.append((LOAD_NEW_LINKS, {"data": new_links}))
         else:
-            old = ~fresh
             if nodes:
                 statements.append((CREATE_NODES, {"rows": nodes, "net": self.name}))
             if old.any():
@@ -521,20 +517,20 @@ class GraphLinks:
             self._cache.put(("u", k), 1 + (table.length(2, uid[k]) if k in uid else 0))
 
     def _hidden_table(self, hids: list[str]) -> Any:
-        """Layout "neurons": these stored hidden nodes' arrays as an Arrow
-        table (id, ins, inw, outs, outw), floats exact."""
+        """Layout "neurons": these stored hidden nodes as an Arrow table
+        (id, key, ins, inw, outs, outw), floats exact."""
         pa = require("pyarrow", "graph")
         strings, floats = pa.list_(pa.string()), pa.list_(pa.float64())
-        schema = pa.schema([("id", pa.string()), ("ins", strings), ("inw", floats), ("outs", strings),
-                            ("outw", floats)])
+        schema = pa.schema([("id", pa.string()), ("key", pa.string()), ("ins", strings), ("inw", floats),
+                            ("outs", strings), ("outw", floats)])
         table = None
         if hids and not self._b.dialect.rounds_floats:
             table = self._b.columns(self._hidden, {"ids": hids})
         elif hids:  # the floats come as mantissas and exponents
             rows = self._b.run(self._hidden, {"ids": hids})
-            table = pa.table({"id": [r["id"] for r in rows], "ins": [r["ins"] for r in rows],
-                              "inw": [self._inw(r) for r in rows], "outs": [r["outs"] for r in rows],
-                              "outw": [self._outw(r) for r in rows]})
+            table = pa.table({"id": [r["id"] for r in rows], "key": [r["key"] for r in rows],
+                              "ins": [r["ins"] for r in rows], "inw": [self._inw(r) for r in rows],
+                              "outs": [r["outs"] for r in rows], "outw": [self._outw(r) for r in rows]})
         if table is None:
             return schema.empty_table()
         return pa.table({name: table.column(name).cast(schema.field(name).type) for name in schema.names})
@@ -636,10 +632,10 @@ class GraphLinks:
             if not ports:
                 raise ArgumentError(f"url: unknown url {url!r}")
             rows = []
-            for hid, h in self._read_hidden(ports[0]["hidden"] or []).items():
-                h["outs"].pop(node, None)
-                rows.append({"id": hid, "ins": list(h["ins"]), "inw": list(h["ins"].values()),
-                             "outs": list(h["outs"]), "outw": list(h["outs"].values())})
+            for h in self._hidden_table(ports[0]["hidden"] or []).to_pylist():
+                kept = [k for k, o in enumerate(h["outs"]) if o != node]
+                rows.append({"id": h["id"], "ins": h["ins"], "inw": h["inw"], "outs": [h["outs"][k] for k in kept],
+                             "outw": [h["outw"][k] for k in kept]})
             self._b.run_tx([*([(UPDATE_HIDDEN, {"rows": rows})] if rows else []), (DELETE_PORT, {"id": node})])
         else:
             if not self._b.run(EXISTING, {"ids": [node]}):
