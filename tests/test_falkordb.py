@@ -104,7 +104,8 @@ def test_dense_memory_recall_in_falkordb(fstore, interaction):
 
 
 @pytest.mark.parametrize("layout", ["links", "neurons"])
-def test_search_net_in_falkordb_equals_memory(fstore, layout):
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_search_net_in_falkordb_equals_memory(fstore, layout, rules):
     rng = np.random.default_rng(8)
     words, urls = list(range(30)), [f"u{k}" for k in range(50)]
     sessions = []
@@ -112,7 +113,8 @@ def test_search_net_in_falkordb_equals_memory(fstore, layout):
         w = [int(v) for v in rng.choice(words, size=rng.integers(1, 4), replace=False)]
         u = [str(v) for v in rng.choice(urls, size=5, replace=False)]
         sessions.append((w, u, u[int(rng.integers(5))]))
-    mem, g = SearchNet(), SearchNet(fstore, name="sn", layout=layout)
+    name = f"sn-{rules}"
+    mem, g = SearchNet(rules=rules), SearchNet(fstore, name=name, layout=layout, rules=rules)
     mem.train_many(sessions[:20])
     g.train_many(sessions[:20])
     for s in sessions[20:]:
@@ -121,9 +123,11 @@ def test_search_net_in_falkordb_equals_memory(fstore, layout):
     for w, u, _ in sessions[::5]:
         np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
     assert g.links().keys() == mem.links().keys() and g.n_hidden == mem.n_hidden
-    again = SearchNet(fstore, name="sn", layout=layout)  # a second handle reads the stored net
-    w, u, _ = sessions[0]
-    np.testing.assert_allclose(again.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+    again = SearchNet(fstore, name=name, layout=layout)  # a second handle reads the stored net
+    for w, u, _ in sessions[::4]:  # cold, then warm
+        np.testing.assert_allclose(again.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(again.scores(w + [99], u + ["no-such-url"]), mem.scores(w + [99], u + ["no-such-url"]),
+                                   rtol=0, atol=1e-12)
 
 
 def test_cli_on_falkordb(falkordb_server, tmp_path):

@@ -247,6 +247,73 @@ def test_graph_query_reads_only_its_neighbourhood(tmp_path, layout):
         np.testing.assert_allclose(scores, trainer.scores(w, u), rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_hypergraphdb_query_reads_its_urls_hidden_neurons_only(tmp_path, layout):
+    """Rules "hypergraphdb": a cold query reads its urls' rows and their
+    hidden neurons' inputs in one round trip, and holds only those hidden
+    neurons, not every hidden neuron of its words (which grows with the
+    net); scores have the in-memory net's bits, cold and warm, and follow
+    the handle's own training."""
+    rng = np.random.default_rng(31)
+    # few words, many urls: each word links to many hidden neurons
+    sessions = random_sessions(rng, 120, n_words=6, n_urls=300)
+    mem = SearchNet(rules="hypergraphdb")
+    mem.train_many(sessions)
+    with graph.open(tmp_path / "h.lbdb") as store:
+        SearchNet(store, name="sn", rules="hypergraphdb", layout=layout).train_many(sessions)
+        hidden_url = mem.links()["hidden_url"]
+        word_hidden = mem.links()["word_hidden"]
+        calls = []
+        real = store.backend.run
+        store.backend.run = lambda *a, **k: calls.append(a) or real(*a, **k)
+        for w, u, _ in sessions[::15]:
+            g = SearchNet(store, name="sn", layout=layout)  # a new handle: nothing cached; rules from the store
+            calls.clear()
+            assert g.scores(w, u) == mem.scores(w, u)  # the same bits
+            assert len(calls) == 1
+            assert g.scores(w, u) == mem.scores(w, u) and len(calls) == 1  # warm: no round trip
+            held = set(g._links._scored.hidden_key)
+            assert held == {h for (h, b) in hidden_url if b in u}
+            of_words = {h for (a, h) in word_hidden if a in w}
+            assert len(of_words - held) > 0  # the words' other hidden neurons were not read
+            # unknown words and urls, and urls known by now, score as in memory
+            for ws, us in (([*w, "no-such-word"], u[:1]), (w, [*u, 999_999]), (["no-such-word"], u)):
+                assert g.scores(ws, us) == mem.scores(ws, us)
+        store.backend.run = real
+        # the handle trains: its scoring table is dropped and scores follow
+        g = SearchNet(store, name="sn", layout=layout)
+        extra = random_sessions(rng, 10, n_words=6, n_urls=300)
+        for w, u, _ in extra:
+            g.scores(w, u)
+        assert g._links._scored_size > 0
+        g.train_many(extra)
+        mem.train_many(extra)
+        assert g._links._scored_size == 0
+        for w, u, _ in extra + sessions[::20]:
+            np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+
+
+def test_ladybug_replans_reads_as_the_net_grows(tmp_path):
+    """LadybugDB keeps one plan per statement text; reads whose plan depends
+    on the data get a new text each time the rows written double, so a text
+    first planned on empty tables is not used on a loaded net."""
+    rng = np.random.default_rng(4)
+    with graph.open(tmp_path / "p.lbdb") as store:
+        b = store.backend
+        q = "MATCH (n:SnNode) RETURN count(n) AS k"
+        texts = [b.planned(q)]
+        net = SearchNet(store, name="sn")
+        for k in range(6):
+            net.train_many(random_sessions(rng, 2 ** k, n_words=20, n_urls=60))
+            texts.append(b.planned(q))
+        assert texts[0] != texts[-1] and len(set(texts)) >= 4  # replanned as the net grew
+        assert all(t.startswith(q) for t in texts)
+        assert b.run(texts[-1])[0]["k"] == net.n_hidden + len({w for w, _ in net.links()["word_hidden"]}) + len(
+            {u for _, u in net.links()["hidden_url"]})
+    with graph.open(tmp_path / "p.lbdb") as store:  # reopened: plans are made on the data found
+        assert store.backend.planned(q) == texts[0]
+
+
 def test_neurons_batch_checkout_reads_each_hidden_neuron_once(tmp_path):
     """A batch checkout in a new process (nothing cached), layout "neurons":
     each hidden node's arrays are read once, not once per port naming it
@@ -279,7 +346,7 @@ def test_neurons_batch_checkout_reads_each_hidden_neuron_once(tmp_path):
         g.train_many(sessions[150:])
         store.backend.run, store.backend.columns = real, real_columns
         ids = len({w for s in sessions[150:] for w in s[0]}) + len({u for s in sessions[150:] for u in s[1]})
-        assert ids > searchnet_store.LOAD_IN_MAX  # a batch's checkout, not a query's
+        assert ids > searchnet_store.LOAD_NEURONS_MAX  # a batch's checkout, not a query's
         # the checkout reads each stored hidden node once, the commit those it rewrites once more
         assert 0 < sum(read) <= 2 * stored
         mem = SearchNet()
@@ -419,17 +486,19 @@ def _assert_same_scores(a, b, queries):
 
 @pytest.mark.parametrize("cache_size", [0, 40, 10**6])
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_graph_cache_bounded_and_exact(tmp_path, cache_size, layout):
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_cache_bounded_and_exact(tmp_path, cache_size, layout, rules):
     rng = np.random.default_rng(21)
     sessions = random_sessions(rng, 80, n_words=30, n_urls=40)
-    mem = SearchNet()
+    mem = SearchNet(rules=rules)
     with graph.open(tmp_path / "c.lbdb") as store:
-        g = SearchNet(store, name="sn", cache_size=cache_size, layout=layout)
+        g = SearchNet(store, name="sn", cache_size=cache_size, layout=layout, rules=rules)
         for k in range(0, 80, 10):
             mem.train_many(sessions[k:k + 10])
             g.train_many(sessions[k:k + 10])
             assert g._links.cache_size <= cache_size
             _assert_same_scores(g, mem, random_sessions(rng, 5, n_words=30, n_urls=40))
+            assert g._links.cache_size <= cache_size  # scoring too (rules "hypergraphdb": its own table)
         if cache_size >= 10**6:  # everything it wrote or read is cached: no round trip for a known query
             calls = []
             real = store.backend.run
@@ -517,13 +586,14 @@ def test_graph_cache_sees_other_writers_after_clear(tmp_path, layout):
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_graph_scoring_from_threads_is_exact(tmp_path, layout):
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_scoring_from_threads_is_exact(tmp_path, layout, rules):
     import concurrent.futures
 
     rng = np.random.default_rng(9)
     sessions = random_sessions(rng, 40, n_words=30, n_urls=40)
     with graph.open(tmp_path / "t.lbdb") as store:
-        SearchNet(store, name="sn", layout=layout).train_many(sessions)
+        SearchNet(store, name="sn", layout=layout, rules=rules).train_many(sessions)
         g = SearchNet(store, name="sn", cache_size=30, layout=layout)  # small: rows are evicted while other threads read
         queries = random_sessions(rng, 60, n_words=30, n_urls=40)
         want = [SearchNet(store, name="sn", cache_size=0, layout=layout).scores(w, u) for w, u, _ in queries]

@@ -91,28 +91,45 @@ ALL_HIDDEN = (
     "MATCH (h:SnHidden) WHERE h.net = $net "
     "RETURN h.id AS id, h.key AS key, h.ins AS ins, {inw}, h.outs AS outs, {outw}"
 )
-# One round trip for a cold query: the links between each of its words and
-# urls and the hidden neurons (a word's go out, a url's come in; words and
-# urls link only to hidden neurons), one row per node that has links.  A
-# word or url without links scores like an unknown one, so it is treated as
-# unknown (and CREATE_NODES merges).  {ws}: the weights, a
-# Dialect.float_list_out item.  The pattern starts from h on purpose:
-# LadybugDB caches one plan per query text for the connection's life, and
-# this form keeps a good plan when first planned on empty tables (the
-# forms starting from n, or OPTIONAL MATCH, then run 10-40x slower).
+# One round trip for a cold query or a batch's checkout: the links between
+# each of these words and urls and the hidden neurons (a word's go out, a
+# url's come in; words and urls link only to hidden neurons), one row per
+# stored node (a word or url without links scores like an unknown one; an
+# unknown one has no row, and CREATE_NODES merges).  {ws}: the weights, a
+# Dialect.float_list_out item.  Each id is looked up by key and its links
+# followed from there: 3 ms for a query at 500,000 urls, and 0.53 s for a
+# batch's 22,000 ids.  `MATCH (h)-[l]-(n) WHERE n.id IN $ids` took 57 ms
+# for the query (LadybugDB tests every node against the list) and `UNWIND
+# ... MATCH (n {id: x})-[l]-(h)` 0.76 s for the batch.  LadybugDB keeps one
+# plan per statement text, and this one must be planned on tables that
+# have rows (Backend.planned; 128 ms planned on empty ones).
 LOAD = (
-    "MATCH (h:SnNode)-[l:SN_LINK]-(n:SnNode) WHERE n.id IN $ids "
+    "UNWIND $ids AS x MATCH (n:SnNode {{id: x}}) OPTIONAL MATCH (n)-[l:SN_LINK]-(h:SnNode) "
     "RETURN n.id AS a, collect(h.key) AS h, {ws}"
 )
-# The same for many ids (a training batch's checkout): LadybugDB tests
-# `n.id IN $ids` against every node for every id (4.7 s for 20,000 ids on a
-# 46,000-node net), while UNWIND looks each id up by key (0.13-0.2 s).
-LOAD_MANY = (
-    "UNWIND $ids AS x MATCH (n:SnNode {{id: x}})-[l:SN_LINK]-(h:SnNode) "
-    "RETURN n.id AS a, collect(h.key) AS h, {ws}"
+# --- scoring by urls (rules "hypergraphdb") ------------------------------------
+# Only hidden neurons linked to a candidate url reach a score (am_lt_forward),
+# and under rules "hypergraphdb" a hidden neuron's inputs are its key's words
+# (training never links another word).  So such a net scores a cold query
+# from its urls' rows and those hidden neurons' inputs, without its words'
+# rows, which grow with the net (each word of a 500,000-url net links to
+# dozens of hidden neurons, most unrelated to the query's urls).  One row per
+# (url, hidden neuron) with the hidden neuron's inputs (a url without links:
+# one row, h null); {w}: a Dialect.float_out item of l.w, {ws}: a
+# Dialect.float_list_out item of m.w.
+SCORE_LOAD = (
+    "UNWIND $ids AS y MATCH (n:SnNode {{id: y}}) OPTIONAL MATCH (n)<-[l:SN_LINK]-(h:SnNode) "
+    "OPTIONAL MATCH (h)<-[m:SN_LINK]-(x:SnNode) "
+    "RETURN n.id AS a, h.key AS h, {w}, collect(x.key) AS xs, {ws}"
 )
-#: Ids up to which a load uses LOAD (faster for a query's dozen ids).
-LOAD_IN_MAX = 256
+# The same in layout "neurons": the url ports, the hidden nodes they name,
+# the one weight into each url ({outw}: a Dialect.list_lookup) and the
+# hidden node's inputs whole ({w}: a float_out item of v, {inw}: a
+# float_array_out item).
+SCORE_NEURONS = (
+    "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND n.hidden AS y MATCH (h:SnHidden {{id: y}}) "
+    "WITH n, h, {outw} AS v RETURN n.id AS a, h.key AS h, {w}, h.ins AS xs, {inw}"
+)
 # which of these nodes exist, each looked up by key
 EXISTING = "UNWIND $ids AS x MATCH (n:SnNode {id: x}) RETURN DISTINCT n.id AS id"
 # MERGE: a node may exist without links, which a checkout does not read
@@ -260,7 +277,6 @@ class GraphLinks:
         self._w = lambda row: dialect.float_in(row, "w")
         w = dialect.float_out("l.w", "w")
         self._load = LOAD.format(ws=dialect.float_list_out("l.w", "w"))
-        self._load_many = LOAD_MANY.format(ws=dialect.float_list_out("l.w", "w"))
         self._ws = lambda row: dialect.float_list_in(row, "w")
         self._all_links = ALL_LINKS.format(w=w)
         arrays = {"inw": dialect.float_array_out("h.inw", "inw"), "outw": dialect.float_array_out("h.outw", "outw")}
@@ -268,6 +284,10 @@ class GraphLinks:
         self._load_neurons_query = LOAD_NEURONS.format(
             inw=dialect.list_lookup("h.ins", "h.inw", "n.id"), outw=dialect.list_lookup("h.outs", "h.outw", "n.id"),
             w=dialect.float_out("v", "w"))
+        self._score_load = SCORE_LOAD.format(w=w, ws=dialect.float_list_out("m.w", "ws"))
+        self._score_neurons = SCORE_NEURONS.format(
+            outw=dialect.list_lookup("h.outs", "h.outw", "n.id"), w=dialect.float_out("v", "w"),
+            inw=dialect.float_array_out("h.inw", "ws"))
         self._inw = lambda row: dialect.float_list_in(row, "inw")
         self._outw = lambda row: dialect.float_list_in(row, "outw")
         self.name = name
@@ -275,8 +295,17 @@ class GraphLinks:
         # the loaded rows, in the C link table; words and urls whose rows are
         # in it (or known to have none) are in _cache
         self._links = _Links()
-        # scoring reads the table shared; loading, evicting and training
-        # change it exclusively
+        # rules "hypergraphdb": queries are scored from a second table, of
+        # their urls' rows and those rows' hidden neurons with all their
+        # inputs (see SCORE_LOAD); its urls -> cost (a row costs its links
+        # plus one, and a hidden neuron its inputs), emptied when it does not
+        # fit the cache beside the first table and after every commit
+        self._by_urls = rules == "hypergraphdb"
+        self._scored = _Links()
+        self._scored_urls: dict[Hashable, int] = {}
+        self._scored_size = 0
+        # scoring reads the tables shared; loading, evicting and training
+        # change them exclusively
         self._rw = RWLock()
 
     def __repr__(self) -> str:
@@ -296,13 +325,26 @@ class GraphLinks:
     @property
     def cache_size(self) -> int:
         """Links the cache holds now (a row costs its links plus one)."""
-        return self._cache.size
+        return self._cache.size + self._scored_size
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the cache's C link tables hold (outside the Python heap)."""
+        with self._rw.read():
+            return self._links.table.nbytes + self._scored.table.nbytes
 
     def clear_cache(self) -> None:
         """Forget every loaded row (to see another process's writes)."""
         with self._rw.write():
             self._cache.clear()
             self._links = _Links()
+            self._forget_scored()
+
+    def _forget_scored(self) -> None:
+        """Empty the scoring table (rules "hypergraphdb").  Holds the write
+        lock."""
+        if self._scored_urls:
+            self._scored, self._scored_urls, self._scored_size = _Links(), {}, 0
 
     def _held(self, words: list, urls: list) -> bool:
         if self._cache.capacity == 0:  # every query reads the database
@@ -376,8 +418,8 @@ class GraphLinks:
         """Layout "links": the rows of these word and url ids that have
         links (their hidden neurons' key texts and the weights), in one
         statement."""
-        rows = self._b.run(self._load if len(ids) <= LOAD_IN_MAX else self._load_many, {"ids": ids})
-        return {r["a"]: (r["h"], self._ws(r)) for r in rows}
+        rows = self._b.run(self._b.planned(self._load), {"ids": ids})
+        return {r["a"]: (r["h"], self._ws(r)) for r in rows if r["h"]}
 
     def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "neurons": the rows of these word and url ids (their
@@ -412,6 +454,57 @@ class GraphLinks:
                 hs.append(key)
                 ws.append(w)
         return out
+
+    def _load_scored(self, urls: list) -> None:
+        """Rules "hypergraphdb": load into the scoring table the rows of
+        these urls that it does not hold, and every input of their hidden
+        neurons it does not hold yet (one round trip).  Holds the write
+        lock."""
+        cold = list(dict.fromkeys(u for u in urls if u not in self._scored_urls))
+        if not cold:
+            return
+        uids = {u: self._url_id(u) for u in cold}
+        ids = list(uids.values())
+        if self.layout == "links":
+            rows = self._b.run(self._b.planned(self._score_load), {"ids": ids})
+            word = decode
+        else:
+            rows = self._b.run(self._score_neurons, {"ids": ids})
+            word = lambda port: decode(port.split("|", 2)[2])  # noqa: E731
+        weights = self._b.dialect.float_list_in
+        # each hidden neuron's inputs (word key, weight); OPTIONAL MATCH
+        # gives a hidden neuron without inputs one null
+        rows = [r for r in rows if r["h"] is not None]  # a url without links has its row from _scored_urls
+        inputs = [[(word(x), v) for x, v in zip(r["xs"] or (), weights(r, "ws")) if x is not None] for r in rows]
+        table = self._scored
+        texts = list(dict.fromkeys(r["h"] for r in rows))
+        keys = decode_hidden_many(texts)
+        new = {t for t, k in zip(texts, keys) if k not in table.hidden_id}
+        tid = dict(zip(texts, table.hidden_many(keys)))
+        by_url: dict[str, tuple[list[int], list[float]]] = {}
+        by_word: dict[Hashable, tuple[list[int], list[float]]] = {}
+        cost = 0
+        for r, xs in zip(rows, inputs):
+            h = tid[r["h"]]
+            hs, ws = by_url.setdefault(r["a"], ([], []))
+            hs.append(h)
+            ws.append(self._w(r))
+            if r["h"] in new:  # a hidden neuron's inputs once, whole
+                new.discard(r["h"])
+                for x, v in xs:
+                    hw = by_word.setdefault(x, ([], []))
+                    hw[0].append(h)
+                    hw[1].append(v)
+                cost += len(xs)
+        for x, (hs, ws) in by_word.items():
+            table.update_wh(table.word(x), hs, ws)
+        for u, node in uids.items():
+            hs, ws = by_url.get(node, ((), ()))
+            if hs:
+                table.update_column(table.url(u), hs, ws)
+            self._scored_urls[u] = 1 + len(hs)
+            cost += 1 + len(hs)
+        self._scored_size += cost
 
     # ------------------------------------------------------------ LinkStore
     def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
@@ -509,7 +602,10 @@ class GraphLinks:
                 statements.append((CREATE_LINKS, {"rows": _rows(a.filter(fresh), b.filter(fresh), w[fresh])}))
         if statements:
             self._b.run_tx(statements)
-        # committed: the batch's rows in the table are complete and current
+        # committed: the batch's rows in the table are complete and current,
+        # and the scoring table may hold rows the batch changed
+        with self._rw.write():
+            self._forget_scored()
         table, wid, uid = links.table, links.word_id, links.url_id
         for k in words:
             self._cache.put(("w", k), 1 + (table.length(0, wid[k]) if k in wid else 0))
@@ -614,9 +710,17 @@ class GraphLinks:
         try:
             if self._held(words, urls):
                 return self._links.score(words, urls, default_wh)
+            if self._by_urls and self._cache.capacity and all([u in self._scored_urls for u in urls]):
+                return self._scored.score(words, urls, default_wh)
         finally:
             rw.release_read()
         with rw.write():  # no thread reads the table while it changes, nor evicts these rows
+            if self._by_urls:
+                self._load_scored(urls)
+                out = self._scored.score(words, urls, default_wh)
+                if self._cache.size + self._scored_size > self._cache.capacity:
+                    self._forget_scored()  # starts afresh
+                return out
             self._ensure(words, urls)
             out = self._links.score(words, urls, default_wh)
             self._trim()
@@ -645,6 +749,7 @@ class GraphLinks:
             if url in self._links.url_id:
                 self._links.remove_url(url)
             self._cache.put(("u", url), 1)
+            self._forget_scored()
 
     def count(self, kind: str) -> int:
         if self.layout == "neurons":
