@@ -291,6 +291,15 @@ def test_hypergraphdb_query_reads_its_urls_hidden_neurons_only(tmp_path, layout)
         assert g._links._scored_size == 0
         for w, u, _ in extra + sessions[::20]:
             np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+        # a url removed after its row was scored: the scoring table forgets it
+        w, u, _ = extra[0]
+        g.clear_cache()
+        g.scores(w, u)
+        assert g._links._scored_size > 0
+        g.remove_output(u[0])
+        mem.remove_output(u[0])
+        for ws, us in ((w, u), *((a, b) for a, b, _ in sessions[::20])):
+            np.testing.assert_allclose(g.scores(ws, us), mem.scores(ws, us), rtol=0, atol=1e-12)
 
 
 def test_ladybug_replans_reads_as_the_net_grows(tmp_path):
@@ -568,13 +577,15 @@ def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_graph_cache_sees_other_writers_after_clear(tmp_path, layout):
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_cache_sees_other_writers_after_clear(tmp_path, layout, rules):
     """Two handles with caches of their own (as two processes): a writer's
     batch is seen by the other once its rows are read again."""
     rng = np.random.default_rng(8)
     sessions = random_sessions(rng, 20)
     with graph.open(tmp_path / "o.lbdb") as store:
-        a, b = SearchNet(store, name="sn", layout=layout), SearchNet(store, name="sn", layout=layout)
+        a = SearchNet(store, name="sn", layout=layout, rules=rules)
+        b = SearchNet(store, name="sn", layout=layout)
         a.train_many(sessions[:10])
         w, u, _ = sessions[0]
         stale = b.scores(w, u)  # b caches these rows

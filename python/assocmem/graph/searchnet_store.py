@@ -15,6 +15,12 @@ the table inside its transaction and writes every new node, changed weight
 and new link in one database transaction; a failed write rolls the table
 back with it, so the stored net and the cache stay as they were.
 
+Under rules "hypergraphdb" queries are scored from a second table: the rows
+of their urls and every input of those rows' hidden neurons (see
+SCORE_LOAD), not the rows of their words.  It shares the cache's bound
+(emptied when it does not fit beside the first table) and is emptied after
+every commit of the handle.
+
 Coherence: the cache always holds what this process wrote.  Another process
 writing the same net is seen for a word or url once its row is read again:
 after it is evicted, or after :meth:`GraphLinks.clear_cache`.  Open one
