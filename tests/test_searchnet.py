@@ -302,6 +302,37 @@ def test_hypergraphdb_query_reads_its_urls_hidden_neurons_only(tmp_path, layout)
             np.testing.assert_allclose(g.scores(ws, us), mem.scores(ws, us), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+@pytest.mark.parametrize("cache_size", [0, 10**6])
+def test_graph_scores_many_loads_a_chunk_per_round_trip(tmp_path, monkeypatch, layout, rules, cache_size):
+    """scores_many on a graph-backed net: the in-memory net's bits, one load
+    per chunk of cold queries (two statements for a batch of ports in
+    layout "neurons"), none when every row is cached."""
+    monkeypatch.setattr(searchnet_store, "SCORE_MANY_CHUNK", 7)
+    rng = np.random.default_rng(17)
+    sessions = random_sessions(rng, 60, n_words=20, n_urls=60)
+    mem = SearchNet(rules=rules)
+    mem.train_many(sessions)
+    queries = [(w, u) for w, u, _ in random_sessions(rng, 20, n_words=22, n_urls=64)]  # some unknown keys
+    with graph.open(tmp_path / "m.lbdb") as store:
+        SearchNet(store, name="sn", rules=rules, layout=layout).train_many(sessions)
+        g = SearchNet(store, name="sn", layout=layout, cache_size=cache_size)
+        calls = []
+        real = store.backend.run
+        store.backend.run = lambda *a, **k: calls.append(a) or real(*a, **k)
+        got = g.scores_many(queries)
+        chunks = -(-len(queries) // 7)
+        statements = 2 if layout == "neurons" and rules == "pci" else 1
+        assert chunks <= len(calls) <= statements * chunks
+        calls.clear()
+        assert g.scores_many(queries) == got
+        assert (len(calls) == 0) == (cache_size > 0)  # warm: no round trip
+        store.backend.run = real
+        assert got == mem.scores_many(queries) == [mem.scores(w, u) for w, u in queries]
+        assert g.scores_many([]) == []
+
+
 def test_ladybug_replans_reads_as_the_net_grows(tmp_path):
     """LadybugDB keeps one plan per statement text; reads whose plan depends
     on the data get a new text each time the rows written double, so a text

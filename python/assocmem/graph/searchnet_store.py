@@ -113,6 +113,8 @@ LOAD = (
     "UNWIND $ids AS x MATCH (n:SnNode {{id: x}}) OPTIONAL MATCH (n)-[l:SN_LINK]-(h:SnNode) "
     "RETURN n.id AS a, collect(h.key) AS h, {ws}"
 )
+#: Queries that GraphLinks.score_many loads and scores together.
+SCORE_MANY_CHUNK = 256
 # --- scoring by urls (rules "hypergraphdb") ------------------------------------
 # Only hidden neurons linked to a candidate url reach a score (am_lt_forward),
 # and under rules "hypergraphdb" a hidden neuron's inputs are its key's words
@@ -708,32 +710,47 @@ class GraphLinks:
         return [(unwind, {"rows": t.to_pylist(), "net": self.name} if "net" in t.column_names else
                  {"rows": t.to_pylist()}) for _, unwind, t in writes if len(t)]
 
-    def score(self, words: list, urls: list, default_wh: float) -> list[float]:
-        """The forward pass of the loaded rows (am_lt_forward): a warm query
-        costs what it costs in memory, a cold one loads its rows first."""
+    def _answer(self, words: list, urls: list, compute: Any) -> Any:
+        """compute(table) on a table holding these words' and urls' rows
+        (loaded first if the cache does not hold them; rules "hypergraphdb":
+        the scoring table, holding their urls' rows)."""
         rw = self._rw
         rw.acquire_read()
         try:
             if self._held(words, urls):
-                return self._links.score(words, urls, default_wh)
+                return compute(self._links)
             if self._by_urls and self._cache.capacity and all([u in self._scored_urls for u in urls]):
-                return self._scored.score(words, urls, default_wh)
+                return compute(self._scored)
         finally:
             rw.release_read()
         with rw.write():  # no thread reads the table while it changes, nor evicts these rows
             if self._by_urls:
                 self._load_scored(urls)
-                out = self._scored.score(words, urls, default_wh)
+                out = compute(self._scored)
                 if self._cache.size + self._scored_size > self._cache.capacity:
                     self._forget_scored()  # starts afresh
                 return out
             self._ensure(words, urls)
-            out = self._links.score(words, urls, default_wh)
+            out = compute(self._links)
             self._trim()
             return out
 
+    def score(self, words: list, urls: list, default_wh: float) -> list[float]:
+        """The forward pass of the loaded rows (am_lt_forward): a warm query
+        costs what it costs in memory, a cold one loads its rows first."""
+        return self._answer(words, urls, lambda table: table.score(words, urls, default_wh))
+
     def score_many(self, queries: list[tuple[list, list]], default_wh: float) -> list[list[float]]:
-        return [self.score(w, u, default_wh) for w, u in queries]
+        """Many queries, SCORE_MANY_CHUNK at a time: one round trip loads
+        the missing rows of a chunk, one kernel call scores it (the chunk's
+        rows are held while it is scored, whatever the cache's bound)."""
+        out: list[list[float]] = []
+        for k in range(0, len(queries), SCORE_MANY_CHUNK):
+            chunk = queries[k:k + SCORE_MANY_CHUNK]
+            words = list(dict.fromkeys(w for ws, _ in chunk for w in ws))
+            urls = list(dict.fromkeys(u for _, us in chunk for u in us))
+            out += self._answer(words, urls, lambda table: table.forward(chunk, default_wh))
+        return out
 
     def remove_url(self, url: Hashable) -> None:
         node = self._url_id(url)
