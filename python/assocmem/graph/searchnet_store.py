@@ -480,9 +480,10 @@ class GraphLinks:
             rows = self._b.run(self._score_neurons, {"ids": ids})
             word = lambda port: decode(port.split("|", 2)[2])  # noqa: E731
         weights = self._b.dialect.float_list_in
-        # each hidden neuron's inputs (word key, weight); OPTIONAL MATCH
-        # gives a hidden neuron without inputs one null
-        rows = [r for r in rows if r["h"] is not None]  # a url without links has its row from _scored_urls
+        # a url without links has one row with h null (it is recorded below);
+        # a hidden neuron's inputs as (word key, weight), where OPTIONAL
+        # MATCH gives one without inputs a null
+        rows = [r for r in rows if r["h"] is not None]
         inputs = [[(word(x), v) for x, v in zip(r["xs"] or (), weights(r, "ws")) if x is not None] for r in rows]
         table = self._scored
         texts = list(dict.fromkeys(r["h"] for r in rows))
