@@ -91,6 +91,63 @@ def test_leftovers_of_a_killed_save_are_cleaned(tmp_path):
         np.testing.assert_array_equal(s.load_network("net", verify=True).patterns, x)
 
 
+@pytest.mark.parametrize("tear", ["cut", "zeros", "none"])
+def test_a_log_torn_by_a_killed_writer_opens_at_its_last_commit(tmp_path, tear):
+    """A process dies while appending its last transaction to LadybugDB's
+    write-ahead log (simulated: a process that exits without closing, then
+    the log's last bytes cut off or never written).  LadybugDB 0.22 refuses
+    such a file by default; graph.open replays it up to the last committed
+    transaction, with a GraphRecoveryWarning, and the data is that of the
+    transactions before the torn one."""
+    import os
+    import subprocess
+    import sys
+    import warnings
+
+    from assocmem import SearchNet
+    from assocmem.errors import GraphRecoveryWarning
+
+    db = tmp_path / "torn.lbdb"
+    batches = [[(["a", "b"], ["u1", "u2"], "u1")], [(["c"], ["u3", "u1"], "u3"), (["a"], ["u2"], "u2")]]
+    code = (
+        "import os, sys\n"
+        "from assocmem import SearchNet, graph\n"
+        f"store = graph.open({str(db)!r})\n"
+        "net = SearchNet(store, name='sn')\n"
+        f"for batch in {batches!r}:\n"
+        "    net.train_many(batch)\n"
+        "os._exit(0)  # no close: the log stays, unreplayed\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    log = f"{db}.wal"
+    size = os.path.getsize(log)
+    with open(log, "r+b") as f:
+        if tear == "cut":  # the last record half written
+            f.truncate(size - 3)
+        elif tear == "zeros":  # its last bytes allocated, never written
+            f.seek(size - 3)
+            f.write(b"\0\0\0")
+    committed = batches if tear == "none" else batches[:1]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with graph.open(db) as store:
+            got = SearchNet(store, name="sn").links()
+    recovered = [w for w in seen if issubclass(w.category, GraphRecoveryWarning)]
+    assert len(recovered) == (0 if tear == "none" else 1)
+    if recovered:
+        assert "replayed up to the last committed transaction" in str(recovered[0].message)
+    want = SearchNet()
+    for batch in committed:
+        want.train_many(batch)
+    assert got.keys() == want.links().keys()
+    for part in got:
+        assert got[part].keys() == want.links()[part].keys()
+        np.testing.assert_allclose([got[part][k] for k in want.links()[part]], list(want.links()[part].values()),
+                                   rtol=0, atol=1e-12)
+    with graph.open(db) as store:  # recovered for good: a plain open now
+        assert SearchNet(store, name="sn").links() == got
+
+
 def test_open_bad_targets(tmp_path):
     with pytest.raises(ValueError, match="unsupported scheme 'http'"):
         graph.open("http://localhost:7474")

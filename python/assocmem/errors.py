@@ -21,6 +21,7 @@ __all__ = [
     "NetworkExistsError",
     "GraphConnectionError",
     "MissingDependencyError",
+    "GraphRecoveryWarning",
 ]
 
 
@@ -82,3 +83,10 @@ class GraphConnectionError(GraphError, ConnectionError):
 class MissingDependencyError(AssocmemError, ImportError):
     """A feature's optional package is not installed (the message names the
     extra to install)."""
+
+
+class GraphRecoveryWarning(UserWarning):
+    """A graph database was opened after an unclean exit whose log LadybugDB
+    refuses by default (a process killed while writing it): it was replayed
+    up to its last committed transaction, and what had not committed was
+    dropped."""

@@ -15,6 +15,7 @@ import re
 import struct
 import threading
 import urllib.parse
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._optional import require
-from ..errors import ArgumentError, GraphConnectionError, GraphError
+from ..errors import ArgumentError, GraphConnectionError, GraphError, GraphRecoveryWarning
 from .cypher import DELETE_NEURONS_SLICE, DELETE_PATTERNS, is_key, synapse_type
 from .dialects import FALKORDB, FALKORDB_NETWORK_SCHEMA, LADYBUG, NEO4J, VOCABULARY_PARAMS, Dialect
 
@@ -160,6 +161,29 @@ class Backend:
             self.run(statement)
 
 
+def _open_database(ladybug: Any, path: str) -> Any:
+    """``ladybug.Database(path)``.  A process killed while appending to the
+    write-ahead log leaves a torn last record, and LadybugDB 0.22 then
+    refuses the database ("Checksum verification failed, the WAL file is
+    corrupted", or reading past the end of the log).  Such a database is
+    opened with the log replayed up to its last committed transaction (the
+    torn one never committed: its process died before COMMIT returned),
+    with a GraphRecoveryWarning."""
+    try:
+        return ladybug.Database(path)
+    except RuntimeError as exc:
+        message = _one_line(exc)
+        torn = "the WAL file is corrupted" in message or (
+            "Reading past the end of the file" in message and ".wal " in message)
+        if not torn:
+            raise
+    db = ladybug.Database(path, throw_on_wal_replay_failure=False)
+    warnings.warn(GraphRecoveryWarning(
+        f"target: LadybugDB database {path!r} was left by a process that died while writing; its log was replayed "
+        f"up to the last committed transaction ({message})"), stacklevel=4)
+    return db
+
+
 class _SharedDatabases:
     """One ``ladybug.Database`` per file and process, reference-counted.
 
@@ -178,7 +202,7 @@ class _SharedDatabases:
         with self._lock:
             entry = self._open.get(key)
             if entry is None:
-                entry = self._open[key] = [ladybug.Database(path), 0]
+                entry = self._open[key] = [_open_database(ladybug, path), 0]
             entry[1] += 1
             return entry[0]
 
