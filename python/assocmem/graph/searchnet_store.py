@@ -181,6 +181,11 @@ def decode(text: str) -> Hashable:
     return text[1:] if text[0] == "s" else int(text[1:])
 
 
+def decode_node(node_id: str) -> Hashable:
+    """The key of a word or url from its node id (net|kind|encoded key)."""
+    return decode(node_id.split("|", 2)[2])
+
+
 def encode_hidden(key: tuple) -> str:
     return json.dumps([encode("words", k) for k in key])
 
@@ -478,7 +483,7 @@ class GraphLinks:
             word = decode
         else:
             rows = self._b.run(self._score_neurons, {"ids": ids})
-            word = lambda port: decode(port.split("|", 2)[2])  # noqa: E731
+            word = decode_node
         weights = self._b.dialect.float_list_in
         # a url without links has one row with h null (it is recorded below);
         # a hidden neuron's inputs as (word key, weight), where OPTIONAL
@@ -787,9 +792,9 @@ class GraphLinks:
             for r in self._b.run(self._all_hidden, {"net": self.name}):
                 hkey = decode_hidden(r["key"])
                 for a, w in zip(r["ins"], self._inw(r)):
-                    out["word_hidden"][(decode(a.split("|", 2)[2]), hkey)] = w
+                    out["word_hidden"][(decode_node(a), hkey)] = w
                 for b, w in zip(r["outs"], self._outw(r)):
-                    out["hidden_url"][(hkey, decode(b.split("|", 2)[2]))] = w
+                    out["hidden_url"][(hkey, decode_node(b))] = w
             return out
         for r in self._b.run(self._all_links, {"net": self.name}):
             if r["ak"] == "word":
