@@ -354,6 +354,66 @@ def test_ladybug_replans_reads_as_the_net_grows(tmp_path):
         assert store.backend.planned(q) == texts[0]
 
 
+def test_ladybug_runs_small_reads_on_one_thread(tmp_path):
+    """Backend.run_small runs a statement on one LadybugDB thread (spreading
+    a few dozen rows over worker threads costs more than it saves) and the
+    connection's setting is back for the next statement, after a failing one
+    too; on a closed store it fails like run."""
+    setting = "CALL current_setting('threads') RETURN *"
+    with graph.open(tmp_path / "t.lbdb") as store:
+        b = store.backend
+
+        def threads(rows):
+            return int(next(iter(rows[0].values())))
+
+        pool = threads(b.run(setting))
+        assert threads(b.run_small(setting)) == 1
+        assert threads(b.run(setting)) == pool
+        with pytest.raises(GraphError):
+            b.run_small("MATCH (n:NoSuchTable) RETURN n")
+        assert threads(b.run(setting)) == pool
+    with pytest.raises(GraphError, match="closed"):
+        b.run_small("RETURN 1 AS one")
+
+
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+def test_cold_queries_load_by_run_small_and_batches_do_not(tmp_path, layout, rules):
+    """A cold query's one load goes by run_small, with the query's ids (its
+    urls' only under "hypergraphdb", which scores from the urls' rows); a
+    batch checkout of more than SMALL_LOAD ids does not; scores equal the
+    in-memory net's."""
+    rng = np.random.default_rng(8)
+    sessions = random_sessions(rng, 40, n_words=30, n_urls=40)
+    mem = SearchNet(rules=rules)
+    mem.train_many(sessions)
+    with graph.open(tmp_path / "t.lbdb") as store:
+        SearchNet(store, name="sn", rules=rules, layout=layout).train_many(sessions)
+        b = store.backend
+        small: list[int] = []
+        real = b.run_small
+
+        def counting(query, params=None, **kw):
+            small.append(len(params["ids"]))
+            return real(query, params, **kw)
+
+        b.run_small = counting
+        cold = SearchNet(store, name="sn", cache_size=0)
+        words, urls, _ = sessions[3]
+        queried = [*words, 999, *urls, 998]  # with an unknown word and url
+        got = cold.scores(queried[:len(words) + 1], queried[len(words) + 1:])
+        np.testing.assert_allclose(got, mem.scores(queried[:len(words) + 1], queried[len(words) + 1:]),
+                                   rtol=0, atol=1e-12)
+        assert small == [len(urls) + 1 if rules == "hypergraphdb" else len(queried)]
+        small.clear()
+        big = [[int(w) for w in rng.choice(30, 2, replace=False)] for _ in range(searchnet_store.SMALL_LOAD)]
+        batch = [(w, [10_000 + k], 10_000 + k) for k, w in enumerate(big)]  # > SMALL_LOAD ids in one checkout
+        SearchNet(store, name="sn").train_many(batch)
+        mem.train_many(batch)
+        assert small == []
+        np.testing.assert_allclose(cold.scores(*batch[5][:2]), mem.scores(*batch[5][:2]), rtol=0, atol=1e-12)
+
+
 def test_neurons_batch_checkout_reads_each_hidden_neuron_once(tmp_path):
     """A batch checkout in a new process (nothing cached), layout "neurons":
     each hidden node's arrays are read once, not once per port naming it

@@ -115,6 +115,10 @@ LOAD = (
 )
 #: Queries that GraphLinks.score_many loads and scores together.
 SCORE_MANY_CHUNK = 256
+#: Loads of at most this many ids (a query's) go by Backend.run_small: on
+#: one LadybugDB thread, where up to 1,000 ids were never slower and a
+#: query's dozen 20-25% faster than on two.
+SMALL_LOAD = 256
 # --- scoring by urls (rules "hypergraphdb") ------------------------------------
 # Only hidden neurons linked to a candidate url reach a score (am_lt_forward),
 # and under rules "hypergraphdb" a hidden neuron's inputs are its key's words
@@ -200,8 +204,13 @@ def decode_hidden_many(texts: list[str]) -> list[tuple]:
         return []
     keys = json.loads(f"[{','.join(texts)}]")
     # each word decoded once: the keys share their word objects
-    words = {t: decode(t) for t in {t for key in keys for t in key}}
-    return [tuple(words[t] for t in key) for key in keys]
+    words: dict[str, Hashable] = {}
+    for key in keys:
+        for t in key:
+            if t not in words:
+                words[t] = decode(t)
+    word = words.__getitem__
+    return [tuple(map(word, key)) for key in keys]
 
 
 def _rows(a: Any, b: Any, w: Any) -> list[dict[str, Any]]:
@@ -427,11 +436,16 @@ class GraphLinks:
                     self._cache.put((kind, k), 1 + len(hs))
         self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
 
+    def _read(self, query: str, ids: list[str]) -> list[dict[str, Any]]:
+        """A load statement over these ids (Backend.run_small for a few)."""
+        run = self._b.run_small if len(ids) <= SMALL_LOAD else self._b.run
+        return run(query, {"ids": ids})
+
     def _load_links(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "links": the rows of these word and url ids that have
         links (their hidden neurons' key texts and the weights), in one
         statement."""
-        rows = self._b.run(self._b.planned(self._load), {"ids": ids})
+        rows = self._read(self._b.planned(self._load), ids)
         return {r["a"]: (r["h"], self._ws(r)) for r in rows if r["h"]}
 
     def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
@@ -445,7 +459,7 @@ class GraphLinks:
         hidden node's arrays for each of its hundreds of ports)."""
         out: dict[str, tuple[list[str], list[float]]] = {}
         if len(ids) <= LOAD_NEURONS_MAX:
-            for r in self._b.run(self._load_neurons_query, {"ids": ids}):
+            for r in self._read(self._load_neurons_query, ids):
                 hs, ws = out.setdefault(r["port"], ([], []))
                 hs.append(r["key"])
                 ws.append(self._w(r))
@@ -479,10 +493,10 @@ class GraphLinks:
         uids = {u: self._url_id(u) for u in cold}
         ids = list(uids.values())
         if self.layout == "links":
-            rows = self._b.run(self._b.planned(self._score_load), {"ids": ids})
+            rows = self._read(self._b.planned(self._score_load), ids)
             word = decode
         else:
-            rows = self._b.run(self._score_neurons, {"ids": ids})
+            rows = self._read(self._score_neurons, ids)
             word = decode_node
         weights = self._b.dialect.float_list_in
         # a url without links has one row with h null (it is recorded below);
