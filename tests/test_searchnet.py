@@ -704,11 +704,16 @@ def test_graph_scoring_from_threads_is_exact(tmp_path, layout, rules):
         assert got == want * 3
 
 
-def test_graph_batches_creating_only_copy_and_others_load(tmp_path):
-    """LadybugDB: a batch that only creates nodes and links goes by COPY; a
-    batch that also updates weights never uses COPY (LadybugDB 0.22 can
-    tear a transaction mixing COPY with SET when the process dies; see
-    GraphLinks.commit); both give the in-memory net's weights."""
+@pytest.mark.parametrize("copy_min", ["real", 1])
+def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch, copy_min):
+    """LadybugDB: a batch that only creates nodes and links goes by COPY
+    once it has COPY_MIN_ROWS rows (a COPY costs LadybugDB's COMMIT tens of
+    ms), a smaller one by LOAD FROM; a batch that also updates weights never
+    uses COPY (LadybugDB 0.22 can tear a transaction mixing COPY with SET
+    when the process dies; see GraphLinks.commit); all give the in-memory
+    net's weights."""
+    if copy_min != "real":
+        monkeypatch.setattr(searchnet_store, "COPY_MIN_ROWS", copy_min)
     rng = np.random.default_rng(31)
     sessions = random_sessions(rng, 40)
     mem = SearchNet()
@@ -731,8 +736,11 @@ def test_graph_batches_creating_only_copy_and_others_load(tmp_path):
             loads.clear()
             mem.train_many(sessions[k:k + 10])
             g.train_many(sessions[k:k + 10])
-            if k == 0:  # a fresh net: everything is new
+            if k == 0 and copy_min == 1:  # a fresh net: everything is new
                 assert copies == ["SnNode", "SN_LINK"] and searchnet_store.LOAD_UPDATE_LINKS not in loads
+            elif k == 0:  # everything new, but few rows
+                assert copies == [] and searchnet_store.LOAD_UPDATE_LINKS not in loads
+                assert searchnet_store.LOAD_NEW_NODES in loads and searchnet_store.LOAD_NEW_LINKS in loads
             else:
                 assert copies == [] and searchnet_store.LOAD_UPDATE_LINKS in loads
         gl, ml = SearchNet(store, name="sn").links(), mem.links()

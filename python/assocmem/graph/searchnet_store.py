@@ -158,6 +158,12 @@ CREATE_LINKS = (
 # src}), (b {id: dst})` is planned as a join over every node (3.3 s for 300
 # links on a 2,200-node net, growing with the net; 3 ms this way).
 LOAD_NEW_NODES = "LOAD FROM $data CREATE (:SnNode {id: id, net: net, kind: kind, key: key})"
+#: Rows (new nodes plus new links) from which a batch that only creates goes
+#: by COPY.  A COPY in a transaction adds 30-50 ms to LadybugDB's COMMIT,
+#: whatever its size, while LOAD FROM costs about 7 us a link: 500 links
+#: took 47 ms by COPY and 13 ms by LOAD FROM (statements and COMMIT), 3,600
+#: links 73 ms and 50 ms, 20,000 links 130 ms and 190 ms.
+COPY_MIN_ROWS = 10_000
 LOAD_UPDATE_LINKS = "LOAD FROM $data MATCH (a:SnNode {id: src})-[l:SN_LINK]->(b:SnNode {id: dst}) SET l.w = wt"
 LOAD_NEW_LINKS = (
     "LOAD FROM $data MATCH (a:SnNode {id: src}) MATCH (b:SnNode {id: dst}) CREATE (a)-[:SN_LINK {w: wt}]->(b)"
@@ -596,8 +602,9 @@ class GraphLinks:
         elif self._b.supports_copy:
             # LadybugDB, by Arrow tables.  Only nodes not stored yet are
             # created (a node may exist without links, which a checkout does
-            # not read).  A batch that only creates goes by COPY (about 600k
-            # links/s); one that also updates weights goes by LOAD FROM only:
+            # not read).  A large batch that only creates goes by COPY (about
+            # 600k links/s; see COPY_MIN_ROWS for small ones); one that also
+            # updates weights goes by LOAD FROM only:
             # LadybugDB 0.22 tears a transaction that mixes COPY with SET
             # when the process dies at the wrong moment (the SET survives
             # recovery, the COPY does not: 23 of 67 killed runs in scripts;
@@ -609,7 +616,7 @@ class GraphLinks:
             node_table = pa.table({"id": [r["id"] for r in fresh_nodes], "net": [self.name] * len(fresh_nodes),
                                    "kind": [r["kind"] for r in fresh_nodes], "key": [r["key"] for r in fresh_nodes]})
             new_links = pa.table({"src": a.filter(fresh), "dst": b.filter(fresh), "wt": w[fresh]})
-            if not old.any():
+            if not old.any() and len(fresh_nodes) + len(new_links) >= COPY_MIN_ROWS:
                 if fresh_nodes:
                     statements.append(Copy("SnNode", node_table))
                 if len(new_links):
@@ -617,8 +624,9 @@ class GraphLinks:
             else:
                 if fresh_nodes:
                     statements.append((LOAD_NEW_NODES, {"data": node_table}))
-                statements.append((LOAD_UPDATE_LINKS, {"data": pa.table(
-                    {"src": a.filter(old), "dst": b.filter(old), "wt": w[old]})}))
+                if old.any():
+                    statements.append((LOAD_UPDATE_LINKS, {"data": pa.table(
+                        {"src": a.filter(old), "dst": b.filter(old), "wt": w[old]})}))
                 if len(new_links):
                     statements.append((LOAD_NEW_LINKS, {"data": new_links}))
         else:
