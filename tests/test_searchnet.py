@@ -749,6 +749,38 @@ def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch,
             np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("copy_min", ["real", 1])
+def test_graph_batch_reuses_stored_nodes_without_links(tmp_path, monkeypatch, copy_min):
+    """A word, url or hidden node stored without links (which a checkout
+    does not read) that a batch then links, by LOAD FROM or by COPY: one
+    node, and the in-memory net's weights."""
+    if copy_min != "real":
+        monkeypatch.setattr(searchnet_store, "COPY_MIN_ROWS", copy_min)
+    sessions = [([1, 2], [101, 102], 101), ([3], [103, 104], 104)]
+    mem = SearchNet()
+    with graph.open(tmp_path / "n.lbdb") as store:
+        g = SearchNet(store, name="sn")
+        g.train_many(sessions[:1])
+        mem.train_many(sessions[:1])
+        links = g._links
+        bare = [(links._word_id(3), "word", "i3"), (links._url_id(104), "url", "i104"),
+                (links._id("hidden", searchnet_store.encode_hidden((3,))), "hidden",
+                 searchnet_store.encode_hidden((3,)))]
+        for node, kind, key in bare:
+            store.query("CREATE (:SnNode {id: $id, net: 'sn', kind: $kind, key: $key})", id=node, kind=kind, key=key)
+        g.clear_cache()
+        g.train_many(sessions[1:])
+        mem.train_many(sessions[1:])
+        for node, _, _ in bare:
+            assert store.query("MATCH (n:SnNode {id: $id}) RETURN count(n) AS k", id=node) == [{"k": 1}]
+        got, want = SearchNet(store, name="sn").links(), mem.links()
+        for layer in want:
+            assert got[layer].keys() == want[layer].keys()
+            np.testing.assert_allclose([got[layer][k] for k in want[layer]], list(want[layer].values()), rtol=0,
+                                       atol=1e-12)
+        _assert_same_scores(SearchNet(store, name="sn", cache_size=0), mem, sessions)
+
+
 def test_graph_layout_is_fixed_per_net_and_checked(tmp_path):
     with graph.open(tmp_path / "l.lbdb") as store:
         SearchNet(store, "hypergraphdb", name="a", layout="neurons").train(W, U, "worldbank")
