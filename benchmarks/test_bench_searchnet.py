@@ -326,15 +326,16 @@ def test_cold_query_vs_round_trip(benchmark, graph_net, what):
         ratio = benchmark.stats.stats.min / _t["return-1"]
         print(f"\ncold query ({layout}) {benchmark.stats.stats.min * 1e3:.2f} ms = {ratio:.1f} x RETURN 1 "
               f"({_t['return-1'] * 1e3:.2f} ms)")
-        # links: measured 12-13x (9-10x with a statement that tests every node against the ids, which took 190x
-        # at 500,000 urls); neurons 24-27x (it reads whole hidden neurons inside the database; benchmarks/README.md)
-        assert ratio <= (25 if layout == "links" else 60)
+        # links: measured 8-10x (12-13x before its loads ran on one thread); neurons 25-27x (it reads whole
+        # hidden neurons inside the database; benchmarks/README.md)
+        assert ratio <= (15 if layout == "links" else 60)
 
 
 @pytest.mark.benchmark(group="searchnet-graph-train")
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
 @pytest.mark.parametrize("phase", ["fresh", "late"])
 @pytest.mark.parametrize("where", ["memory", "graph-links", "graph-neurons"])
-def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
+def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules):
     """A 300-click log trained as one batch ("at night"), in memory and
     into an embedded LadybugDB store (one checkout, one transaction), into
     a fresh net or ("late") a net that already learned another 300 clicks,
@@ -346,14 +347,21 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
     safety: 7 us per new link), while the in-memory net trains the batch in
     25-35 ms (110-130 ms late).  Asserted, as guards against regressions:
     links >= 0.03x fresh and >= 0.005x late (measured 0.06-0.07x and
-    0.01x), neurons >= 0.01x (measured 0.04x and 0.03x)."""
+    0.01x), neurons >= 0.01x (measured 0.04x and 0.03x).  Under
+    rules="hypergraphdb" the same log makes 3,600 links: measured 0.13-0.16x
+    in both layouts (a small batch goes by LOAD FROM; the database's
+    statements take 80 of its 110 ms), asserted >= 0.07x."""
     before = _graph_log(seed=8, n=300) if phase == "late" else []
     sessions = _graph_log(seed=7, n=300)
     runs = iter(range(100))
+    stores = []  # closed at the end: each open LadybugDB database reserves terabytes of address space
 
     def fresh():
-        net = SearchNet() if where == "memory" else SearchNet(graph.open(tmp_path / f"t{next(runs)}.lbdb"), name="t",
-                                                              layout=where[6:])
+        if where == "memory":
+            net = SearchNet(rules=rules)
+        else:
+            stores.append(graph.open(tmp_path / f"t{next(runs)}.lbdb"))
+            net = SearchNet(stores[-1], rules=rules, name="t", layout=where[6:])
         if before:
             net.train_many(before)
         return (net,), {}
@@ -364,21 +372,27 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase):
         nets.append(net)
         net.train_many(sessions)
 
-    benchmark.pedantic(train, setup=fresh, rounds=2 if before else 3, iterations=1)
-    mem = SearchNet()
-    for batch in (before, sessions):
-        mem.train_many(batch)
-    w, u, _ = sessions[-1]
-    for net in nets:
-        np.testing.assert_allclose(net.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+    try:
+        benchmark.pedantic(train, setup=fresh, rounds=2 if before else 3, iterations=1)
+        mem = SearchNet(rules=rules)
+        for batch in (before, sessions):
+            mem.train_many(batch)
+        w, u, _ = sessions[-1]
+        for net in nets:
+            np.testing.assert_allclose(net.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+    finally:
+        for store in stores:
+            store.close()
     if not benchmark.disabled:
         rate = len(sessions) / benchmark.stats.stats.min
-        _t[f"train-{phase}-{where}"] = rate
-        print(f"\ntrain_many {phase} {where}: {rate:,.0f} clicks/s")
-        if where != "memory" and f"train-{phase}-memory" in _t:
-            ratio = rate / _t[f"train-{phase}-memory"]
-            print(f"{phase}: {where} / memory {ratio:.2f}")
-            if where == "graph-links":
+        _t[f"train-{rules}-{phase}-{where}"] = rate
+        print(f"\ntrain_many {rules} {phase} {where}: {rate:,.0f} clicks/s")
+        if where != "memory" and f"train-{rules}-{phase}-memory" in _t:
+            ratio = rate / _t[f"train-{rules}-{phase}-memory"]
+            print(f"{rules} {phase}: {where} / memory {ratio:.2f}")
+            if rules == "hypergraphdb":
+                assert ratio >= 0.07
+            elif where == "graph-links":
                 assert ratio >= (0.03 if phase == "fresh" else 0.005)
             else:
                 assert ratio >= 0.01
@@ -448,5 +462,5 @@ def test_graph_net_memory_and_flat_batches(benchmark, tmp_path):
     assert queried <= 0.05 * loaded
     if not benchmark.disabled:
         assert per_batch[-1] <= 1.5 * per_batch[1]  # the first batch starts from empty tables
-        # measured 15-16x at 100,000 and 500,000 urls; a statement testing every node would take 40x here
+        # measured 12x at 100,000 urls and 14x at 500,000; a statement testing every node would take 40x here
         assert cold_s / trip <= 30

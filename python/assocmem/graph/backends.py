@@ -282,8 +282,14 @@ class LadybugBackend(Backend):
                 _DATABASES.release(self._shared_path)
                 self._shared_path = None
             self._db = None
+            hint = ""
+            if "Mmap for size" in str(exc):
+                # LadybugDB reserves its max_db_size (8 TiB) of address space per open database: 15 fit in the
+                # 128 TiB of a 64-bit Linux process (seen 2026-12-01)
+                hint = (" (each open LadybugDB database reserves 8 TiB of address space, so a process holds about"
+                        " 15 at once: close the stores you no longer use)")
             raise GraphConnectionError(
-                f"target: cannot open LadybugDB database {self.target!r}: {_one_line(exc)}"
+                f"target: cannot open LadybugDB database {self.target!r}: {_one_line(exc)}{hint}"
             ) from None
 
     def _execute(self, query: str, params: dict[str, Any] | None = None):
