@@ -354,6 +354,29 @@ def test_ladybug_replans_reads_as_the_net_grows(tmp_path):
         assert store.backend.planned(q) == texts[0]
 
 
+def test_ladybug_replans_a_reading_handle_as_another_handle_fills_the_file(tmp_path):
+    """Two handles on one file (a notebook's reader and writer): the count
+    that names plans is the file's, so the reader's texts change as the
+    writer's batches double the rows, and its cold queries give the
+    in-memory net's scores."""
+    rng = np.random.default_rng(6)
+    q = "MATCH (n:SnNode) RETURN count(n) AS k"
+    with graph.open(tmp_path / "r.lbdb") as writer, graph.open(tmp_path / "r.lbdb") as reader:
+        reading = SearchNet(reader, name="sn", cache_size=0)
+        texts = [reader.backend.planned(q)]
+        net, mem = SearchNet(writer, name="sn"), SearchNet()
+        for k in range(5):
+            batch = random_sessions(rng, 2 ** k, n_words=20, n_urls=60)
+            net.train_many(batch)
+            mem.train_many(batch)
+            texts.append(reader.backend.planned(q))
+            assert texts[-1] == writer.backend.planned(q)
+            _assert_same_scores(reading, mem, batch)
+        assert len(set(texts)) >= 4
+    with graph.open(tmp_path / "r.lbdb") as store:  # all handles closed: the next open counts afresh
+        assert store.backend.planned(q) == texts[0]
+
+
 def test_ladybug_runs_small_reads_on_one_thread(tmp_path):
     """Backend.run_small runs a statement on one LadybugDB thread (spreading
     a few dozen rows over worker threads costs more than it saves) and the

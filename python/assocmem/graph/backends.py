@@ -197,21 +197,23 @@ class _SharedDatabases:
     LadybugDB takes a file lock against other processes, but two Database
     objects on one file in the same process both open it for writing and
     corrupt it.  Every LadybugBackend of a file therefore shares one
-    Database (each with its own Connection); the last close closes it.
+    Database (each with its own Connection) and its count of rows written
+    (see LadybugBackend.planned); the last close closes it.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._open: dict[str, list[Any]] = {}  # real path -> [Database, handles]
+        self._open: dict[str, list[Any]] = {}  # real path -> [Database, handles, [rows written]]
 
-    def acquire(self, ladybug: Any, path: str) -> Any:
+    def acquire(self, ladybug: Any, path: str) -> tuple[Any, list[int]]:
+        """The file's Database and its one-element count of rows written."""
         key = os.path.realpath(path)
         with self._lock:
             entry = self._open.get(key)
             if entry is None:
-                entry = self._open[key] = [_open_database(ladybug, path), 0]
+                entry = self._open[key] = [_open_database(ladybug, path), 0, [0]]
             entry[1] += 1
-            return entry[0]
+            return entry[0], entry[2]
 
     def release(self, path: str) -> None:
         key = os.path.realpath(path)
@@ -260,7 +262,7 @@ class LadybugBackend(Backend):
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         ladybug = require("ladybug", "graph")
         self._ladybug = ladybug
-        self._written = 0  # rows written by committed run_tx (see planned)
+        self._written = [0]  # rows written by committed run_tx, shared by the file's handles (see planned)
         if path is None:
             self.target = ":memory:"
             db_path = ":memory:"
@@ -274,7 +276,7 @@ class LadybugBackend(Backend):
             if db_path == ":memory:":
                 self._db = ladybug.Database(db_path)
             else:
-                self._db = _DATABASES.acquire(ladybug, db_path)
+                self._db, self._written = _DATABASES.acquire(ladybug, db_path)
                 self._shared_path = db_path
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
@@ -395,7 +397,7 @@ class LadybugBackend(Backend):
                 pass  # keep the original error; the transaction is gone either way
             raise
         self._execute("COMMIT")
-        self._written += sum(_rows_of(s) for s in statements)
+        self._written[0] += sum(_rows_of(s) for s in statements)
 
     def planned(self, query: str) -> str:
         """``query`` with a comment naming how many rows this store has
@@ -404,10 +406,12 @@ class LadybugBackend(Backend):
         connection's life, and a text first planned on empty tables keeps a
         plan that joins over every node: the key look-up ``UNWIND $ids AS y
         MATCH (n {id: y}) OPTIONAL MATCH (n)-[l]-(h)`` took 128 ms planned
-        on empty tables and 3 ms planned on the same loaded net.  A store
-        that only reads plans once, on the data it finds (a net that another
-        process fills later is replanned only by reopening the store)."""
-        return f"{query} // plan {self._written.bit_length()}"
+        on empty tables and 3 ms planned on the same loaded net.  The count
+        is the file's, shared by this process's handles on it, so a reading
+        handle replans as another handle fills the net; no other process can
+        write the file while it is open (LadybugDB locks it), and a store
+        opened on a full file plans on the data it finds."""
+        return f"{query} // plan {self._written[0].bit_length()}"
 
     @property
     def supports_copy(self) -> bool:
