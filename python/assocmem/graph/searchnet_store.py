@@ -325,12 +325,13 @@ class GraphLinks:
         self._links = _Links()
         # rules "hypergraphdb": queries are scored from a second table, of
         # their urls' rows and those rows' hidden neurons with all their
-        # inputs (see SCORE_LOAD); its urls -> cost (a row costs its links
-        # plus one, and a hidden neuron its inputs), emptied when it does not
-        # fit the cache beside the first table and after every commit
+        # inputs (see SCORE_LOAD); the urls it holds and its size (a row
+        # costs its links plus one, and a hidden neuron its inputs), emptied
+        # when it does not fit the cache beside the first table and after
+        # every commit
         self._by_urls = rules == "hypergraphdb"
         self._scored = _Links()
-        self._scored_urls: dict[Hashable, int] = {}
+        self._scored_urls: set[Hashable] = set()
         self._scored_size = 0
         # scoring reads the tables shared; loading, evicting and training
         # change them exclusively
@@ -372,7 +373,7 @@ class GraphLinks:
         """Empty the scoring table (rules "hypergraphdb").  Holds the write
         lock."""
         if self._scored_urls:
-            self._scored, self._scored_urls, self._scored_size = _Links(), {}, 0
+            self._scored, self._scored_urls, self._scored_size = _Links(), set(), 0
 
     def _held(self, words: list, urls: list) -> bool:
         if self._cache.capacity == 0:  # every query reads the database
@@ -536,7 +537,7 @@ class GraphLinks:
             hs, ws = by_url.get(node, ((), ()))
             if hs:
                 table.update_column(table.url(u), hs, ws)
-            self._scored_urls[u] = 1 + len(hs)
+            self._scored_urls.add(u)
             cost += 1 + len(hs)
         self._scored_size += cost
 
