@@ -332,14 +332,15 @@ def test_cold_query_vs_round_trip(benchmark, graph_net, what):
 
 
 @pytest.mark.benchmark(group="searchnet-graph-train")
-@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+@pytest.mark.parametrize("rules, clicks", [("pci", 300), ("hypergraphdb", 300), ("hypergraphdb", 1000),
+                                           ("hypergraphdb", 3000)])
 @pytest.mark.parametrize("phase", ["fresh", "late"])
 @pytest.mark.parametrize("where", ["memory", "graph-links", "graph-neurons"])
-def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules):
-    """A 300-click log trained as one batch ("at night"), in memory and
-    into an embedded LadybugDB store (one checkout, one transaction), into
-    a fresh net or ("late") a net that already learned another 300 clicks,
-    so that most of the batch's work is weight updates.  Goal (issue #12):
+def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules, clicks):
+    """A log of `clicks` clicks trained as one batch ("at night"), in memory
+    and into an embedded LadybugDB store (one checkout, one transaction),
+    into a fresh net or ("late") a net that already learned as many other
+    clicks, so that much of the batch's work is weight updates.  Goal (issue #12):
     graph throughput >= 0.2x memory; not met: the fresh batch creates
     216,000 links (the book's rules), the late one 624,000 and updates
     145,000, and LadybugDB takes 0.3-0.7 s to COPY the first and 25 us per
@@ -350,9 +351,15 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules):
     0.01x), neurons >= 0.01x (measured 0.04x and 0.03x).  Under
     rules="hypergraphdb" the same log makes 3,600 links: measured 0.13-0.16x
     in both layouts (a small batch goes by LOAD FROM; the database's
-    statements take 80 of its 110 ms), asserted >= 0.07x."""
-    before = _graph_log(seed=8, n=300) if phase == "late" else []
-    sessions = _graph_log(seed=7, n=300)
+    statements take 80 of its 110 ms), asserted >= 0.07x.  The database's
+    cost per transaction (checkout, existence check, BEGIN, COMMIT: about
+    30 ms) weighs less in a larger batch: a batch of 1,000 clicks (the
+    `assocmem searchnet train` default) measured 0.16-0.27x (asserted >=
+    0.12x), one of 3,000 clicks 0.34-0.49x, asserted >= 0.2x (the goal).
+    The book's rules write 700 links a click (a batch of 1,000 clicks:
+    0.08x / 0.02x), so they are measured at 300 only."""
+    before = _graph_log(seed=8, n=clicks) if phase == "late" else []
+    sessions = _graph_log(seed=7, n=clicks)
     runs = iter(range(100))
     stores = []  # closed at the end: each open LadybugDB database reserves terabytes of address space
 
@@ -385,13 +392,14 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules):
             store.close()
     if not benchmark.disabled:
         rate = len(sessions) / benchmark.stats.stats.min
-        _t[f"train-{rules}-{phase}-{where}"] = rate
-        print(f"\ntrain_many {rules} {phase} {where}: {rate:,.0f} clicks/s")
-        if where != "memory" and f"train-{rules}-{phase}-memory" in _t:
-            ratio = rate / _t[f"train-{rules}-{phase}-memory"]
-            print(f"{rules} {phase}: {where} / memory {ratio:.2f}")
+        key = f"train-{rules}-{clicks}-{phase}"
+        _t[f"{key}-{where}"] = rate
+        print(f"\ntrain_many {rules} {clicks} clicks {phase} {where}: {rate:,.0f} clicks/s")
+        if where != "memory" and f"{key}-memory" in _t:
+            ratio = rate / _t[f"{key}-memory"]
+            print(f"{rules} {clicks} clicks {phase}: {where} / memory {ratio:.2f}")
             if rules == "hypergraphdb":
-                assert ratio >= 0.07
+                assert ratio >= {300: 0.07, 1000: 0.12}.get(clicks, 0.2)
             elif where == "graph-links":
                 assert ratio >= (0.03 if phase == "fresh" else 0.005)
             else:

@@ -437,9 +437,16 @@ class GraphLinks:
             for kind, nodes, make, update in (("w", wids, links.word, links.update_wh),
                                               ("u", uids, links.url, links.update_column)):
                 for k, node in nodes.items():
-                    hs, ws = loaded.get(node, ((), ()))
+                    row = loaded.get(node)
+                    if row is None:
+                        self._cache.put((kind, k), 1)  # not stored
+                        continue
+                    # stored (with links or without): it has an id, so a
+                    # batch links it and does not create it again
+                    hs, ws = row
+                    i = make(k)
                     if hs:
-                        update(make(k), [tid[t] for t in hs], ws)
+                        update(i, [tid[t] for t in hs], ws)
                     self._cache.put((kind, k), 1 + len(hs))
         self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
 
@@ -449,11 +456,11 @@ class GraphLinks:
         return run(query, {"ids": ids})
 
     def _load_links(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
-        """Layout "links": the rows of these word and url ids that have
-        links (their hidden neurons' key texts and the weights), in one
-        statement."""
+        """Layout "links": the rows of these word and url ids that are
+        stored (their hidden neurons' key texts and the weights; empty lists
+        for a node without links), in one statement."""
         rows = self._read(self._b.planned(self._load), ids)
-        return {r["a"]: (r["h"], self._ws(r)) for r in rows if r["h"]}
+        return {r["a"]: (r["h"], self._ws(r) if r["h"] else []) for r in rows}
 
     def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "neurons": the rows of these word and url ids (their
@@ -602,8 +609,11 @@ class GraphLinks:
             statements = self._neuron_statements(nodes, layer, hidx, a, b, w, fresh)
         elif self._b.supports_copy:
             # LadybugDB, by Arrow tables.  Only nodes not stored yet are
-            # created (a node may exist without links, which a checkout does
-            # not read).  A large batch that only creates goes by COPY (about
+            # created: a word or url the table lacks was found absent by a
+            # checkout (which gives every stored one an id, with links or
+            # without), while a hidden node may be stored without links,
+            # which no checkout reads, so new hidden nodes are looked up
+            # (a batch's words and urls are 80% of its new nodes).  A large batch that only creates goes by COPY (about
             # 600k links/s; see COPY_MIN_ROWS for small ones); one that also
             # updates weights goes by LOAD FROM only:
             # LadybugDB 0.22 tears a transaction that mixes COPY with SET
@@ -612,7 +622,8 @@ class GraphLinks:
             # none of 30 with COPYs only, none of 21 with LOAD FROM or
             # UNWIND only).
             pa = require("pyarrow", "graph")
-            present = {r["id"] for r in self._b.run(EXISTING, {"ids": [r["id"] for r in nodes]})} if nodes else set()
+            hidden = [r["id"] for r in nodes if r["kind"] == "hidden"]
+            present = {r["id"] for r in self._b.run(EXISTING, {"ids": hidden})} if hidden else set()
             fresh_nodes = [r for r in nodes if r["id"] not in present]
             node_table = pa.table({"id": [r["id"] for r in fresh_nodes], "net": [self.name] * len(fresh_nodes),
                                    "kind": [r["kind"] for r in fresh_nodes], "key": [r["key"] for r in fresh_nodes]})
