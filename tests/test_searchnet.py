@@ -3,6 +3,8 @@ book's SQLite searchnet; graph-backed nets against in-memory ones."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -522,7 +524,7 @@ def test_graph_failed_write_leaves_net_unchanged(tmp_path, monkeypatch, layout):
         g = SearchNet(store, name="sn", layout=layout)
         g.train(W, U, "worldbank")
         before = g.links()
-        for statement in ("UPDATE_LINKS", "LOAD_UPDATE_LINKS", "UPDATE_HIDDEN", "LOAD_HIDDEN"):
+        for statement in ("UPDATE_LINKS", "LOAD_UPDATE_LINKS", "LOAD_UPDATE_LINKS_JOIN", "UPDATE_HIDDEN", "LOAD_HIDDEN"):
             monkeypatch.setattr(searchnet_store, statement, "MATCH (broken")
         with pytest.raises(GraphError):
             g.train(W + ["new"], U + ["new-url"], "river")
@@ -558,7 +560,7 @@ def test_graph_commit_failing_after_the_updates_rolls_back_and_retries(tmp_path,
             with pytest.raises(GraphError, match="primary key"):
                 g.train_many(batch)
             assert g.links() == stored
-        assert ran.count(searchnet_store.LOAD_UPDATE_LINKS) == 3 and ran.count("ROLLBACK") == 3
+        assert sum(map(_updates_weights, ran)) == 3 and ran.count("ROLLBACK") == 3
         monkeypatch.undo()
         g.train_many(batch)
         mem.train_many(batch)
@@ -605,6 +607,59 @@ def test_generate_hidden_in_a_graph_equals_memory(tmp_path, layout):
 def _assert_same_scores(a, b, queries):
     for w, u, *_ in queries:
         np.testing.assert_allclose(a.scores(w, u), b.scores(w, u), rtol=0, atol=1e-12)
+
+
+def _updates_weights(query):
+    """Whether a statement is a LadybugDB batch's weight update (either form;
+    the look-ups' text carries Backend.planned's suffix)."""
+    return query == searchnet_store.LOAD_UPDATE_LINKS_JOIN or query.startswith(searchnet_store.LOAD_UPDATE_LINKS)
+
+
+@pytest.mark.parametrize("share", [0, 1 / 20, math.inf])
+def test_graph_weight_updates_by_join_or_look_ups_agree(tmp_path, monkeypatch, share):
+    """LadybugDB: a batch's weight updates go by key look-ups (a cost per
+    row, whatever the net's size) unless they are UPDATE_JOIN_SHARE or more
+    of the file's links (then by one join with every link).  Each form,
+    forced, and the real choice give the in-memory net's weights, and the
+    choice follows the count."""
+    monkeypatch.setattr(searchnet_store, "UPDATE_JOIN_SHARE", share)
+    rng = np.random.default_rng(41)
+    before, batch = random_sessions(rng, 30, n_words=20, n_urls=40), random_sessions(rng, 30, n_words=20, n_urls=40)
+    mem = SearchNet(rules="hypergraphdb")
+    with graph.open(tmp_path / "u.lbdb") as store:
+        g = SearchNet(store, name="sn", rules="hypergraphdb")
+        # another net's links count too: the join reads every SN_LINK of the file
+        SearchNet(store, name="other", rules="hypergraphdb").train_many(random_sessions(rng, 1000, n_words=300,
+                                                                                       n_urls=3000))
+        for sessions in (before, batch):
+            mem.train_many(sessions)
+            links = store.query("MATCH ()-[l:SN_LINK]->() RETURN count(*) AS k")[0]["k"]  # what the commit counts
+            ran = []
+            real = store.backend._execute
+
+            def recording(query, params=None):
+                ran.append((query, params))
+                return real(query, params)
+
+            store.backend._execute = recording
+            g.train_many(sessions)
+            store.backend._execute = real
+        updates = [p["data"].num_rows for q, p in ran if _updates_weights(q)]
+        joined = [q == searchnet_store.LOAD_UPDATE_LINKS_JOIN for q, _ in ran if _updates_weights(q)]
+        assert len(updates) == 1 and updates[0] > 0
+        assert joined == [updates[0] >= share * links]
+        if share == 0:
+            assert joined == [True]
+        elif share == math.inf:
+            assert joined == [False]
+        else:  # the real share: 30 clicks update a few hundred of the file's thousands of links
+            assert joined == [False] and updates[0] < links / 20
+        got, want = SearchNet(store, name="sn").links(), mem.links()
+        for layer in want:
+            assert got[layer].keys() == want[layer].keys()
+            np.testing.assert_allclose([got[layer][k] for k in want[layer]], list(want[layer].values()), rtol=0,
+                                       atol=1e-12)
+        _assert_same_scores(SearchNet(store, name="sn", cache_size=0), mem, batch)
 
 
 @pytest.mark.parametrize("cache_size", [0, 40, 10**6])
@@ -674,7 +729,7 @@ def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeyp
         g.train_many(sessions[:20])
         probes = random_sessions(rng, 8)
         before = [g.scores(w, u) for w, u, _ in probes]  # now cached
-        for statement in ("UPDATE_LINKS", "LOAD_UPDATE_LINKS", "UPDATE_HIDDEN", "LOAD_HIDDEN"):
+        for statement in ("UPDATE_LINKS", "LOAD_UPDATE_LINKS", "LOAD_UPDATE_LINKS_JOIN", "UPDATE_HIDDEN", "LOAD_HIDDEN"):
             monkeypatch.setattr(searchnet_store, statement, "MATCH (broken")
         with pytest.raises(GraphError):
             g.train_many(sessions[20:])
@@ -760,12 +815,12 @@ def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch,
             mem.train_many(sessions[k:k + 10])
             g.train_many(sessions[k:k + 10])
             if k == 0 and copy_min == 1:  # a fresh net: everything is new
-                assert copies == ["SnNode", "SN_LINK"] and searchnet_store.LOAD_UPDATE_LINKS not in loads
+                assert copies == ["SnNode", "SN_LINK"] and not any(map(_updates_weights, loads))
             elif k == 0:  # everything new, but few rows
-                assert copies == [] and searchnet_store.LOAD_UPDATE_LINKS not in loads
+                assert copies == [] and not any(map(_updates_weights, loads))
                 assert searchnet_store.LOAD_NEW_NODES in loads and searchnet_store.LOAD_NEW_LINKS in loads
             else:
-                assert copies == [] and searchnet_store.LOAD_UPDATE_LINKS in loads
+                assert copies == [] and any(map(_updates_weights, loads))
         gl, ml = SearchNet(store, name="sn").links(), mem.links()
         for part in ml:
             assert gl[part].keys() == ml[part].keys()
