@@ -406,6 +406,67 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules, cl
                 assert ratio >= 0.01
 
 
+@pytest.mark.benchmark(group="searchnet-graph-train-flat")
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+@pytest.mark.parametrize("others", [2_000, 20_000])
+def test_graph_training_cost_independent_of_net_size(benchmark, tmp_path, layout, others):
+    """A 300-click batch trained into a graph-backed net (rules
+    "hypergraphdb") that already learned another 300 clicks (so the batch
+    updates weights and creates links) and holds 2,000 or 20,000 other
+    hidden neurons (other words and urls: 24,000 or 240,000 more links):
+    the same statements over the same rows, so the same cost whatever the
+    size.  Asserted when timed: the larger net's batch <= 1.5x the
+    smaller's.  A statement joining the batch with every stored link (how
+    LadybugDB 0.22 planned the weight updates before they went by key
+    look-ups) made it 2-3x here and 370 ms a batch at 500,000 urls.  The
+    peer: the same nets in memory (ratio printed); scores equal theirs."""
+    before, sessions = _graph_log(seed=8, n=300), _graph_log(seed=7, n=300)
+    rng = np.random.default_rng(13)
+    other = {}
+    while len(other) < others:
+        words = tuple(f"o{int(w)}" for w in rng.choice(20_000, size=rng.integers(1, 4), replace=False))
+        other[words] = [f"p{int(u)}" for u in rng.choice(200_000, size=10, replace=False)]
+    combos = [(list(w), u, None) for w, u in other.items()]
+    runs = iter(range(100))
+    stores = []
+
+    def build(net):
+        for k in range(0, len(combos), 2_000):
+            net._edit(combos[k:k + 2_000], lambda links, w, u, _: net._generate_hidden(links, w, u))
+        net.train_many(before)
+
+    def fresh():
+        stores.append(graph.open(tmp_path / f"f{next(runs)}.lbdb"))
+        net = SearchNet(stores[-1], rules="hypergraphdb", name="t", layout=layout)
+        build(net)
+        return (net,), {}
+
+    nets = []
+
+    def train(net):
+        nets.append(net)
+        net.train_many(sessions)
+
+    try:
+        benchmark.pedantic(train, setup=fresh, rounds=2, iterations=1)
+        mem = SearchNet(rules="hypergraphdb")
+        build(mem)
+        memory = _timed(lambda: mem.train_many(sessions))
+        for w, u, _ in sessions[-20:]:
+            np.testing.assert_allclose(nets[-1].scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+    finally:
+        for store in stores:
+            store.close()
+    if not benchmark.disabled:
+        key = f"graph-size-{layout}"
+        t = _t[f"{key}-{others}"] = benchmark.stats.stats.min
+        print(f"\ngraph {layout}, {others:,} other hidden neurons: batch {t * 1e3:.0f} ms, memory {memory * 1e3:.0f} ms "
+              f"({memory / t:.2f}x)")
+        if others == 20_000 and f"{key}-2000" in _t:
+            print(f"{layout}: 20,000 / 2,000 other hidden neurons: {t / _t[f'{key}-2000']:.2f}x")
+            assert t <= 1.5 * _t[f"{key}-2000"]
+
+
 @pytest.mark.benchmark(group="searchnet-graph-memory")
 def test_graph_net_memory_and_flat_batches(benchmark, tmp_path):
     """A 100,000-url net (10,000 hidden neurons, 122k links) built in the
