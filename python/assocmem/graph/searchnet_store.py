@@ -159,10 +159,14 @@ CREATE_LINKS = (
 # links on a 2,200-node net, growing with the net; 3 ms this way).
 LOAD_NEW_NODES = "LOAD FROM $data CREATE (:SnNode {id: id, net: net, kind: kind, key: key})"
 #: Rows (new nodes plus new links) from which a batch that only creates goes
-#: by COPY.  A COPY in a transaction adds 30-50 ms to LadybugDB's COMMIT,
-#: whatever its size, while LOAD FROM costs about 7 us a link: 500 links
-#: took 47 ms by COPY and 13 ms by LOAD FROM (statements and COMMIT), 3,600
-#: links 73 ms and 50 ms, 20,000 links 130 ms and 190 ms.
+#: by COPY.  LadybugDB checkpoints at the COMMIT of a transaction holding a
+#: COPY (its client_context.cpp: "We always force checkpoint for COPY_FROM
+#: statement"), which costs 30-50 ms on a small file, 0.3-0.9 s on a
+#: 500,000-url net, while LOAD FROM costs about 7 us a link and leaves the
+#: checkpoint to the write-ahead log's 16 MB threshold: 500 links took 47 ms
+#: by COPY and 13 ms by LOAD FROM (statements and COMMIT), 3,600 links 73 ms
+#: and 50 ms, 20,000 links 130 ms and 190 ms; building a 500,000-url net in
+#: batches of 26,000 rows took 29.5 s by COPY and 27.8 s by LOAD FROM.
 COPY_MIN_ROWS = 10_000
 # Weight updates, two ways.  By key look-ups: each row finds its two nodes
 # by key and the link between them (the OPTIONAL MATCH keeps LadybugDB from
