@@ -228,13 +228,7 @@ def test_training_cost_independent_of_net_size(benchmark, rules, size):
         net._edit([(w, u, None) for w, u in others], lambda links, w, u, _: net._generate_hidden(links, w, u))
         return (net,), {}
 
-    nets = []
-
-    def train(net):
-        nets.append(net)
-        net.train_many(log)
-
-    benchmark.pedantic(train, setup=setup, rounds=3, iterations=1)
+    nets = _train_rounds(benchmark, setup, log, rounds=3)
     alone = SearchNet(rules=rules)
     alone.train_many(log)
     for w, u, _ in log[-20:]:
@@ -246,6 +240,19 @@ def test_training_cost_independent_of_net_size(benchmark, rules, size):
         if size == 200_000 and small:
             print(f"{rules}: 200,000 / 20,000: {_t[f'size-{rules}-{size}'] / small:.2f}x")
             assert _t[f"size-{rules}-{size}"] <= 2 * small
+
+
+def _train_rounds(benchmark, setup, sessions, rounds):
+    """Time ``net.train_many(sessions)`` on a net from ``setup()`` in each
+    round; the nets trained, in order."""
+    nets = []
+
+    def train(net):
+        nets.append(net)
+        net.train_many(sessions)
+
+    benchmark.pedantic(train, setup=setup, rounds=rounds, iterations=1)
+    return nets
 
 
 def _timed(f):
@@ -373,14 +380,8 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules, cl
             net.train_many(before)
         return (net,), {}
 
-    nets = []
-
-    def train(net):
-        nets.append(net)
-        net.train_many(sessions)
-
     try:
-        benchmark.pedantic(train, setup=fresh, rounds=2 if before else 3, iterations=1)
+        nets = _train_rounds(benchmark, fresh, sessions, rounds=2 if before else 3)
         mem = SearchNet(rules=rules)
         for batch in (before, sessions):
             mem.train_many(batch)
@@ -433,8 +434,8 @@ def test_graph_training_cost_independent_of_net_size(benchmark, tmp_path, layout
     stores = []
 
     def build(net):
-        for k in range(0, len(combos), 2_000):
-            net._edit(combos[k:k + 2_000], lambda links, w, u, _: net._generate_hidden(links, w, u))
+        for k in range(0, len(combos), 10_000):
+            net._edit(combos[k:k + 10_000], lambda links, w, u, _: net._generate_hidden(links, w, u))
         net.train_many(before)
 
     def fresh():
@@ -443,14 +444,8 @@ def test_graph_training_cost_independent_of_net_size(benchmark, tmp_path, layout
         build(net)
         return (net,), {}
 
-    nets = []
-
-    def train(net):
-        nets.append(net)
-        net.train_many(sessions)
-
     try:
-        benchmark.pedantic(train, setup=fresh, rounds=2, iterations=1)
+        nets = _train_rounds(benchmark, fresh, sessions, rounds=2)
         mem = SearchNet(rules="hypergraphdb")
         build(mem)
         memory = _timed(lambda: mem.train_many(sessions))

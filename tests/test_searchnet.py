@@ -190,11 +190,7 @@ def test_graph_backed_equals_in_memory(tmp_path, rules, layout):
             g.train_many(batch) if k % 16 == 0 else [g.train(*s) for s in batch]
         for w, u, _ in random_sessions(rng, 15):
             np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
-        gl, ml = g.links(), mem.links()
-        assert gl.keys() == ml.keys()
-        for part in gl:
-            assert gl[part].keys() == ml[part].keys()
-            np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), atol=1e-12)
+        _assert_same_links(g, mem)
         assert g.n_hidden == mem.n_hidden
         if layout == "neurons":  # arrays hold each link once; ports name exactly the hidden nodes naming them
             hidden = store.query("MATCH (h:SnHidden) RETURN h.id AS id, h.ins AS ins, h.inw AS inw, h.outs AS outs, "
@@ -567,11 +563,7 @@ def test_graph_commit_failing_after_the_updates_rolls_back_and_retries(tmp_path,
         _assert_same_scores(g, mem, batch)
     with graph.open(tmp_path / "sn.lbdb") as store:
         again = SearchNet(store, name="sn")
-        got, want = again.links(), mem.links()
-        for layer in want:
-            assert got[layer].keys() == want[layer].keys()
-            np.testing.assert_allclose([got[layer][k] for k in want[layer]], list(want[layer].values()), rtol=0,
-                                       atol=1e-12)
+        _assert_same_links(again, mem)
         _assert_same_scores(again, mem, before + batch)
 
 
@@ -607,6 +599,16 @@ def test_generate_hidden_in_a_graph_equals_memory(tmp_path, layout):
 def _assert_same_scores(a, b, queries):
     for w, u, *_ in queries:
         np.testing.assert_allclose(a.scores(w, u), b.scores(w, u), rtol=0, atol=1e-12)
+
+
+def _assert_same_links(net, mem):
+    """The same links in both nets (a graph-backed net's read from its
+    store), weights to 1e-12."""
+    got, want = net.links(), mem.links()
+    assert got.keys() == want.keys()
+    for part in want:
+        assert got[part].keys() == want[part].keys()
+        np.testing.assert_allclose([got[part][k] for k in want[part]], list(want[part].values()), rtol=0, atol=1e-12)
 
 
 def _updates_weights(query):
@@ -654,11 +656,7 @@ def test_graph_weight_updates_by_join_or_look_ups_agree(tmp_path, monkeypatch, s
             assert joined == [False]
         else:  # the real share: 30 clicks update a few hundred of the file's thousands of links
             assert joined == [False] and updates[0] < links / 20
-        got, want = SearchNet(store, name="sn").links(), mem.links()
-        for layer in want:
-            assert got[layer].keys() == want[layer].keys()
-            np.testing.assert_allclose([got[layer][k] for k in want[layer]], list(want[layer].values()), rtol=0,
-                                       atol=1e-12)
+        _assert_same_links(SearchNet(store, name="sn"), mem)
         _assert_same_scores(SearchNet(store, name="sn", cache_size=0), mem, batch)
 
 
@@ -684,10 +682,7 @@ def test_graph_cache_bounded_and_exact(tmp_path, cache_size, layout, rules):
             g.scores(*sessions[3][:2])
             store.backend.run = real
             assert calls == []
-        gl, ml = g.links(), mem.links()  # links() reads the store, not the cache
-        for part in ml:
-            assert gl[part].keys() == ml[part].keys()
-            np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)
+        _assert_same_links(g, mem)  # links() reads the store, not the cache
 
 
 def test_graph_cache_ids_stay_bounded(tmp_path, monkeypatch):
@@ -821,10 +816,7 @@ def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch,
                 assert searchnet_store.LOAD_NEW_NODES in loads and searchnet_store.LOAD_NEW_LINKS in loads
             else:
                 assert copies == [] and any(map(_updates_weights, loads))
-        gl, ml = SearchNet(store, name="sn").links(), mem.links()
-        for part in ml:
-            assert gl[part].keys() == ml[part].keys()
-            np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)
+        _assert_same_links(SearchNet(store, name="sn"), mem)
 
 
 @pytest.mark.parametrize("copy_min", ["real", 1])
@@ -851,11 +843,7 @@ def test_graph_batch_reuses_stored_nodes_without_links(tmp_path, monkeypatch, co
         mem.train_many(sessions[1:])
         for node, _, _ in bare:
             assert store.query("MATCH (n:SnNode {id: $id}) RETURN count(n) AS k", id=node) == [{"k": 1}]
-        got, want = SearchNet(store, name="sn").links(), mem.links()
-        for layer in want:
-            assert got[layer].keys() == want[layer].keys()
-            np.testing.assert_allclose([got[layer][k] for k in want[layer]], list(want[layer].values()), rtol=0,
-                                       atol=1e-12)
+        _assert_same_links(SearchNet(store, name="sn"), mem)
         _assert_same_scores(SearchNet(store, name="sn", cache_size=0), mem, sessions)
 
 
@@ -899,10 +887,7 @@ def test_graph_neurons_layout_remove_output_keeps_arrays_consistent(tmp_path):
         for r in store.query("MATCH (h:SnHidden) WHERE h.net = 'sn' RETURN h.outs AS outs, h.outw AS outw"):
             assert len(r["outs"]) == len(r["outw"]) and not {"sn|u|i101", "sn|u|i104"} & set(r["outs"])
         fresh = SearchNet(store, name="sn", layout="neurons")
-        gl, ml = fresh.links(), mem.links()
-        for part in ml:
-            assert gl[part].keys() == ml[part].keys()
-            np.testing.assert_allclose([gl[part][k] for k in ml[part]], list(ml[part].values()), rtol=0, atol=1e-12)
+        _assert_same_links(fresh, mem)
         for w, u, _ in random_sessions(rng, 10):
             np.testing.assert_allclose(fresh.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
         mem.train_many(sessions[:5])  # and training goes on in both
