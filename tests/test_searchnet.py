@@ -819,6 +819,32 @@ def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch,
         _assert_same_links(SearchNet(store, name="sn"), mem)
 
 
+def test_graph_batch_after_another_writer_fails_clearly_then_trains(tmp_path):
+    """Layout "links" on LadybugDB: a handle that read a word and a url as
+    absent, then another handle stores them: the first handle's batch would
+    create them again.  It fails with an error that says why and what to do,
+    writes nothing, and after clear_cache() trains the batch; the net is the
+    in-memory one of all three clicks."""
+    mem = SearchNet()
+    with graph.open(tmp_path / "w.lbdb") as store:
+        a = SearchNet(store, name="sn")
+        a.train(["w"], ["u1", "u2"], "u1")
+        mem.train(["w"], ["u1", "u2"], "u1")
+        assert a.scores(["x"], ["u1", "u3"]) == mem.scores(["x"], ["u1", "u3"])  # x and u3 now cached as absent
+        SearchNet(store, name="sn").train(["x"], ["u1", "u3"], "u3")
+        mem.train(["x"], ["u1", "u3"], "u3")
+        stored = SearchNet(store, name="sn").links()
+        with pytest.raises(GraphError, match=r"duplicated primary key .*another writer stored nodes of this batch "
+                                             r"after this handle read them; call clear_cache\(\)"):
+            a.train(["x"], ["u1", "u3"], "u1")
+        assert SearchNet(store, name="sn").links() == stored
+        a.clear_cache()
+        a.train(["x"], ["u1", "u3"], "u1")
+        mem.train(["x"], ["u1", "u3"], "u1")
+        _assert_same_links(SearchNet(store, name="sn"), mem)
+        _assert_same_scores(a, mem, [(["x"], ["u1", "u3"]), (["w", "x"], ["u1", "u2", "u3"])])
+
+
 @pytest.mark.parametrize("copy_min", ["real", 1])
 def test_graph_batch_reuses_stored_nodes_without_links(tmp_path, monkeypatch, copy_min):
     """A word, url or hidden node stored without links (which a checkout

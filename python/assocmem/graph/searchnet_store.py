@@ -24,7 +24,9 @@ every commit of the handle.
 Coherence: the cache always holds what this process wrote.  Another process
 writing the same net is seen for a word or url once its row is read again:
 after it is evicted, or after :meth:`GraphLinks.clear_cache`.  Open one
-writer per net, or clear the cache after another process's batch.
+writer per net, or clear the cache after another process's batch.  A batch
+that would store again a node another writer stored after this handle read
+it as absent fails, unwritten, saying so.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .._optional import require
-from ..errors import ArgumentError, ArgumentTypeError
+from ..errors import ArgumentError, ArgumentTypeError, GraphError
 from .._rwlock import RWLock
 from ..searchnet import _Links
 from .backends import Copy
@@ -458,11 +460,11 @@ class GraphLinks:
                                               ("u", uids, links.url, links.update_column)):
                 for k, node in nodes.items():
                     row = loaded.get(node)
-                    if row is None:
-                        self._cache.put((kind, k), 1)  # not stored
+                    if row is None:  # not stored (layout "neurons": or a port without hidden neurons)
+                        self._cache.put((kind, k), 1)
                         continue
-                    # stored (with links or without): it has an id, so a
-                    # batch links it and does not create it again
+                    # stored (layout "links": with links or without): it has
+                    # an id, so a batch links it and does not create it again
                     hs, ws = row
                     i = make(k)
                     if hs:
@@ -633,9 +635,10 @@ class GraphLinks:
             # checkout (which gives every stored one an id, with links or
             # without), while a hidden node may be stored without links,
             # which no checkout reads, so new hidden nodes are looked up
-            # (a batch's words and urls are 80% of its new nodes).  A large batch that only creates goes by COPY (about
-            # 600k links/s; see COPY_MIN_ROWS for small ones); one that also
-            # updates weights goes by LOAD FROM only:
+            # (a batch's words and urls are 80% of its new nodes).  A large
+            # batch that only creates goes by COPY (about 600k links/s; see
+            # COPY_MIN_ROWS for small ones); one that also updates weights
+            # goes by LOAD FROM only:
             # LadybugDB 0.22 tears a transaction that mixes COPY with SET
             # when the process dies at the wrong moment (the SET survives
             # recovery, the COPY does not: 23 of 67 killed runs in scripts;
@@ -672,7 +675,16 @@ class GraphLinks:
             if fresh.any():
                 statements.append((CREATE_LINKS, {"rows": _rows(a.filter(fresh), b.filter(fresh), w[fresh])}))
         if statements:
-            self._b.run_tx(statements)
+            try:
+                self._b.run_tx(statements)
+            except GraphError as exc:
+                if "duplicated primary key" not in str(exc):
+                    raise
+                # a node this handle's cache knew as absent was stored since
+                # it was read: another writer (the transaction rolled back)
+                raise GraphError(
+                    f"{exc} (net {self.name!r}: another writer stored nodes of this batch after this handle read "
+                    f"them; call clear_cache() and train the batch again, or keep one writer per net)") from None
         # committed: the batch's rows in the table are complete and current,
         # and the scoring table may hold rows the batch changed
         with self._rw.write():
