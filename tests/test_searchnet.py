@@ -819,6 +819,47 @@ def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch,
         _assert_same_links(SearchNet(store, name="sn"), mem)
 
 
+def test_graph_batch_loads_by_arrow_columns_equal_row_loads(tmp_path, monkeypatch):
+    """LadybugDB: a batch's load of more than SMALL_LOAD ids reads Arrow
+    columns; it gives what the row-by-row read gives (rows with links, a
+    stored word without links, nothing for an unknown one), and a cold
+    batch trained through it gives the in-memory net."""
+    rng = np.random.default_rng(43)
+    sessions = random_sessions(rng, 200, n_words=150, n_urls=300)
+    mem = SearchNet()
+    with graph.open(tmp_path / "c.lbdb") as store:
+        g = SearchNet(store, name="sn")
+        g.train_many(sessions)
+        mem.train_many(sessions)
+        store.query("CREATE (:SnNode {id: $id, net: 'sn', kind: 'word', key: 'sbare'})", id=g._links._word_id("bare"))
+        links = g._links
+        ids = ([links._word_id(w) for w in range(150)] + [links._url_id(u) for u in range(100, 400)]
+               + [links._word_id("bare"), links._word_id("absent")])
+        assert len(ids) > searchnet_store.SMALL_LOAD
+        real, calls = store.backend.columns, []
+
+        def columns(query, params=None, **kw):
+            calls.append(query)
+            return real(query, params, **kw)
+
+        store.backend.columns = columns
+        by_columns = links._load_links(ids)
+        assert len(calls) == 1
+        assert by_columns[links._word_id("bare")] == ([], []) and links._word_id("absent") not in by_columns
+        # every link once: a word's row holds its links out, a url's the links into it
+        assert sum(len(h) for h, _ in by_columns.values()) == sum(map(len, mem.links().values()))
+        monkeypatch.setattr(type(store.backend), "arrow_results", property(lambda self: False))
+        by_rows = links._load_links(ids)
+        assert len(calls) == 1 and by_rows == by_columns
+        monkeypatch.undo()
+        cold = SearchNet(store, name="sn")  # nothing cached: the batch's checkout reads its hundreds of ids
+        batch = random_sessions(rng, 150, n_words=150, n_urls=300)
+        cold.train_many(batch)
+        mem.train_many(batch)
+        assert len(calls) == 2
+        _assert_same_links(SearchNet(store, name="sn"), mem)
+
+
 def test_graph_batch_after_another_writer_fails_clearly_then_trains(tmp_path):
     """Layout "links" on LadybugDB: a handle that read a word and a url as
     absent, then another handle stores them: the first handle's batch would

@@ -157,6 +157,12 @@ class Backend:
         return False
 
     @property
+    def arrow_results(self) -> bool:
+        """Whether :meth:`columns` reads a result faster than :meth:`run`
+        (the database hands over Arrow columns)."""
+        return False
+
+    @property
     def supports_bulk(self) -> bool:
         return False
 
@@ -415,6 +421,10 @@ class LadybugBackend(Backend):
 
     @property
     def supports_copy(self) -> bool:
+        return True
+
+    @property
+    def arrow_results(self) -> bool:
         return True
 
     def drop_synapse_type(self, key: str) -> None:
