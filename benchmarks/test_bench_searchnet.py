@@ -255,6 +255,20 @@ def _train_rounds(benchmark, setup, sessions, rounds):
     return nets
 
 
+def _generate(net, combos, step):
+    """The hidden neurons of these (words, urls) combinations with their
+    links (generate_hidden), `step` to a transaction; seconds each took."""
+    import time
+
+    seconds = []
+    for k in range(0, len(combos), step):
+        t = time.perf_counter()
+        net._edit([(list(w), u, None) for w, u in combos[k:k + step]],
+                  lambda links, w, u, _: net._generate_hidden(links, w, u))
+        seconds.append(time.perf_counter() - t)
+    return seconds
+
+
 def _timed(f):
     import time
 
@@ -427,17 +441,16 @@ def test_graph_training_cost_independent_of_net_size(benchmark, tmp_path, layout
     more links, see benchmarks/README.md)."""
     before, sessions = _graph_log(seed=8, n=300), _graph_log(seed=7, n=300)
     rng = np.random.default_rng(13)
-    other = {}
+    other = {}  # other words and urls than the log's
     while len(other) < others:
         words = tuple(f"o{int(w)}" for w in rng.choice(20_000, size=rng.integers(1, 4), replace=False))
         other[words] = [f"p{int(u)}" for u in rng.choice(200_000, size=10, replace=False)]
-    combos = [(list(w), u, None) for w, u in other.items()]
+    combos = list(other.items())
     runs = iter(range(100))
     stores = []
 
     def build(net):
-        for k in range(0, len(combos), 10_000):
-            net._edit(combos[k:k + 10_000], lambda links, w, u, _: net._generate_hidden(links, w, u))
+        _generate(net, combos, 10_000)
         net.train_many(before)
 
     def fresh():
@@ -479,7 +492,6 @@ def test_graph_net_memory_and_flat_batches(benchmark, tmp_path):
     hand, see benchmarks/README.md), ASSOCMEM_BENCH_SN_HIDDEN the number of
     hidden neurons (default a tenth of the urls)."""
     import gc
-    import time
     import tracemalloc
 
     n_urls = int(os.environ.get("ASSOCMEM_BENCH_SN_URLS", N_URLS))
@@ -487,12 +499,7 @@ def test_graph_net_memory_and_flat_batches(benchmark, tmp_path):
     combos = list(synthetic(seed=3, n_urls=n_urls, n_hidden=n_hidden).items())
     with graph.open(tmp_path / "mem.lbdb") as store:
         net = SearchNet(store, name="m", rules="hypergraphdb")
-        per_batch = []
-        for k in range(0, len(combos), 2000):
-            t = time.perf_counter()
-            net._edit([(list(w), u, None) for w, u in combos[k:k + 2000]],
-                      lambda links, w, u, _: net._generate_hidden(links, w, u))
-            per_batch.append(time.perf_counter() - t)
+        per_batch = _generate(net, combos, 2000)
         rng = np.random.default_rng(5)
         queries = [(list(w), u[:5] + [int(x) for x in rng.choice(n_urls, 5)]) for w, u in combos[:n_urls // 1000]]
         gc.collect()

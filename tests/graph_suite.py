@@ -25,6 +25,14 @@ def small_net(n=30, p=4, seed=0, thresholds=True):
     return net, x, rng
 
 
+def same_links(got, want):
+    """Two SearchNet.links() dicts hold the same links, weights to 1e-12."""
+    assert got.keys() == want.keys()
+    for part in want:
+        assert got[part].keys() == want[part].keys()
+        np.testing.assert_allclose([got[part][k] for k in want[part]], list(want[part].values()), rtol=0, atol=1e-12)
+
+
 def same_result(got, want):
     np.testing.assert_array_equal(got.state, want.state)
     assert (got.sweeps, got.flips, got.converged) == (want.sweeps, want.flips, want.converged)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, ArgumentTypeError, GraphError
 from assocmem.graph import searchnet_store
+from graph_suite import same_links
 from pci_searchnet import searchnet as BookNet
 
 #: The graph layouts of a search net (SearchNet(store, layout=...)).
@@ -604,11 +605,7 @@ def _assert_same_scores(a, b, queries):
 def _assert_same_links(net, mem):
     """The same links in both nets (a graph-backed net's read from its
     store), weights to 1e-12."""
-    got, want = net.links(), mem.links()
-    assert got.keys() == want.keys()
-    for part in want:
-        assert got[part].keys() == want[part].keys()
-        np.testing.assert_allclose([got[part][k] for k in want[part]], list(want[part].values()), rtol=0, atol=1e-12)
+    same_links(net.links(), mem.links())
 
 
 def _updates_weights(query):
