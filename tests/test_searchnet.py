@@ -4,6 +4,7 @@ book's SQLite searchnet; graph-backed nets against in-memory ones."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -271,34 +272,72 @@ def test_hypergraphdb_query_reads_its_urls_hidden_neurons_only(tmp_path, layout)
             assert g.scores(w, u) == mem.scores(w, u)  # the same bits
             assert len(calls) == 1
             assert g.scores(w, u) == mem.scores(w, u) and len(calls) == 1  # warm: no round trip
-            held = set(g._links._scored.hidden_key)
+            held = set(g._links._links.hidden_key)
             assert held == {h for (h, b) in hidden_url if b in u}
             of_words = {h for (a, h) in word_hidden if a in w}
             assert len(of_words - held) > 0  # the words' other hidden neurons were not read
             # unknown words and urls, and urls known by now, score as in memory
             for ws, us in (([*w, "no-such-word"], u[:1]), (w, [*u, 999_999]), (["no-such-word"], u)):
                 assert g.scores(ws, us) == mem.scores(ws, us)
-        store.backend.run = real
-        # the handle trains: its scoring table is dropped and scores follow
+        # a handle that scored some queries trains a batch on the same
+        # table: it reads the batch's urls' rows and hidden neurons only,
+        # and the batch's queries stay warm with the trained scores
         g = SearchNet(store, name="sn", layout=layout)
         extra = random_sessions(rng, 10, n_words=6, n_urls=300)
-        for w, u, _ in extra:
+        for w, u, _ in extra[:5]:
             g.scores(w, u)
-        assert g._links._scored_size > 0
         g.train_many(extra)
         mem.train_many(extra)
-        assert g._links._scored_size == 0
-        for w, u, _ in extra + sessions[::20]:
-            np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
-        # a url removed after its row was scored: the scoring table forgets it
+        batch_urls = {b for _, u, _ in extra for b in u}
+        hidden_url = mem.links()["hidden_url"]
+        assert set(g._links._links.hidden_key) == {h for (h, b) in hidden_url if b in batch_urls}
+        calls.clear()
+        for w, u, _ in extra:
+            assert g.scores(w, u) == mem.scores(w, u)
+        assert not calls  # warm after the commit
+        store.backend.run = real
+        for w, u, _ in sessions[::20]:
+            assert g.scores(w, u) == mem.scores(w, u)
+        # a url removed after its row was scored: the table forgets it
         w, u, _ = extra[0]
         g.clear_cache()
         g.scores(w, u)
-        assert g._links._scored_size > 0
+        assert g._links.cache_size > 0
         g.remove_output(u[0])
         mem.remove_output(u[0])
         for ws, us in ((w, u), *((a, b) for a, b, _ in sessions[::20])):
             np.testing.assert_allclose(g.scores(ws, us), mem.scores(ws, us), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_hypergraphdb_batch_links_stored_words_and_neurons_it_did_not_read(tmp_path, layout):
+    """Rules "hypergraphdb": a batch's checkout reads its urls' rows, their
+    hidden neurons' inputs, and which of its words and word combinations
+    are stored, never a word's row.  A new handle trains a batch whose words
+    and word combinations are stored but linked to none of its urls: it
+    links them and creates nothing twice, as in memory."""
+    rng = np.random.default_rng(41)
+    sessions = random_sessions(rng, 60, n_words=8, n_urls=100)
+    mem = SearchNet(rules="hypergraphdb")
+    mem.train_many(sessions)
+    batch = [(w, [f"new{k}-{j}" for j in range(3)], f"new{k}-1") for k, (w, _, _) in enumerate(sessions[:12])]
+    batch += [(["brand-new", *w[:1]], [f"new{k}-0", u[0]], u[0]) for k, (w, u, _) in enumerate(sessions[12:16])]
+    with graph.open(tmp_path / "h.lbdb") as store:
+        SearchNet(store, name="sn", rules="hypergraphdb", layout=layout).train_many(sessions)
+        g = SearchNet(store, name="sn", layout=layout)
+        g.train_many(batch)
+        mem.train_many(batch)
+        # the table: the batch's word combinations and the hidden neurons of
+        # its stored urls, not the many others of its words
+        reached = {h for (h, b) in mem.links()["hidden_url"] if b in {u[1] for _, u, _ in batch[12:]}}
+        held = set(g._links._links.hidden_key)
+        assert held == {SearchNet._key(w) for w, _, _ in batch} | reached
+        assert {h for (a, h) in mem.links()["word_hidden"] if a in {x for w, _, _ in batch for x in w}} - held
+        _assert_cache_accounted(g._links)
+        _assert_same_links(g, mem)
+        for kind in ("word", "hidden", "url"):
+            assert g._links.count(kind) == mem._links.count(kind)
+        _assert_same_scores(g, mem, batch + sessions[:20])
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -428,7 +467,7 @@ def test_cold_queries_load_by_run_small_and_batches_do_not(tmp_path, layout, rul
                                    rtol=0, atol=1e-12)
         assert small == [len(urls) + 1 if rules == "hypergraphdb" else len(queried)]
         small.clear()
-        big = [[int(w) for w in rng.choice(30, 2, replace=False)] for _ in range(searchnet_store.SMALL_LOAD)]
+        big = [[int(w) for w in rng.choice(30, 2, replace=False)] for _ in range(searchnet_store.SMALL_LOAD + 1)]
         batch = [(w, [10_000 + k], 10_000 + k) for k, w in enumerate(big)]  # > SMALL_LOAD ids in one checkout
         SearchNet(store, name="sn").train_many(batch)
         mem.train_many(batch)
@@ -602,6 +641,23 @@ def _assert_same_scores(a, b, queries):
         np.testing.assert_allclose(a.scores(w, u), b.scores(w, u), rtol=0, atol=1e-12)
 
 
+def _assert_cache_accounted(links):
+    """A graph handle's cache under rules "hypergraphdb": its size is its
+    rows' costs plus the table's word -> hidden links, every hidden neuron a
+    held url's row names holds all its inputs (its key's words), no other
+    one holds any (after a batch, committed or not), and _ref counts the
+    held rows naming each."""
+    table, cache = links._links, links._cache
+    wh = {w: table.row_wh(w) for w in range(table.table.rows(0))}
+    assert cache.size == sum(cache.rows.values()) + sum(len(r) for r in wh.values())
+    held = [table.url_id[k] for kind, k in cache.rows if kind == "u" and k in table.url_id]
+    named = Counter(h for u in held for h in table.table.row(2, u))
+    assert dict(named) == links._ref
+    assert set(named) == links._fed == {h for r in wh.values() for h in r}
+    for h in links._fed:
+        assert all(h in wh[table.word_id[x]] for x in table.hidden_key[h])
+
+
 def _assert_same_links(net, mem):
     """The same links in both nets (a graph-backed net's read from its
     store), weights to 1e-12."""
@@ -671,7 +727,9 @@ def test_graph_cache_bounded_and_exact(tmp_path, cache_size, layout, rules):
             g.train_many(sessions[k:k + 10])
             assert g._links.cache_size <= cache_size
             _assert_same_scores(g, mem, random_sessions(rng, 5, n_words=30, n_urls=40))
-            assert g._links.cache_size <= cache_size  # scoring too (rules "hypergraphdb": its own table)
+            assert g._links.cache_size <= cache_size  # scoring too
+            if rules == "hypergraphdb":
+                _assert_cache_accounted(g._links)
         if cache_size >= 10**6:  # everything it wrote or read is cached: no round trip for a known query
             calls = []
             real = store.backend.run
@@ -713,12 +771,18 @@ def test_graph_cache_size_is_checked(tmp_path):
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeypatch, layout):
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeypatch, layout, rules):
     rng = np.random.default_rng(5)
     sessions = random_sessions(rng, 30)
+    # another handle stores a word combination, which the batch shows with a
+    # url it never met
+    other = (["other-a", "other-b"], ["other-url"], "other-url")
+    sessions.append((other[0], ["fresh-url"], "fresh-url"))
     with graph.open(tmp_path / "f.lbdb") as store:
-        g = SearchNet(store, name="sn", layout=layout)
+        g = SearchNet(store, name="sn", layout=layout, rules=rules)
         g.train_many(sessions[:20])
+        SearchNet(store, name="sn").train_many([other])
         probes = random_sessions(rng, 8)
         before = [g.scores(w, u) for w, u, _ in probes]  # now cached
         for statement in ("UPDATE_LINKS", "LOAD_UPDATE_LINKS", "LOAD_UPDATE_LINKS_JOIN", "UPDATE_HIDDEN", "LOAD_HIDDEN"):
@@ -726,15 +790,18 @@ def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeyp
         with pytest.raises(GraphError):
             g.train_many(sessions[20:])
         monkeypatch.undo()
+        if rules == "hypergraphdb":  # the neurons the batch looked up went again with it
+            _assert_cache_accounted(g._links)
         assert [g.scores(w, u) for w, u, _ in probes] == before  # the cache did not take the failed batch
         fresh = SearchNet(store, name="sn", layout=layout)  # the store did not either (rows read in another order: last bits)
         for (w, u, _), want in zip(probes, before):
             np.testing.assert_allclose(fresh.scores(w, u), want, rtol=0, atol=1e-15)
         g.train_many(sessions[20:])  # and the batch goes through afterwards, as in memory
-        mem = SearchNet()
+        mem = SearchNet(rules=rules)
         mem.train_many(sessions[:20])
+        mem.train_many([other])
         mem.train_many(sessions[20:])
-        _assert_same_scores(g, mem, probes)
+        _assert_same_scores(g, mem, probes + [other])
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -251,8 +251,8 @@ class LinkStore(Protocol):
     """Where a :class:`SearchNet`'s links live.
 
     Every operation of the net is *check out the sub-network → compute in C
-    → commit the changes*: :meth:`checkout` gives links holding at least
-    every link of the given words and urls (their whole rows), training
+    → commit the changes*: :meth:`checkout` gives links on which training
+    computes what it computes on the whole net (see there), training
     changes them inside ``links.transaction()``, and :meth:`commit` makes
     the changes durable (all or none); :meth:`release` follows the
     transaction, whatever its outcome.  Two implementations:
@@ -262,9 +262,16 @@ class LinkStore(Protocol):
     scoring shared, checkout-train-commit exclusive.
     """
 
-    def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
-        """(links, token): the sub-network of these words and urls, and what
-        :meth:`commit` needs to find the changes."""
+    def checkout(self, words: list, urls: list, hidden: list[tuple] = ()) -> tuple[_Links, Any]:
+        """(links, token): the sub-network of these words, urls and hidden
+        neurons (the keys of the word combinations the batch may create),
+        and what :meth:`commit` needs to find the changes.  The links hold
+        every link of the words and urls (their whole rows), or, under rules
+        "hypergraphdb" (where only hidden neurons linked to a url reach its
+        output and a hidden neuron's inputs never change), every link into
+        the urls, every input of those links' hidden neurons and of the
+        given hidden neurons.  Every stored node the batch names has an id
+        in them: a node without one is created by the commit."""
         ...
 
     def commit(self, links: _Links, token: Any) -> None:
@@ -305,7 +312,7 @@ class MemoryLinks:
     def __repr__(self) -> str:
         return "memory"
 
-    def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
+    def checkout(self, words: list, urls: list, hidden: list[tuple] = ()) -> tuple[_Links, Any]:
         return self.links, None
 
     def commit(self, links: _Links, token: Any) -> None:
@@ -476,7 +483,9 @@ class SearchNet:
         with self._lock.write():
             words = list(dict.fromkeys(w for s in sessions for w in s[0]))
             urls = list(dict.fromkeys(u for s in sessions for u in s[1]))
-            links, token = self._links.checkout(words, urls)
+            hidden = list(dict.fromkeys(self._key(s[0]) for s in sessions
+                                        if self._max_words is None or len(s[0]) <= self._max_words))
+            links, token = self._links.checkout(words, urls, hidden)
             try:
                 with links.transaction():
                     for w, u, c in sessions:
@@ -490,11 +499,15 @@ class SearchNet:
         links.train([links.word(w) for w in words], [links.url(u) for u in urls], urls.index(clicked),
                     self.learning_rate, self._default_wh, self._learn_missing)
 
+    @staticmethod
+    def _key(words: list) -> tuple:
+        """The key of the hidden neuron of a word combination."""
+        return tuple(sorted(words, key=_order_key))
+
     def _generate_hidden(self, links: _Links, words: list, urls: list) -> None:
         if self._max_words is not None and len(words) > self._max_words:
             return
-        key = tuple(sorted(words, key=_order_key))
-        h, created = links.hidden(key)
+        h, created = links.hidden(self._key(words))
         if created:
             for w in words:
                 links.set_wh(links.word(w), h, NEW_WORD_WEIGHT / len(words))

@@ -15,11 +15,13 @@ the table inside its transaction and writes every new node, changed weight
 and new link in one database transaction; a failed write rolls the table
 back with it, so the stored net and the cache stay as they were.
 
-Under rules "hypergraphdb" queries are scored from a second table: the rows
-of their urls and every input of those rows' hidden neurons (see
-SCORE_LOAD), not the rows of their words.  It shares the cache's bound
-(emptied when it does not fit beside the first table) and is emptied after
-every commit of the handle.
+Under rules "hypergraphdb" the table holds urls' rows and every input of
+those rows' hidden neurons (see SCORE_LOAD), never a word's whole row: only
+hidden neurons linked to a url reach its output, and a hidden neuron's
+inputs never change, so queries and training batches read what their urls
+reach and not what their words do, which grows with the net.  A url is the
+unit of the cache there: evicting it drops the inputs of the hidden neurons
+no other held url links to.
 
 Coherence: the cache always holds what this process wrote.  Another process
 writing the same net is seen for a word or url once its row is read again:
@@ -143,6 +145,13 @@ SCORE_LOAD = (
 SCORE_NEURONS = (
     "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND n.hidden AS y MATCH (h:SnHidden {{id: y}}) "
     "WITH n, h, {outw} AS v RETURN n.id AS a, h.key AS h, {w}, h.ins AS xs, {inw}"
+)
+# Rules "hypergraphdb", a batch's checkout: which of these words and hidden
+# neurons are stored, and each hidden neuron's inputs (a word has none: its
+# links go out).  {ws}: a Dialect.float_list_out item of m.w.
+NODES_IN = (
+    "UNWIND $ids AS x MATCH (n:SnNode {{id: x}}) OPTIONAL MATCH (n)<-[m:SN_LINK]-(y:SnNode) "
+    "RETURN n.id AS a, collect(y.key) AS xs, {ws}"
 )
 # which of these nodes exist, each looked up by key
 EXISTING = "UNWIND $ids AS x MATCH (n:SnNode {id: x}) RETURN DISTINCT n.id AS id"
@@ -335,6 +344,7 @@ class GraphLinks:
             inw=dialect.list_lookup("h.ins", "h.inw", "n.id"), outw=dialect.list_lookup("h.outs", "h.outw", "n.id"),
             w=dialect.float_out("v", "w"))
         self._score_load = SCORE_LOAD.format(w=w, ws=dialect.float_list_out("m.w", "ws"))
+        self._nodes_in = NODES_IN.format(ws=dialect.float_list_out("m.w", "ws"))
         self._score_neurons = SCORE_NEURONS.format(
             outw=dialect.list_lookup("h.outs", "h.outw", "n.id"), w=dialect.float_out("v", "w"),
             inw=dialect.float_array_out("h.inw", "ws"))
@@ -345,16 +355,14 @@ class GraphLinks:
         # the loaded rows, in the C link table; words and urls whose rows are
         # in it (or known to have none) are in _cache
         self._links = _Links()
-        # rules "hypergraphdb": queries are scored from a second table, of
-        # their urls' rows and those rows' hidden neurons with all their
-        # inputs (see SCORE_LOAD); the urls it holds and its size (a row
-        # costs its links plus one, and a hidden neuron its inputs), emptied
-        # when it does not fit the cache beside the first table and after
-        # every commit
+        # rules "hypergraphdb": the table holds urls' rows (in _cache) and
+        # the inputs of hidden neurons (_fed: their table ids), whose links
+        # count in the cache's size but belong to no row; _ref[h]: the held
+        # urls whose rows link hidden neuron h (its inputs are dropped when
+        # none does); words known to be unstored are in _cache at cost 1
         self._by_urls = rules == "hypergraphdb"
-        self._scored = _Links()
-        self._scored_urls: set[Hashable] = set()
-        self._scored_size = 0
+        self._fed: set[int] = set()
+        self._ref: dict[int, int] = {}
         # scoring reads the tables shared; loading, evicting and training
         # change them exclusively
         self._rw = RWLock()
@@ -376,31 +384,31 @@ class GraphLinks:
     @property
     def cache_size(self) -> int:
         """Links the cache holds now (a row costs its links plus one)."""
-        return self._cache.size + self._scored_size
+        return self._cache.size
 
     @property
     def nbytes(self) -> int:
-        """Bytes the cache's C link tables hold (outside the Python heap)."""
+        """Bytes the cache's C link table holds (outside the Python heap)."""
         with self._rw.read():
-            return self._links.table.nbytes + self._scored.table.nbytes
+            return self._links.table.nbytes
 
     def clear_cache(self) -> None:
         """Forget every loaded row (to see another process's writes)."""
         with self._rw.write():
-            self._cache.clear()
-            self._links = _Links()
-            self._forget_scored()
+            self._afresh()
 
-    def _forget_scored(self) -> None:
-        """Empty the scoring table (rules "hypergraphdb").  Holds the write
-        lock."""
-        if self._scored_urls:
-            self._scored, self._scored_urls, self._scored_size = _Links(), set(), 0
+    def _afresh(self) -> None:
+        """Empty the cache and its table.  Holds the write lock."""
+        self._cache.clear()
+        self._links = _Links()
+        self._fed, self._ref = set(), {}
 
     def _held(self, words: list, urls: list) -> bool:
         if self._cache.capacity == 0:  # every query reads the database
             return False
         touch = self._cache.touch
+        if self._by_urls:  # a query's score depends on its urls' rows only
+            return all([touch(("u", u)) for u in urls])
         return all([touch(("w", w)) for w in words]) and all([touch(("u", u)) for u in urls])
 
     def _evict(self, keep: set) -> None:
@@ -408,6 +416,7 @@ class GraphLinks:
         ``keep``: the words and urls being used).  Outside transactions."""
         cache, links = self._cache, self._links
         kept: list[tuple[tuple[str, Hashable], int]] = []
+        urls: list[Hashable] = []
         # from the least recently used end, costing the rows dropped (and the
         # kept ones met), not the cache's size
         while cache.size > cache.capacity and cache.rows:
@@ -417,13 +426,58 @@ class GraphLinks:
                 continue
             cache.size -= cost
             kind, k = key
-            if kind == "w" and k in links.word_id:
+            if kind == "u" and k in links.url_id:
+                if self._by_urls:
+                    urls.append(k)
+                else:
+                    links.evict_url(k)
+            elif kind == "w" and k in links.word_id and not self._by_urls:
                 links.evict_word(k)
-            elif kind == "u" and k in links.url_id:
-                links.evict_url(k)
         for key, cost in reversed(kept):  # back where they were
             cache.rows[key] = cost
             cache.rows.move_to_end(key, last=False)
+        if urls:
+            self._evict_urls(urls)
+
+    def _evict_urls(self, urls: list) -> None:
+        """Rules "hypergraphdb": drop the rows of these urls (already out of
+        _cache) and the inputs of the hidden neurons no held url links to
+        any more, taking those inputs' links off the cache's size."""
+        links, ref = self._links, self._ref
+        orphans: set[int] = set()
+        for u in urls:
+            i = links.url_id[u]
+            hidden = links.table.row(2, i)
+            links.evict_url(u)
+            for h in hidden:
+                n = ref.pop(h) - 1
+                if n:
+                    ref[h] = n
+                else:
+                    orphans.add(h)
+        if orphans:
+            self._cache.size -= self._drop_inputs(orphans)
+
+    def _drop_inputs(self, hidden: set[int]) -> int:
+        """Rules "hypergraphdb": take the inputs of these hidden neurons out
+        of the table (each word's row rebuilt once); the links dropped."""
+        links = self._links
+        self._fed -= hidden
+        words: dict[int, None] = {}
+        for h in hidden:  # a hidden neuron's inputs are its key's words
+            for x in links.hidden_key[h]:
+                if x in links.word_id:
+                    words[links.word_id[x]] = None
+        dropped = 0
+        for w in words:
+            row = links.row_wh(w)
+            keep = {h: v for h, v in row.items() if h not in hidden}
+            if len(keep) < len(row):
+                dropped += len(row) - len(keep)
+                links.table.clear_word(w)
+                if keep:
+                    links.update_wh(w, list(keep), list(keep.values()))
+        return dropped
 
     def _trim(self) -> None:
         """After an operation: fit the cache (with cache size 0, hold
@@ -435,8 +489,7 @@ class GraphLinks:
         links, cache = self._links, self._cache
         ids = len(links.word_id) + len(links.url_id) + len(links.hidden_key)
         if cache.capacity == 0 or ids > max(self.ID_BOUND, 4 * cache.capacity):
-            cache.clear()
-            self._links = _Links()
+            self._afresh()
         else:
             self._evict(set())
 
@@ -477,21 +530,26 @@ class GraphLinks:
         run = self._b.run_small if len(ids) <= SMALL_LOAD else self._b.run
         return run(query, {"ids": ids})
 
+    def _columns(self, query: str, ids: list[str], names: tuple[str, ...],
+                 floats: dict[str, Any]) -> list[list[Any]]:
+        """A load statement over these ids, one list per column of
+        ``names``; ``floats``: the dialect's reader of each float column.  A
+        batch's thousands of rows come as Arrow columns: 20% faster than a
+        dict per row (11,000 ids on a 500,000-url net: 0.31 s, 0.39 s)."""
+        if len(ids) > SMALL_LOAD and self._b.arrow_results and not self._b.dialect.rounds_floats:
+            table = self._b.columns(query, {"ids": ids})
+            if table is None or not table.num_rows:
+                return [[] for _ in names]
+            return [table.column(c).to_pylist() for c in names]
+        rows = self._read(query, ids)
+        return [[floats[c](r) for r in rows] if c in floats else [r[c] for r in rows] for c in names]
+
     def _load_links(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "links": the rows of these word and url ids that are
         stored (their hidden neurons' key texts and the weights; empty lists
         for a node without links), in one statement."""
-        query = self._b.planned(self._load)
-        if len(ids) > SMALL_LOAD and self._b.arrow_results and not self._b.dialect.rounds_floats:
-            # a batch's thousands of rows as Arrow columns: 20% faster than a
-            # dict per row (11,000 ids on a 500,000-url net: 0.31 s, 0.39 s)
-            table = self._b.columns(query, {"ids": ids})
-            if table is None or not table.num_rows:
-                return {}
-            names, hs, ws = (table.column(c).to_pylist() for c in ("a", "h", "w"))
-            return {a: (h, w if h else []) for a, h, w in zip(names, hs, ws)}
-        rows = self._read(query, ids)
-        return {r["a"]: (r["h"], self._ws(r) if r["h"] else []) for r in rows}
+        names, hs, ws = self._columns(self._b.planned(self._load), ids, ("a", "h", "w"), {"w": self._ws})
+        return {a: (h, w if h else []) for a, h, w in zip(names, hs, ws)}
 
     def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
         """Layout "neurons": the rows of these word and url ids (their
@@ -504,7 +562,7 @@ class GraphLinks:
         hidden node's arrays for each of its hundreds of ports)."""
         out: dict[str, tuple[list[str], list[float]]] = {}
         if len(ids) <= LOAD_NEURONS_MAX:
-            for r in self._read(self._load_neurons_query, ids):
+            for r in self._read(self._b.planned(self._load_neurons_query), ids):
                 hs, ws = out.setdefault(r["port"], ([], []))
                 hs.append(r["key"])
                 ws.append(self._w(r))
@@ -512,7 +570,8 @@ class GraphLinks:
         pa = require("pyarrow", "graph")
         import pyarrow.compute as pc
 
-        hids = list(dict.fromkeys(h for r in self._b.run(PORTS, {"ids": ids}) for h in r["hidden"] or ()))
+        ports = self._b.run(self._b.planned(PORTS), {"ids": ids})
+        hids = list(dict.fromkeys(h for r in ports for h in r["hidden"] or ()))
         stored = self._hidden_table(hids)
         wanted = pa.array(ids, pa.string())
         for names, weights in (("ins", "inw"), ("outs", "outw")):
@@ -527,70 +586,122 @@ class GraphLinks:
                 ws.append(w)
         return out
 
-    def _load_scored(self, urls: list) -> None:
-        """Rules "hypergraphdb": load into the scoring table the rows of
-        these urls that it does not hold, and every input of their hidden
-        neurons it does not hold yet (one round trip).  Holds the write
-        lock."""
-        cold = list(dict.fromkeys(u for u in urls if u not in self._scored_urls))
+    def _load_urls(self, urls: list) -> None:
+        """Rules "hypergraphdb": load the rows of these urls that the cache
+        does not hold (every link into them), and every input of their
+        hidden neurons that the table does not hold (one round trip).
+        Holds the write lock."""
+        cold = [u for u in dict.fromkeys(urls) if not self._cache.touch(("u", u))]
         if not cold:
             return
         uids = {u: self._url_id(u) for u in cold}
         ids = list(uids.values())
-        if self.layout == "links":
-            rows = self._read(self._b.planned(self._score_load), ids)
-            word = decode
-        else:
-            rows = self._read(self._score_neurons, ids)
-            word = decode_node
         weights = self._b.dialect.float_list_in
-        # a url without links has one row with h null (it is recorded below);
-        # a hidden neuron's inputs as (word key, weight), where OPTIONAL
-        # MATCH gives one without inputs a null
-        rows = [r for r in rows if r["h"] is not None]
-        inputs = [[(word(x), v) for x, v in zip(r["xs"] or (), weights(r, "ws")) if x is not None] for r in rows]
-        table = self._scored
-        texts = list(dict.fromkeys(r["h"] for r in rows))
-        keys = decode_hidden_many(texts)
-        new = {t for t, k in zip(texts, keys) if k not in table.hidden_id}
-        tid = dict(zip(texts, table.hidden_many(keys)))
+        query, word = ((self._b.planned(self._score_load), decode) if self.layout == "links" else
+                       (self._b.planned(self._score_neurons), decode_node))
+        names, hidden, out_w, inputs, in_w = self._columns(
+            query, ids, ("a", "h", "w", "xs", "ws"), {"w": self._w, "ws": lambda r: weights(r, "ws")})
+        # layout "links": a url without links has one row, h null (stored:
+        # it gets an id, so a batch does not create it again); layout
+        # "neurons": a port without hidden neurons has none (a commit merges
+        # with the stored port)
+        stored = set(names)
+        table, fed, ref = self._links, self._fed, self._ref
+        texts = list(dict.fromkeys(t for t in hidden if t is not None))
+        tid = dict(zip(texts, table.hidden_many(decode_hidden_many(texts))))
         by_url: dict[str, tuple[list[int], list[float]]] = {}
-        by_word: dict[Hashable, tuple[list[int], list[float]]] = {}
+        by_word: dict[str, tuple[list[int], list[float]]] = {}
         cost = 0
-        for r, xs in zip(rows, inputs):
-            h = tid[r["h"]]
-            hs, ws = by_url.setdefault(r["a"], ([], []))
+        for a, t, v, xs, ws in zip(names, hidden, out_w, inputs, in_w):
+            if t is None:
+                continue
+            h = tid[t]
+            hs, vs = by_url.setdefault(a, ([], []))
             hs.append(h)
-            ws.append(self._w(r))
-            if r["h"] in new:  # a hidden neuron's inputs once, whole
-                new.discard(r["h"])
-                for x, v in xs:
-                    hw = by_word.setdefault(x, ([], []))
-                    hw[0].append(h)
-                    hw[1].append(v)
-                cost += len(xs)
+            vs.append(v)
+            ref[h] = ref.get(h, 0) + 1
+            if h not in fed:  # a hidden neuron's inputs once, whole (OPTIONAL MATCH: none is a null)
+                fed.add(h)
+                for x, w in zip(xs or (), ws or ()):
+                    if x is not None:
+                        hw = by_word.setdefault(x, ([], []))
+                        hw[0].append(h)
+                        hw[1].append(w)
+                        cost += 1
         for x, (hs, ws) in by_word.items():
-            table.update_wh(table.word(x), hs, ws)
+            table.update_wh(table.word(word(x)), hs, ws)
         for u, node in uids.items():
             hs, ws = by_url.get(node, ((), ()))
-            if hs:
-                table.update_column(table.url(u), hs, ws)
-            self._scored_urls.add(u)
-            cost += 1 + len(hs)
-        self._scored_size += cost
+            if node in stored:
+                i = table.url(u)
+                if hs:
+                    table.update_column(i, hs, ws)
+            self._cache.put(("u", u), 1 + len(hs))
+        self._cache.size += cost
+
+    def _load_nodes(self, words: list, hidden: list[tuple]) -> list[int]:
+        """Rules "hypergraphdb", a batch's checkout: give an id to each of
+        these words and hidden neurons that the table lacks and that is
+        stored, a hidden neuron with its inputs (one round trip), so that
+        a commit creates only the others.  Layout "neurons" looks up hidden
+        neurons only (its commit merges a word's port with the stored one).
+        The table ids of the hidden neurons fed here.  Holds the write lock."""
+        table = self._links
+        cold_h = {self._id("hidden", encode_hidden(k)): k for k in hidden
+                  if table.hidden_id.get(k, -1) not in self._fed}
+        cold_w = {}
+        if self.layout == "links":
+            cold_w = {self._word_id(w): w for w in words if w not in table.word_id and not self._cache.touch(("w", w))}
+        if not cold_h and not cold_w:
+            return []
+        found: dict[str, tuple[list[Hashable], list[float]]] = {}
+        if self.layout == "links":
+            for r in self._b.run(self._b.planned(self._nodes_in), {"ids": [*cold_w, *cold_h]}):
+                found[r["a"]] = ([decode(x) for x in r["xs"]], self._b.dialect.float_list_in(r, "ws"))
+        else:
+            stored = self._hidden_table(list(cold_h))
+            for node, ins, inw in zip(*(stored.column(c).to_pylist() for c in ("id", "ins", "inw"))):
+                found[node] = ([decode_node(x) for x in ins], inw)
+        for node, w in cold_w.items():
+            if node in found:
+                table.word(w)
+            else:
+                self._cache.put(("w", w), 1)
+        keys = [(node, k) for node, k in cold_h.items() if node in found]
+        ids = table.hidden_many([k for _, k in keys])
+        for h, (node, _) in zip(ids, keys):
+            xs, ws = found[node]
+            for x, v in zip(xs, ws):
+                table.set_wh(table.word(x), h, v)
+            self._cache.size += len(xs)
+        self._fed.update(ids)
+        return ids
 
     # ------------------------------------------------------------ LinkStore
-    def checkout(self, words: list, urls: list) -> tuple[_Links, Any]:
-        """The table with every row of these words and urls loaded.  The
-        caller holds the net's write lock, so no scoring thread reads the
-        table while it changes; the table's journal tells :meth:`commit`
-        what the transaction changed."""
+    def checkout(self, words: list, urls: list, hidden: list[tuple] = ()) -> tuple[_Links, Any]:
+        """The table with every row of these words and urls loaded (rules
+        "hypergraphdb": the urls' rows, their hidden neurons' inputs, and
+        these hidden neurons with their inputs and these words if stored;
+        see LinkStore.checkout).  The caller holds the net's write lock, so
+        no scoring thread reads the table while it changes; the table's
+        journal tells :meth:`commit` what the transaction changed."""
         with self._rw.write():
-            self._ensure(words, urls)
-        return self._links, (words, urls)
+            if self._by_urls:
+                self._load_urls(urls)
+                fed = self._load_nodes(words, hidden)
+                self._evict({("u", u) for u in urls})
+            else:
+                self._ensure(words, urls)
+                fed = []
+        return self._links, (words, urls, set(hidden), fed)
 
     def release(self, token: Any) -> None:
         with self._rw.write():
+            # rules "hypergraphdb": hidden neurons fed by the checkout that
+            # no held url links to (the batch rolled back) are dropped again
+            orphans = {h for h in token[3] if h not in self._ref and h in self._fed}
+            if orphans:
+                self._cache.size -= self._drop_inputs(orphans)
             self._trim()
 
     def _changes(self, links: _Links, words: list, urls: list) -> tuple[Any, ...]:
@@ -626,7 +737,7 @@ class GraphLinks:
         return layer, np.where(layer == 0, col, row), text.take(a), text.take(b), w, fresh
 
     def commit(self, links: _Links, token: Any) -> None:
-        words, urls = token
+        words, urls, checked, _ = token
         created = links.created()
         new_keys = {kind: {k for c, k in created if c == kind} for kind in ("word", "url", "hidden")}
         nodes = [{"id": self._word_id(w), "kind": "word", "key": encode("words", w)} for w in new_keys["word"]]
@@ -643,8 +754,9 @@ class GraphLinks:
             # created: a word or url the table lacks was found absent by a
             # checkout (which gives every stored one an id, with links or
             # without), while a hidden node may be stored without links,
-            # which no checkout reads, so new hidden nodes are looked up
-            # (a batch's words and urls are 80% of its new nodes).  A large
+            # which a pci checkout does not read, so new hidden nodes that
+            # the checkout did not look up are looked up (a batch's words
+            # and urls are 80% of its new nodes).  A large
             # batch that only creates goes by COPY (about 600k links/s; see
             # COPY_MIN_ROWS for small ones); one that also updates weights
             # goes by LOAD FROM only:
@@ -654,7 +766,8 @@ class GraphLinks:
             # none of 30 with COPYs only, none of 21 with LOAD FROM or
             # UNWIND only).
             pa = require("pyarrow", "graph")
-            hidden = [r["id"] for r in nodes if r["kind"] == "hidden"]
+            hidden = [self._id("hidden", encode_hidden(k)) for k in new_keys["hidden"]
+                      if not (self._by_urls and k in checked)]
             present = {r["id"] for r in self._b.run(EXISTING, {"ids": hidden})} if hidden else set()
             fresh_nodes = [r for r in nodes if r["id"] not in present]
             node_table = pa.table({"id": [r["id"] for r in fresh_nodes], "net": [self.name] * len(fresh_nodes),
@@ -694,15 +807,23 @@ class GraphLinks:
                 raise GraphError(
                     f"{exc} (net {self.name!r}: another writer stored nodes of this batch after this handle read "
                     f"them; call clear_cache() and train the batch again, or keep one writer per net)") from None
-        # committed: the batch's rows in the table are complete and current,
-        # and the scoring table may hold rows the batch changed
-        with self._rw.write():
-            self._forget_scored()
-        table, wid, uid = links.table, links.word_id, links.url_id
-        for k in words:
-            self._cache.put(("w", k), 1 + (table.length(0, wid[k]) if k in wid else 0))
+        # committed: the batch's rows in the table are complete and current
+        cache, table, wid, uid = self._cache, links.table, links.word_id, links.url_id
+        if self._by_urls:
+            # the new links into held urls (all the batch's are held now) and
+            # the new hidden neurons' inputs
+            ref = self._ref
+            for h in hidx[(layer == 1) & fresh].tolist():
+                ref[h] = ref.get(h, 0) + 1
+            self._fed.update(links.hidden_id[k] for k in new_keys["hidden"])
+            cache.size += int(((layer == 0) & fresh).sum())
+            for k in new_keys["word"]:  # stored now
+                cache.size -= cache.rows.pop(("w", k), 0)
+        else:
+            for k in words:
+                cache.put(("w", k), 1 + (table.length(0, wid[k]) if k in wid else 0))
         for k in urls:
-            self._cache.put(("u", k), 1 + (table.length(2, uid[k]) if k in uid else 0))
+            cache.put(("u", k), 1 + (table.length(2, uid[k]) if k in uid else 0))
 
     def _hidden_table(self, hids: list[str]) -> Any:
         """Layout "neurons": these stored hidden nodes as an Arrow table
@@ -713,9 +834,9 @@ class GraphLinks:
                             ("outs", strings), ("outw", floats)])
         table = None
         if hids and not self._b.dialect.rounds_floats:
-            table = self._b.columns(self._hidden, {"ids": hids})
+            table = self._b.columns(self._b.planned(self._hidden), {"ids": hids})
         elif hids:  # the floats come as mantissas and exponents
-            rows = self._b.run(self._hidden, {"ids": hids})
+            rows = self._b.run(self._b.planned(self._hidden), {"ids": hids})
             table = pa.table({"id": [r["id"] for r in rows], "key": [r["key"] for r in rows],
                               "ins": [r["ins"] for r in rows], "inw": [self._inw(r) for r in rows],
                               "outs": [r["outs"] for r in rows], "outw": [self._outw(r) for r in rows]})
@@ -767,7 +888,7 @@ class GraphLinks:
         gained_p, gained_h = port.filter(fresh), hid.filter(fresh)
         port_ids = pc.unique(pa.concat_arrays([
             gained_p, pa.array([i for i, r in created.items() if r["kind"] != "hidden"], pa.string())]))
-        ports = self._b.columns(PORTS, {"ids": port_ids.to_pylist()}) if len(port_ids) else None
+        ports = self._b.columns(self._b.planned(PORTS), {"ids": port_ids.to_pylist()}) if len(port_ids) else None
         if ports is None:
             ports = pa.table({"id": pa.array([], pa.string()), "hidden": pa.array([], strings)})
         held = ports.column("hidden").combine_chunks().cast(strings)
@@ -803,18 +924,14 @@ class GraphLinks:
         try:
             if self._held(words, urls):
                 return compute(self._links)
-            if self._by_urls and self._cache.capacity and all([u in self._scored_urls for u in urls]):
-                return compute(self._scored)
         finally:
             rw.release_read()
         with rw.write():  # no thread reads the table while it changes, nor evicts these rows
             if self._by_urls:
-                self._load_scored(urls)
-                out = compute(self._scored)
-                if self._cache.size + self._scored_size > self._cache.capacity:
-                    self._forget_scored()  # starts afresh
-                return out
-            self._ensure(words, urls)
+                self._load_urls(urls)
+                self._evict({("u", u) for u in urls})
+            else:
+                self._ensure(words, urls)
             out = compute(self._links)
             self._trim()
             return out
@@ -854,9 +971,11 @@ class GraphLinks:
             self._b.run(DELETE_NODE, {"id": node})
         with self._rw.write():
             if url in self._links.url_id:
+                if self._by_urls and ("u", url) in self._cache.rows:
+                    self._cache.size -= self._cache.rows.pop(("u", url))
+                    self._evict_urls([url])  # its hidden neurons' links to it go, and maybe their inputs
                 self._links.remove_url(url)
             self._cache.put(("u", url), 1)
-            self._forget_scored()
 
     def count(self, kind: str) -> int:
         if self.layout == "neurons":
