@@ -441,9 +441,11 @@ def test_ladybug_runs_small_reads_on_one_thread(tmp_path):
 @pytest.mark.parametrize("layout", ["links", "neurons"])
 def test_cold_queries_load_by_run_small_and_batches_do_not(tmp_path, layout, rules):
     """A cold query's one load goes by run_small, with the query's ids (its
-    urls' only under "hypergraphdb", which scores from the urls' rows); a
-    batch checkout of more than SMALL_LOAD ids does not; scores equal the
-    in-memory net's."""
+    urls' only under "hypergraphdb", which scores from the urls' rows), by
+    a text planned for few ids; a batch checkout of more than SMALL_LOAD ids
+    does neither (a plan made for a batch's thousands of ids and kept for
+    the text made a cold query 5x slower); scores equal the in-memory
+    net's."""
     rng = np.random.default_rng(8)
     sessions = random_sessions(rng, 40, n_words=30, n_urls=40)
     mem = SearchNet(rules=rules)
@@ -452,13 +454,18 @@ def test_cold_queries_load_by_run_small_and_batches_do_not(tmp_path, layout, rul
         SearchNet(store, name="sn", rules=rules, layout=layout).train_many(sessions)
         b = store.backend
         small: list[int] = []
-        real = b.run_small
+        real, real_columns, texts = b.run_small, b.columns, []
 
         def counting(query, params=None, **kw):
+            assert query.endswith(" few")
             small.append(len(params["ids"]))
             return real(query, params, **kw)
 
-        b.run_small = counting
+        def columns(query, params=None, **kw):
+            texts.append((len(params["ids"]), query))
+            return real_columns(query, params, **kw)
+
+        b.run_small, b.columns = counting, columns
         cold = SearchNet(store, name="sn", cache_size=0)
         words, urls, _ = sessions[3]
         queried = [*words, 999, *urls, 998]  # with an unknown word and url
@@ -467,11 +474,16 @@ def test_cold_queries_load_by_run_small_and_batches_do_not(tmp_path, layout, rul
                                    rtol=0, atol=1e-12)
         assert small == [len(urls) + 1 if rules == "hypergraphdb" else len(queried)]
         small.clear()
-        big = [[int(w) for w in rng.choice(30, 2, replace=False)] for _ in range(searchnet_store.SMALL_LOAD + 1)]
-        batch = [(w, [10_000 + k], 10_000 + k) for k, w in enumerate(big)]  # > SMALL_LOAD ids in one checkout
+        # > SMALL_LOAD ids in each statement of one checkout (of words and urls; of urls, of words and word
+        # combinations)
+        big = [[int(w) for w in rng.choice(60, 3, replace=False)] for _ in range(2 * searchnet_store.SMALL_LOAD)]
+        batch = [(w, [10_000 + k], 10_000 + k) for k, w in enumerate(big)]
         SearchNet(store, name="sn").train_many(batch)
         mem.train_many(batch)
         assert small == []
+        # read as Arrow columns, by texts planned for many ids (a commit's reads of a few: for few)
+        assert max(n for n, _ in texts) > searchnet_store.SMALL_LOAD
+        assert all(t.endswith(" few") == (n <= searchnet_store.SMALL_LOAD) for n, t in texts)
         np.testing.assert_allclose(cold.scores(*batch[5][:2]), mem.scores(*batch[5][:2]), rtol=0, atol=1e-12)
 
 

@@ -84,9 +84,10 @@ class Backend:
         """Run statements in one transaction: all take effect or none."""
         raise NotImplementedError
 
-    def planned(self, query: str) -> str:
+    def planned(self, query: str, *, few: bool = False) -> str:
         """The text to run a reading ``query`` by, where its plan depends on
-        how much data there is (see :meth:`LadybugBackend.planned`)."""
+        how much data there is and whether it reads a ``few`` rows (see
+        :meth:`LadybugBackend.planned`)."""
         return query
 
     def run_small(self, query: str, params: dict[str, Any] | None = None, *,
@@ -405,7 +406,7 @@ class LadybugBackend(Backend):
         self._execute("COMMIT")
         self._written[0] += sum(_rows_of(s) for s in statements)
 
-    def planned(self, query: str) -> str:
+    def planned(self, query: str, *, few: bool = False) -> str:
         """``query`` with a comment naming how many rows this store has
         written (the binary order of magnitude): a new text after each
         doubling.  LadybugDB keeps the plan of a statement text for the
@@ -416,8 +417,10 @@ class LadybugBackend(Backend):
         is the file's, shared by this process's handles on it, so a reading
         handle replans as another handle fills the net; no other process can
         write the file while it is open (LadybugDB locks it), and a store
-        opened on a full file plans on the data it finds."""
-        return f"{query} // plan {self._written[0].bit_length()}"
+        opened on a full file plans on the data it finds.  ``few``: a read
+        of a few ids, planned apart from the same text's reads of many
+        (whose plan may scan a whole table)."""
+        return f"{query} // plan {self._written[0].bit_length()}{' few' if few else ''}"
 
     @property
     def supports_copy(self) -> bool:
