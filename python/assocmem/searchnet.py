@@ -374,8 +374,9 @@ class SearchNet:
         Backpropagation rate (the book's 0.5).
     cache_size : int
         Graph store only: links (weights) kept in this process's cache of
-        loaded words and urls, least recently used evicted first; 0 reads
-        every query from the database.
+        loaded words and urls (rules "hypergraphdb": urls, with their hidden
+        neurons' inputs), least recently used evicted first; 0 reads every
+        query from the database.
     layout : {"links", "neurons"}, optional
         Graph store only, fixed when the net is created (default: the
         stored net's, else "links"): "links" keeps one

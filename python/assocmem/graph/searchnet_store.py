@@ -24,7 +24,9 @@ unit of the cache there: evicting it drops the inputs of the hidden neurons
 no other held url links to.
 
 Coherence: the cache always holds what this process wrote.  Another process
-writing the same net is seen for a word or url once its row is read again:
+writing the same net is seen for a word or url once its row is read again
+(rules "hypergraphdb": for a url, and a hidden neuron's inputs once no held
+url links to it):
 after it is evicted, or after :meth:`GraphLinks.clear_cache`.  Open one
 writer per net, or clear the cache after another process's batch.  A batch
 that would store again a node another writer stored after this handle read
@@ -123,10 +125,11 @@ SCORE_MANY_CHUNK = 256
 #: one LadybugDB thread, where up to 1,000 ids were never slower and a
 #: query's dozen 20-25% faster than on two.
 SMALL_LOAD = 256
-# --- scoring by urls (rules "hypergraphdb") ------------------------------------
-# Only hidden neurons linked to a candidate url reach a score (am_lt_forward),
-# and under rules "hypergraphdb" a hidden neuron's inputs are its key's words
-# (training never links another word).  So such a net scores a cold query
+# --- loading by urls (rules "hypergraphdb") ------------------------------------
+# Only hidden neurons linked to a url reach its output (am_lt_forward; in
+# training their backpropagated errors are zero), and under rules
+# "hypergraphdb" a hidden neuron's inputs are its key's words (training never
+# links another word).  So such a net scores a cold query and trains a batch
 # from its urls' rows and those hidden neurons' inputs, without its words'
 # rows, which grow with the net (each word of a 500,000-url net links to
 # dozens of hidden neurons, most unrelated to the query's urls).  One row per
@@ -923,8 +926,8 @@ class GraphLinks:
 
     def _answer(self, words: list, urls: list, compute: Any) -> Any:
         """compute(table) on a table holding these words' and urls' rows
-        (loaded first if the cache does not hold them; rules "hypergraphdb":
-        the scoring table, holding their urls' rows)."""
+        (rules "hypergraphdb": these urls' rows), loaded first if the cache
+        does not hold them."""
         rw = self._rw
         rw.acquire_read()
         try:
