@@ -853,6 +853,54 @@ def test_graph_scoring_from_threads_is_exact(tmp_path, layout, rules):
         assert got == want * 3
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_training_while_threads_score(tmp_path, layout, rules):
+    """One thread trains batches while three score through the same small
+    cache (rows evicted and reloaded all along): every score a thread gets
+    is the in-memory net's after some prefix of the batches, and at the
+    end the net, its cache accounting and its scores are the in-memory
+    net's."""
+    import concurrent.futures
+
+    rng = np.random.default_rng(19)
+    batches = [random_sessions(rng, 8, n_words=20, n_urls=30) for _ in range(6)]
+    queries = random_sessions(rng, 10, n_words=20, n_urls=30)
+    mem = SearchNet(rules=rules)
+    allowed = [[mem.scores(w, u) for w, u, _ in queries]]  # the scores after each prefix of the batches
+    for batch in batches:
+        mem.train_many(batch)
+        allowed.append([mem.scores(w, u) for w, u, _ in queries])
+    with graph.open(tmp_path / "tw.lbdb") as store:
+        g = SearchNet(store, name="sn", cache_size=60, layout=layout, rules=rules)
+        done = []
+
+        def train():
+            for batch in batches:
+                g.train_many(batch)
+            done.append(True)
+
+        def score(k):
+            seen = []
+            while not done:
+                q = k % len(queries)
+                seen.append((q, g.scores(*queries[q][:2])))
+                k += 1
+            return seen
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            scorers = [pool.submit(score, k) for k in range(3)]
+            pool.submit(train).result()
+            seen = [x for f in scorers for x in f.result()]
+        assert seen
+        for q, got in seen:
+            assert any(np.allclose(got, a[q], rtol=0, atol=1e-12) for a in allowed)
+        if rules == "hypergraphdb":
+            _assert_cache_accounted(g._links)
+        _assert_same_links(g, mem)
+        _assert_same_scores(g, mem, queries)
+
+
 @pytest.mark.parametrize("copy_min", ["real", 1])
 def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch, copy_min):
     """LadybugDB: a batch that only creates nodes and links goes by COPY
