@@ -725,6 +725,40 @@ def test_graph_weight_updates_by_join_or_look_ups_agree(tmp_path, monkeypatch, s
         _assert_same_scores(SearchNet(store, name="sn", cache_size=0), mem, batch)
 
 
+def test_graph_counts_links_again_only_when_the_choice_may_change(tmp_path):
+    """LadybugDB: the file's link count (COUNT_LINKS) that picks how
+    updates go is read once; later batches far below UPDATE_JOIN_SHARE of
+    it (plus the links the handle created since) do not read it again, a
+    removal does; weights stay the in-memory net's."""
+    rng = np.random.default_rng(43)
+    batches = [random_sessions(rng, 10, n_words=20, n_urls=40) for _ in range(5)]
+    mem = SearchNet(rules="hypergraphdb")
+    with graph.open(tmp_path / "n.lbdb") as store:
+        SearchNet(store, name="other", rules="hypergraphdb").train_many(random_sessions(rng, 300, n_words=300,
+                                                                                      n_urls=3000))
+        g = SearchNet(store, name="sn", rules="hypergraphdb")
+        counted, updated = [], []
+        real = store.backend._execute
+
+        def recording(query, params=None):
+            counted.append(query == searchnet_store.COUNT_LINKS)
+            updated.append(_updates_weights(query))
+            return real(query, params)
+
+        store.backend._execute = recording
+        for k, batch in enumerate(batches):
+            if k == 3:
+                url = batches[0][0][1][0]
+                g.remove_output(url)
+                mem.remove_output(url)
+            g.train_many(batch)
+            mem.train_many(batch)
+        store.backend._execute = real
+        assert sum(updated) >= 4  # the batches after the first update weights
+        assert sum(counted) == 2  # the first updating batch, and the first after the removal
+        _assert_same_links(g, mem)
+
+
 @pytest.mark.parametrize("cache_size", [0, 40, 10**6])
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])

@@ -191,7 +191,9 @@ COPY_MIN_ROWS = 10_000
 # against 7 ms by look-ups, on the book's 300-click net with 145,000 updates
 # of 216,000 links faster than look-ups.  A commit takes the join when its
 # updates are at least UPDATE_JOIN_SHARE of the file's links (COUNT_LINKS,
-# 2 ms at 622,000).
+# 2 ms at 622,000; read again only when a batch's updates reach that share
+# of the last count plus the links the handle created since, or after a
+# removal).
 LOAD_UPDATE_LINKS = (
     "LOAD FROM $data MATCH (a:SnNode {id: src}) MATCH (b:SnNode {id: dst}) OPTIONAL MATCH (a)-[l:SN_LINK]->(b) "
     "WITH l, wt WHERE l IS NOT NULL SET l.w = wt"
@@ -366,6 +368,12 @@ class GraphLinks:
         self._by_urls = rules == "hypergraphdb"
         self._fed: set[int] = set()
         self._ref: dict[int, int] = {}
+        # a lower bound of the file's SN_LINK count (COUNT_LINKS, plus the
+        # links this handle created since; None after a removal): a batch
+        # with fewer updates than UPDATE_JOIN_SHARE of it takes the look-ups
+        # without counting again (another process's removals can only make
+        # it choose look-ups where the join was faster, never a wrong result)
+        self._n_links: int | None = None
         # scoring reads the tables shared; loading, evicting and training
         # change them exclusively
         self._rw = RWLock()
@@ -792,7 +800,9 @@ class GraphLinks:
                     statements.append((LOAD_NEW_NODES, {"data": node_table}))
                 if old.any():
                     updates = int(old.sum())
-                    join = updates >= UPDATE_JOIN_SHARE * self._b.run(COUNT_LINKS)[0]["k"]
+                    if self._n_links is None or updates >= UPDATE_JOIN_SHARE * self._n_links:
+                        self._n_links = int(self._b.run(COUNT_LINKS)[0]["k"])
+                    join = updates >= UPDATE_JOIN_SHARE * self._n_links
                     # planned: LadybugDB keeps a text's first plan, and the look-ups' must not be a small net's
                     statements.append((LOAD_UPDATE_LINKS_JOIN if join else self._plan(LOAD_UPDATE_LINKS, updates),
                                        {"data": pa.table({"src": a.filter(old), "dst": b.filter(old), "wt": w[old]})}))
@@ -817,6 +827,8 @@ class GraphLinks:
                     f"{exc} (net {self.name!r}: another writer stored nodes of this batch after this handle read "
                     f"them; call clear_cache() and train the batch again, or keep one writer per net)") from None
         # committed: the batch's rows in the table are complete and current
+        if self._n_links is not None:
+            self._n_links += int(fresh.sum())
         cache, table, wid, uid = self._cache, links.table, links.word_id, links.url_id
         if self._by_urls:
             # the new links into held urls (all the batch's are held now) and
@@ -978,6 +990,7 @@ class GraphLinks:
             if not self._b.run(EXISTING, {"ids": [node]}):
                 raise ArgumentError(f"url: unknown url {url!r}")
             self._b.run(DELETE_NODE, {"id": node})
+        self._n_links = None
         with self._rw.write():
             if url in self._links.url_id:
                 if self._by_urls and ("u", url) in self._cache.rows:
