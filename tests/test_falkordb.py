@@ -19,7 +19,7 @@ import assocmem
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, GraphConnectionError, GraphError
 from falkordb_server import Server, free_port
-from graph_suite import GraphSuite, small_net
+from graph_suite import GraphSuite, same_links, small_net
 import reference as ref
 
 pytestmark = pytest.mark.falkordb
@@ -128,6 +128,12 @@ def test_search_net_in_falkordb_equals_memory(fstore, layout, rules):
         np.testing.assert_allclose(again.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
         np.testing.assert_allclose(again.scores(w + [99], u + ["no-such-url"]), mem.scores(w + [99], u + ["no-such-url"]),
                                    rtol=0, atol=1e-12)
+    # a new handle trains stored word combinations with urls they never met (the checkout looks the words and
+    # combinations up: rules "hypergraphdb" reads no word rows) and the stored net stays the in-memory one
+    extra = [(w, [f"new-{k}", u[0]], f"new-{k}") for k, (w, u, _) in enumerate(sessions[:6])]
+    SearchNet(fstore, name=name, layout=layout).train_many(extra)
+    mem.train_many(extra)
+    same_links(g.links(), mem.links())
 
 
 def test_cli_on_falkordb(falkordb_server, tmp_path):
