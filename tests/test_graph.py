@@ -153,6 +153,34 @@ def test_open_bad_targets(tmp_path):
         graph.open("bolt://127.0.0.1:1", auth=("neo4j", "x"))
 
 
+def test_checkpoint_threshold_is_the_database_s_and_checked(tmp_path):
+    """graph.open(checkpoint_threshold=): LadybugDB checkpoints once its
+    write-ahead log passes that many bytes (1: after every commit, so no log
+    stays; the default 16 MiB keeps this small batch in the log); every
+    handle of the file shares it; bad values and server targets are
+    refused before anything opens."""
+    import os
+
+    from assocmem import SearchNet
+    from test_searchnet import random_sessions
+
+    sessions = random_sessions(np.random.default_rng(1), 30)
+    for threshold, logged in ((None, True), (1, False)):
+        db = tmp_path / f"c{threshold}" / "c.lbdb"
+        with graph.open(db, checkpoint_threshold=threshold) as store:
+            SearchNet(store, name="sn").train_many(sessions)
+            assert os.path.exists(f"{db}.wal") == logged
+            with graph.open(db) as other:  # the same file: the same database, the same setting
+                setting = other.backend.run("CALL current_setting('checkpoint_threshold') RETURN *")[0]
+                assert int(setting["checkpoint_threshold"]) == (threshold or 16 * 2**20)
+    for bad, error in ((True, TypeError), (1.5, TypeError), ("16", TypeError), (0, ValueError), (-1, ValueError)):
+        with pytest.raises(error, match="checkpoint_threshold: expected"):
+            graph.open(tmp_path / "bad.lbdb", checkpoint_threshold=bad)
+    assert not (tmp_path / "bad.lbdb").exists()
+    with pytest.raises(ValueError, match="checkpoint_threshold: a setting of embedded LadybugDB"):
+        graph.open("falkordb://127.0.0.1:1", checkpoint_threshold=2**27)
+
+
 def test_synapse_type_names_are_validated():
     with pytest.raises(ValueError):
         cypher.synapse_type("x]->() DETACH DELETE n //")

@@ -33,6 +33,7 @@ def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connec
     *,
     auth: tuple[str, str] | None = None,
     database: str | None = None,
+    checkpoint_threshold: int | None = None,
 ) -> "GraphStore":
     """Open a graph store.
 
@@ -51,11 +52,30 @@ def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connec
     database : str, optional
         Neo4j database name (``database_`` of ``execute_query``), or the
         FalkorDB main graph's name.
+    checkpoint_threshold : int, optional
+        LadybugDB only: bytes of write-ahead log after which the database
+        checkpoints (LadybugDB's default: 16 MiB).  A larger one makes bulk
+        builds faster (a 500,000-url search net in batches: 20.6 s at 128
+        MiB against 27.8 s) at the cost of a longer recovery after a crash
+        and a larger log on disk.  A setting of the database file: every
+        handle of it in this process shares it.
     """
+    from ..errors import ArgumentError, ArgumentTypeError
     from .backends import open_backend
 
+    if checkpoint_threshold is not None:
+        if isinstance(checkpoint_threshold, bool) or not isinstance(checkpoint_threshold, int):
+            raise ArgumentTypeError(f"checkpoint_threshold: expected an int (bytes); "
+                                    f"got {type(checkpoint_threshold).__name__}")
+        if not 1 <= checkpoint_threshold <= 2**62:
+            raise ArgumentError(f"checkpoint_threshold: expected bytes >= 1; got {checkpoint_threshold}")
+        if isinstance(target, str) and "://" in target:
+            raise ArgumentError(f"checkpoint_threshold: a setting of embedded LadybugDB; target {target!r} is a "
+                                "server")
     backend = open_backend(target, auth, database)
     try:
+        if checkpoint_threshold is not None:
+            backend.set_checkpoint_threshold(checkpoint_threshold)
         from .store import GraphStore
 
         return GraphStore(backend)  # checks the schema and creates what is missing

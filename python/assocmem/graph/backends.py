@@ -384,6 +384,13 @@ class LadybugBackend(Backend):
         finally:
             conn.set_max_threads_for_exec(0)  # the database's limit again
 
+    def set_checkpoint_threshold(self, size: int) -> None:
+        """Checkpoint once the write-ahead log passes ``size`` bytes (a
+        setting of the database, so of every handle of the file in this
+        process).  A literal: LadybugDB binds no parameter in CALL, and the
+        caller passes a checked int."""
+        self._execute(f"CALL checkpoint_threshold={int(size)}")
+
     def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
         """Whole result as a pyarrow Table (fast bulk reads)."""
         return self._execute(query, params).get_as_arrow()
