@@ -935,20 +935,23 @@ def test_graph_training_while_threads_score(tmp_path, layout, rules):
         _assert_same_scores(g, mem, queries)
 
 
-@pytest.mark.parametrize("copy_min", ["real", 1])
+@pytest.mark.parametrize("copy_min", ["real", 1, "deferred checkpoints"])
 def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch, copy_min):
     """LadybugDB: a batch that only creates nodes and links goes by COPY
     once it has COPY_MIN_ROWS rows (a COPY costs LadybugDB's COMMIT tens of
-    ms), a smaller one by LOAD FROM; a batch that also updates weights never
-    uses COPY (LadybugDB 0.22 can tear a transaction mixing COPY with SET
-    when the process dies; see GraphLinks.commit); all give the in-memory
-    net's weights."""
+    ms), a smaller one by LOAD FROM, and every one by LOAD FROM when the
+    database checkpoints less often than by default (a COPY forces a
+    checkpoint); a batch that also updates weights never uses COPY
+    (LadybugDB 0.22 can tear a transaction mixing COPY with SET when the
+    process dies; see GraphLinks.commit); all give the in-memory net's
+    weights."""
     if copy_min != "real":
-        monkeypatch.setattr(searchnet_store, "COPY_MIN_ROWS", copy_min)
+        monkeypatch.setattr(searchnet_store, "COPY_MIN_ROWS", 1)
     rng = np.random.default_rng(31)
     sessions = random_sessions(rng, 40)
     mem = SearchNet()
-    with graph.open(tmp_path / "j.lbdb") as store:
+    threshold = 2**27 if copy_min == "deferred checkpoints" else None
+    with graph.open(tmp_path / "j.lbdb", checkpoint_threshold=threshold) as store:
         g = SearchNet(store, name="sn")
         copies, loads = [], []
         real_copy, real_execute = store.backend.copy, store.backend._execute
@@ -969,7 +972,7 @@ def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch,
             g.train_many(sessions[k:k + 10])
             if k == 0 and copy_min == 1:  # a fresh net: everything is new
                 assert copies == ["SnNode", "SN_LINK"] and not any(map(_updates_weights, loads))
-            elif k == 0:  # everything new, but few rows
+            elif k == 0:  # everything new, but few rows (or checkpoints deferred)
                 assert copies == [] and not any(map(_updates_weights, loads))
                 assert searchnet_store.LOAD_NEW_NODES in loads and searchnet_store.LOAD_NEW_LINKS in loads
             else:

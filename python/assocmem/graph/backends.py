@@ -384,6 +384,12 @@ class LadybugBackend(Backend):
         finally:
             conn.set_max_threads_for_exec(0)  # the database's limit again
 
+    def checkpoint_threshold(self) -> int:
+        """The bytes of write-ahead log after which the database checkpoints
+        (LadybugDB's default: DEFAULT_CHECKPOINT_THRESHOLD)."""
+        rows = self.run("CALL current_setting('checkpoint_threshold') RETURN *")
+        return int(rows[0]["checkpoint_threshold"])
+
     def set_checkpoint_threshold(self, size: int) -> None:
         """Checkpoint once the write-ahead log passes ``size`` bytes (a
         setting of the database, so of every handle of the file in this
@@ -958,6 +964,10 @@ class FalkorDBBackend(Backend):
     def close(self) -> None:
         self._graphs.clear()
         self._db.close()
+
+
+#: LadybugDB's own checkpoint threshold (bytes of write-ahead log)
+DEFAULT_CHECKPOINT_THRESHOLD = 16 * 2**20
 
 
 def open_backend(target: str | os.PathLike[str] | None, auth: tuple[str, str] | None, database: str | None) -> Backend:

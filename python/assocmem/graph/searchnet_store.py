@@ -47,7 +47,7 @@ from .._optional import require
 from ..errors import ArgumentError, ArgumentTypeError, GraphError
 from .._rwlock import RWLock
 from ..searchnet import _Links
-from .backends import Copy
+from .backends import DEFAULT_CHECKPOINT_THRESHOLD, Copy
 
 NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules, n.layout AS layout"
 CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules, layout: $layout})"
@@ -177,10 +177,13 @@ LOAD_NEW_NODES = "LOAD FROM $data CREATE (:SnNode {id: id, net: net, kind: kind,
 #: COPY (its client_context.cpp: "We always force checkpoint for COPY_FROM
 #: statement"), which costs 30-50 ms on a small file, 0.3-0.9 s on a
 #: 500,000-url net, while LOAD FROM costs about 7 us a link and leaves the
-#: checkpoint to the write-ahead log's 16 MB threshold: 500 links took 47 ms
-#: by COPY and 13 ms by LOAD FROM (statements and COMMIT), 3,600 links 73 ms
-#: and 50 ms, 20,000 links 130 ms and 190 ms; building a 500,000-url net in
-#: batches of 26,000 rows took 29.5 s by COPY and 27.8 s by LOAD FROM.
+#: checkpoint to the write-ahead log's threshold (16 MiB): 500 links took
+#: 47 ms by COPY and 13 ms by LOAD FROM (statements and COMMIT), 3,600 links
+#: 73 ms and 50 ms, 20,000 links 130 ms and 190 ms; building a 500,000-url
+#: net in batches of 26,000 rows took 29.5 s by COPY and 27.0-27.8 s by LOAD
+#: FROM.  A database that checkpoints less often than that
+#: (graph.open(checkpoint_threshold=)) never takes COPY, whose forced
+#: checkpoint would undo it: the same build by LOAD FROM at 128 MiB, 21.6 s.
 COPY_MIN_ROWS = 10_000
 # Weight updates, two ways.  By key look-ups: each row finds its two nodes
 # by key and the link between them (the OPTIONAL MATCH keeps LadybugDB from
@@ -790,7 +793,8 @@ class GraphLinks:
             node_table = pa.table({"id": [r["id"] for r in fresh_nodes], "net": [self.name] * len(fresh_nodes),
                                    "kind": [r["kind"] for r in fresh_nodes], "key": [r["key"] for r in fresh_nodes]})
             new_links = pa.table({"src": a.filter(fresh), "dst": b.filter(fresh), "wt": w[fresh]})
-            if not old.any() and len(fresh_nodes) + len(new_links) >= COPY_MIN_ROWS:
+            if (not old.any() and len(fresh_nodes) + len(new_links) >= COPY_MIN_ROWS
+                    and self._b.checkpoint_threshold() <= DEFAULT_CHECKPOINT_THRESHOLD):
                 if fresh_nodes:
                     statements.append(Copy("SnNode", node_table))
                 if len(new_links):
