@@ -20,13 +20,14 @@ def _log(rng, n):
     return out
 
 
-def test_train_from_log_equals_train_many_and_rank(tmp_path, capsys):
+@pytest.mark.parametrize("checkpoint", [[], ["--checkpoint-mb", "64"]])
+def test_train_from_log_equals_train_many_and_rank(tmp_path, capsys, checkpoint):
     rng = np.random.default_rng(1)
     sessions = _log(rng, 250)
     log = tmp_path / "clicks.jsonl"
     log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions) + "\n")
     db = str(tmp_path / "sn.lbdb")
-    assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "100"]) == 0
+    assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "100", *checkpoint]) == 0
     mem = SearchNet()
     for k in range(0, 250, 100):  # the same batches, in memory
         mem.train_many(sessions[k:k + 100])
@@ -39,6 +40,15 @@ def test_train_from_log_equals_train_many_and_rank(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     best = max(zip(mem.scores(w, u), u))[1]
     assert len(out) == len(u) and out[0].endswith(best)
+
+
+def test_checkpoint_mb_is_checked(tmp_path, capsys):
+    log = tmp_path / "clicks.jsonl"
+    log.write_text(json.dumps({"words": ["a"], "urls": ["u"], "clicked": "u"}) + "\n")
+    for bad in ("0", "-3"):
+        assert cli.main(["searchnet", "train", str(log), "--db", str(tmp_path / "x.lbdb"), "--checkpoint-mb", bad]) == 2
+        assert "--checkpoint-mb: expected an integer >= 1" in capsys.readouterr().err
+    assert not (tmp_path / "x.lbdb").exists()
 
 
 def test_rank_uses_the_stored_rules_and_layout(tmp_path, capsys):

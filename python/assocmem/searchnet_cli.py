@@ -22,6 +22,9 @@ def add_parser(sub: Any) -> None:
                                     "line stops the run before its batch is trained.")
     p.add_argument("log", help="click log (.jsonl)")
     p.add_argument("--batch", type=int, default=DEFAULT_BATCH, help=f"lines per batch (default {DEFAULT_BATCH})")
+    p.add_argument("--checkpoint-mb", type=int, default=None,
+                   help="embedded LadybugDB: checkpoint once the write-ahead log passes this many MiB (default: "
+                        "LadybugDB's 16); larger builds big nets faster, at the cost of a longer recovery")
     _common(p)
     p = ssub.add_parser("rank", help="rank urls for a query")
     p.add_argument("words", nargs="+", help="query words")

@@ -61,15 +61,12 @@ def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connec
         longer recovery after a crash and a larger log on disk.  A setting
         of the database file: every handle of it in this process shares it.
     """
-    from ..errors import ArgumentError, ArgumentTypeError
+    from .._validate import positive_int
+    from ..errors import ArgumentError
     from .backends import open_backend
 
     if checkpoint_threshold is not None:
-        if isinstance(checkpoint_threshold, bool) or not isinstance(checkpoint_threshold, int):
-            raise ArgumentTypeError(f"checkpoint_threshold: expected an int (bytes); "
-                                    f"got {type(checkpoint_threshold).__name__}")
-        if not 1 <= checkpoint_threshold <= 2**62:
-            raise ArgumentError(f"checkpoint_threshold: expected bytes >= 1; got {checkpoint_threshold}")
+        checkpoint_threshold = positive_int("checkpoint_threshold", checkpoint_threshold, maximum=2**62)
         if isinstance(target, str) and "://" in target:
             raise ArgumentError(f"checkpoint_threshold: a setting of embedded LadybugDB; target {target!r} is a "
                                 "server")

@@ -76,10 +76,14 @@ def open_target(args: argparse.Namespace):
     """The store named by --db / --uri (with --user, --password, --database)."""
     from . import open as open_store
 
+    from .._validate import positive_int
+
+    checkpoint_mb = getattr(args, "checkpoint_mb", None)  # searchnet train's
+    threshold = None if checkpoint_mb is None else positive_int("--checkpoint-mb", checkpoint_mb, maximum=2**40) * 2**20
     if args.uri:
         auth = (args.user or "", args.password or "") if args.user or args.password else None
-        return open_store(args.uri, auth=auth, database=args.database)
-    return open_store(args.db or DEFAULT_DB)
+        return open_store(args.uri, auth=auth, database=args.database, checkpoint_threshold=threshold)
+    return open_store(args.db or DEFAULT_DB, checkpoint_threshold=threshold)
 
 
 def _params(items: list[str]) -> dict[str, Any]:
