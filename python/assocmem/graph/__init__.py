@@ -56,7 +56,7 @@ def open(  # noqa: A001 - the natural name, as in builtins.open / sqlite3.connec
         LadybugDB only: bytes of write-ahead log after which the database
         checkpoints (LadybugDB's default: 16 MiB).  A larger one makes bulk
         builds faster (a 500,000-url search net in batches of 2,000 hidden
-        neurons: 20.5 s at 128 MiB against 29.5 s; a search net then writes
+        neurons: 20.5-23.4 s at 128 MiB against 29.5 s; a search net then writes
         by LOAD FROM only, as a COPY forces a checkpoint) at the cost of a
         longer recovery after a crash and a larger log on disk.  A setting
         of the database file: every handle of it in this process shares it.
