@@ -913,7 +913,9 @@ class GraphLinks:
         gained_p, gained_h = port.filter(fresh), hid.filter(fresh)
         port_ids = pc.unique(pa.concat_arrays([
             gained_p, pa.array([i for i, r in created.items() if r["kind"] != "hidden"], pa.string())]))
-        ports = self._b.columns(self._plan(PORTS, len(port_ids)), {"ids": port_ids.to_pylist()}) if len(port_ids) else None
+        ports = None
+        if len(port_ids):
+            ports = self._b.columns(self._plan(PORTS, len(port_ids)), {"ids": port_ids.to_pylist()})
         if ports is None:
             ports = pa.table({"id": pa.array([], pa.string()), "hidden": pa.array([], strings)})
         held = ports.column("hidden").combine_chunks().cast(strings)
