@@ -398,8 +398,12 @@ class LadybugBackend(Backend):
         self._execute(f"CALL checkpoint_threshold={int(size)}")
 
     def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
-        """Whole result as a pyarrow Table (fast bulk reads)."""
-        return self._execute(query, params).get_as_arrow()
+        """Whole result as a pyarrow Table (fast bulk reads), in one chunk
+        of its own size: LadybugDB's default chunk holds 10 million values
+        whatever the result, which made a 3-row read take 2.7 ms instead of
+        0.15 ms (1,000 rows: 5.8 ms and 0.9 ms)."""
+        result = self._execute(query, params)
+        return result.get_as_arrow(max(result.get_num_tuples(), 1))
 
     def run_tx(self, statements: Sequence[Statement | Copy]) -> None:
         """Statements and COPY loads (:class:`Copy`) in one transaction."""
