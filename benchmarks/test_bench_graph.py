@@ -239,14 +239,10 @@ def test_small_arrow_reads_sized_to_the_result(benchmark, store, rows):
     peer = b._execute(query, {"n": rows}).get_as_arrow()
     assert got.equals(peer.combine_chunks()) and got.num_rows == rows
     if not benchmark.disabled:
-        t = min(_timed_once(lambda: b._execute(query, {"n": rows}).get_as_arrow()) for _ in range(20))
+        from test_bench_searchnet import _timed
+
+        t = min(_timed(lambda: b._execute(query, {"n": rows}).get_as_arrow()) for _ in range(20))
         ours = benchmark.stats.stats.min
         print(f"\n{rows} rows as Arrow: {ours * 1e3:.2f} ms sized to the result, {t * 1e3:.2f} ms by default "
               f"({ours / t:.2f}x)")
         assert ours <= 0.5 * t
-
-
-def _timed_once(f):
-    t = time.perf_counter()
-    f()
-    return time.perf_counter() - t

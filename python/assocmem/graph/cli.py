@@ -74,12 +74,13 @@ def add_graph_parser(sub: Any) -> None:
 
 def open_target(args: argparse.Namespace):
     """The store named by --db / --uri (with --user, --password, --database)."""
+    from .._validate import positive_int
     from . import open as open_store
 
-    from .._validate import positive_int
-
     checkpoint_mb = getattr(args, "checkpoint_mb", None)  # searchnet train's
-    threshold = None if checkpoint_mb is None else positive_int("--checkpoint-mb", checkpoint_mb, maximum=2**40) * 2**20
+    threshold = None
+    if checkpoint_mb is not None:  # checked here to name the option
+        threshold = positive_int("--checkpoint-mb", checkpoint_mb, maximum=2**40) * 2**20
     if args.uri:
         auth = (args.user or "", args.password or "") if args.user or args.password else None
         return open_store(args.uri, auth=auth, database=args.database, checkpoint_threshold=threshold)

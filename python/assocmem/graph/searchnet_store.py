@@ -762,8 +762,8 @@ class GraphLinks:
         new_keys = {kind: {k for c, k in created if c == kind} for kind in ("word", "url", "hidden")}
         nodes = [{"id": self._word_id(w), "kind": "word", "key": encode("words", w)} for w in new_keys["word"]]
         nodes += [{"id": self._url_id(u), "kind": "url", "key": encode("urls", u)} for u in new_keys["url"]]
-        nodes += [{"id": self._id("hidden", text), "kind": "hidden", "key": text}
-                  for text in map(encode_hidden, new_keys["hidden"])]
+        hidden_text = {k: encode_hidden(k) for k in new_keys["hidden"]}
+        nodes += [{"id": self._id("hidden", text), "kind": "hidden", "key": text} for text in hidden_text.values()]
         layer, hidx, a, b, w, fresh = self._changes(links, words, urls)
         old = ~fresh
         statements: list[Any] = []
@@ -786,7 +786,7 @@ class GraphLinks:
             # none of 30 with COPYs only, none of 21 with LOAD FROM or
             # UNWIND only).
             pa = require("pyarrow", "graph")
-            hidden = [self._id("hidden", encode_hidden(k)) for k in new_keys["hidden"]
+            hidden = [self._id("hidden", text) for k, text in hidden_text.items()
                       if not (self._by_urls and k in checked)]
             present = {r["id"] for r in self._b.run(EXISTING, {"ids": hidden})} if hidden else set()
             fresh_nodes = [r for r in nodes if r["id"] not in present]
