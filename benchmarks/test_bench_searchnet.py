@@ -436,8 +436,8 @@ def test_graph_training_cost_independent_of_net_size(benchmark, tmp_path, layout
     smaller's.  A statement joining the batch with every stored link (how
     LadybugDB 0.22 planned the weight updates before they went by key
     look-ups) made it 2.1x here, and cost 370 ms for 100 updates at
-    500,000 urls.  The
-    peer: the same nets in memory (ratio printed); scores equal theirs.
+    500,000 urls.  The peer: the same nets in memory (ratio printed);
+    scores equal theirs.
     ASSOCMEM_BENCH_SN_OTHERS sets the larger size (50,000 by hand: 600,000
     more links, see benchmarks/README.md)."""
     before, sessions = _graph_log(seed=8, n=300), _graph_log(seed=7, n=300)
