@@ -33,6 +33,30 @@ def same_links(got, want):
         np.testing.assert_allclose([got[part][k] for k in want[part]], list(want[part].values()), rtol=0, atol=1e-12)
 
 
+def neurons_consistent(store, name):
+    """The "neurons" layout's stored arrays of net ``name``: each hidden node
+    holds each link once, weights aligned with ids; the ports name exactly
+    the hidden nodes naming them, each once; and each port's position for a
+    hidden node (SnPort.pos) is its index in that node's ins (a word) or outs
+    (a url).  The number of links checked."""
+    hidden = {h["id"]: h for h in store.query(
+        "MATCH (h:SnHidden) WHERE h.net = $net RETURN h.id AS id, h.ins AS ins, h.inw AS inw, h.outs AS outs, "
+        "h.outw AS outw", net=name)}
+    named = set()
+    for h in hidden.values():
+        assert len(set(h["ins"])) == len(h["ins"]) == len(h["inw"])
+        assert len(set(h["outs"])) == len(h["outs"]) == len(h["outw"])
+        named |= {(p, h["id"]) for p in h["ins"] + h["outs"]}
+    ports = store.query("MATCH (n:SnPort) WHERE n.net = $net RETURN n.id AS id, n.kind AS kind, n.hidden AS hidden, "
+                        "n.pos AS pos", net=name)
+    for p in ports:
+        assert len(set(p["hidden"])) == len(p["hidden"]) == len(p["pos"]), p
+        side = "ins" if p["kind"] == "word" else "outs"
+        assert [hidden[h][side][k] for h, k in zip(p["hidden"], p["pos"])] == [p["id"]] * len(p["hidden"])
+    assert {(p["id"], h) for p in ports for h in p["hidden"]} == named
+    return len(named)
+
+
 def same_result(got, want):
     np.testing.assert_array_equal(got.state, want.state)
     assert (got.sweeps, got.flips, got.converged) == (want.sweeps, want.flips, want.converged)

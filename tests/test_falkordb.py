@@ -19,7 +19,7 @@ import assocmem
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, GraphConnectionError, GraphError
 from falkordb_server import Server, free_port
-from graph_suite import GraphSuite, same_links, small_net
+from graph_suite import GraphSuite, neurons_consistent, same_links, small_net
 import reference as ref
 
 pytestmark = pytest.mark.falkordb
@@ -134,6 +134,19 @@ def test_search_net_in_falkordb_equals_memory(fstore, layout, rules):
     SearchNet(fstore, name=name, layout=layout).train_many(extra)
     mem.train_many(extra)
     same_links(g.links(), mem.links())
+    for url in ("u3", "u17"):  # outputs removed (layout "neurons": from the arrays, ports' positions kept)
+        g.remove_output(url)
+        mem.remove_output(url)
+    same_links(SearchNet(fstore, name=name, layout=layout).links(), mem.links())
+    if layout == "neurons":
+        assert neurons_consistent(fstore, name) == sum(map(len, mem.links().values()))
+        # a net stored before ports held positions (no pos, no format) gets them when opened
+        fstore.query("MATCH (n:SnPort) WHERE n.net = $net SET n.pos = NULL", net=name)
+        fstore.query("MATCH (n:SnNet) WHERE n.name = $net SET n.format = NULL", net=name)
+        old = SearchNet(fstore, name=name, layout=layout, cache_size=0)
+        assert neurons_consistent(fstore, name) == sum(map(len, mem.links().values()))
+        for w, u, _ in sessions[::4]:
+            np.testing.assert_allclose(old.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
 
 
 def test_cli_on_falkordb(falkordb_server, tmp_path):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, ArgumentTypeError, GraphError
 from assocmem.graph import searchnet_store
-from graph_suite import same_links
+from graph_suite import neurons_consistent, same_links
 from pci_searchnet import searchnet as BookNet
 
 #: The graph layouts of a search net (SearchNet(store, layout=...)).
@@ -195,17 +195,7 @@ def test_graph_backed_equals_in_memory(tmp_path, rules, layout):
         _assert_same_links(g, mem)
         assert g.n_hidden == mem.n_hidden
         if layout == "neurons":  # arrays hold each link once; ports name exactly the hidden nodes naming them
-            hidden = store.query("MATCH (h:SnHidden) RETURN h.id AS id, h.ins AS ins, h.inw AS inw, h.outs AS outs, "
-                                 "h.outw AS outw")
-            named = set()
-            for h in hidden:
-                assert len(set(h["ins"])) == len(h["ins"]) == len(h["inw"])
-                assert len(set(h["outs"])) == len(h["outs"]) == len(h["outw"])
-                named |= {(p, h["id"]) for p in h["ins"] + h["outs"]}
-            ports = store.query("MATCH (n:SnPort) RETURN n.id AS id, n.hidden AS hidden")
-            for p in ports:
-                assert len(set(p["hidden"])) == len(p["hidden"])
-            assert {(p["id"], h) for p in ports for h in p["hidden"]} == named
+            assert neurons_consistent(store, "sn") == sum(map(len, mem.links().values()))
     # reopened from disk: the same net
     with graph.open(tmp_path / "sn.lbdb") as store:
         again = SearchNet(store, rules=rules, name="sn", layout=layout)
@@ -530,8 +520,9 @@ def test_neurons_batch_checkout_reads_each_hidden_neuron_once(tmp_path):
 
 def test_neurons_cold_query_reads_one_weight_per_link(tmp_path):
     """A cold query, layout "neurons": one statement, returning one row per
-    (port, hidden neuron) with the weight looked up in the database, never
-    the hidden neurons' arrays (each holds every url it was shown with)."""
+    (port, hidden neuron) with the weight read in the database at the port's
+    position, never the hidden neurons' arrays (each holds every url it was
+    shown with)."""
     rng = np.random.default_rng(5)
     sessions = random_sessions(rng, 150, n_words=40, n_urls=200)
     mem = SearchNet()
@@ -557,7 +548,7 @@ def test_neurons_cold_query_reads_one_weight_per_link(tmp_path):
             want = sum(1 for (a, _) in links["word_hidden"] if a in w) + sum(
                 1 for (_, b) in links["hidden_url"] if b in u)
             assert len(calls[0]) == want  # a row per link of the query's words and urls
-            assert all(set(r) == {"port", "key", "w"} for r in calls[0])
+            assert all(set(r) == {"port", "hid", "w"} for r in calls[0])
             # only urls, or only words, with links (each port kind alone)
             for ws, us in ((["no-such-word"], u), (w, ["no-such-url"])):
                 got = SearchNet(store, name="sn", layout="neurons", cache_size=0).scores(ws, us)
@@ -1100,6 +1091,39 @@ def test_graph_layout_is_fixed_per_net_and_checked(tmp_path):
         assert store.query("MATCH (n:SnHidden) WHERE n.net = 'c' RETURN count(n) AS k")[0]["k"] == 0
 
 
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_neurons_net_of_format_1_gets_its_positions_when_opened(tmp_path, rules):
+    """A store written before ports held their positions (SnPort without
+    pos, SnNet without format): the schema gains the columns when the store
+    opens, and the net its positions when a SearchNet opens it, in one
+    transaction; it then scores cold and trains as the in-memory net."""
+    rng = np.random.default_rng(23)
+    sessions = random_sessions(rng, 30)
+    mem = SearchNet(rules=rules)
+    mem.train_many(sessions)
+    with graph.open(tmp_path / "old.lbdb") as store:
+        SearchNet(store, name="sn", layout="neurons", rules=rules).train_many(sessions)
+        SearchNet(store, name="ln", layout="links", rules=rules).train_many(sessions[:3])
+        store.query("ALTER TABLE SnPort DROP pos")  # the tables as format 1 had them
+        store.query("ALTER TABLE SnNet DROP format")
+    with graph.open(tmp_path / "old.lbdb") as store:
+        assert {r["name"]: r["f"] for r in store.query("MATCH (n:SnNet) RETURN n.name AS name, n.format AS f")} == {
+            "sn": 1, "ln": 1}
+        assert store.query("MATCH (n:SnPort) WHERE n.pos IS NOT NULL RETURN count(n) AS k")[0]["k"] == 0
+        g = SearchNet(store, name="sn", layout="neurons", cache_size=0)
+        assert neurons_consistent(store, "sn") == sum(map(len, mem.links().values()))
+        assert store.query("MATCH (n:SnNet) WHERE n.name = 'sn' RETURN n.format AS f")[0]["f"] == 2
+        for w, u, _ in random_sessions(rng, 10):  # cold queries, by position
+            np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+        more = random_sessions(rng, 10)
+        g.train_many(more)
+        mem.train_many(more)
+        same_links(g.links(), mem.links())
+        assert neurons_consistent(store, "sn") == sum(map(len, mem.links().values()))
+        SearchNet(store, name="ln")  # a "links" net has nothing to add
+        assert store.query("MATCH (n:SnNet) WHERE n.name = 'ln' RETURN n.format AS f")[0]["f"] == 2
+
+
 def test_graph_neurons_layout_remove_output_keeps_arrays_consistent(tmp_path):
     rng = np.random.default_rng(17)
     sessions = random_sessions(rng, 30)
@@ -1111,9 +1135,11 @@ def test_graph_neurons_layout_remove_output_keeps_arrays_consistent(tmp_path):
         for url in (101, 104):
             mem.remove_output(url)
             g.remove_output(url)
-        # every hidden node's url arrays lost the url, weights kept aligned with their ids
+        # every hidden node's url arrays lost the url, weights kept aligned with their ids, the ports'
+        # positions moved with the elements that took its place
         for r in store.query("MATCH (h:SnHidden) WHERE h.net = 'sn' RETURN h.outs AS outs, h.outw AS outw"):
             assert len(r["outs"]) == len(r["outw"]) and not {"sn|u|i101", "sn|u|i104"} & set(r["outs"])
+        assert neurons_consistent(store, "sn") == sum(map(len, mem.links().values()))
         fresh = SearchNet(store, name="sn", layout="neurons")
         _assert_same_links(fresh, mem)
         for w, u, _ in random_sessions(rng, 10):

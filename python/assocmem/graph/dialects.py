@@ -48,8 +48,6 @@ class Dialect:
     #: them on first use (Neo4j); run with the schema, its entities deleted
     #: in the same statement (a token outlives the entity that created it).
     vocabulary: str | None = None
-    #: Expression of :meth:`list_lookup` ({keys}, {values}, {key}).
-    lookup: str = "[i IN range(0, size({keys}) - 1) WHERE {keys}[i] = {key} | {values}[i]][0]"
 
     def synapse_type(self, key: str) -> str:
         """Relationship type of the synapses of the network ``key``."""
@@ -96,11 +94,6 @@ class Dialect:
         m, e = self._float_parts("x")
         return f"[x IN {expr} | {m}] AS {alias}__m, [x IN {expr} | {e}] AS {alias}__e"
 
-    def list_lookup(self, keys: str, values: str, key: str) -> str:
-        """The element of list ``values`` at the position of ``key`` in list
-        ``keys`` (the key must be there), computed in the database."""
-        return self.lookup.format(keys=keys, values=values, key=key)
-
     def float_list_in(self, row: Mapping[str, Any], alias: str) -> list[float]:
         """The floats a :meth:`float_list_out` item returned in ``row``."""
         if not self.rounds_floats:
@@ -126,8 +119,7 @@ class Dialect:
 LADYBUG = Dialect(
     name="ladybug",
     list_base=1,
-    # no list comprehension; list_position is 1-based, as is indexing
-    lookup="{values}[list_position({keys}, {key})]",
+    # list indexes are 1-based
     # LadybugDB has no exp(): e ^ x (the same function up to the last bits)
     functions={"to_float": "to_double", "to_int": "to_int64", "exp": "2.718281828459045 ^ "},
     schema=(
@@ -139,15 +131,18 @@ LADYBUG = Dialect(
         "CREATE NODE TABLE IF NOT EXISTS AssocmemKey(key STRING, PRIMARY KEY(key))",
         # search-ranking net (assocmem.searchnet)
         "CREATE NODE TABLE IF NOT EXISTS SnNet(name STRING, rules STRING, layout STRING, PRIMARY KEY(name))",
-        # nets saved before layouts existed are "links" nets
+        # nets saved before layouts existed are "links" nets, nets saved
+        # before formats existed format 1 (searchnet_store.FORMAT)
         "ALTER TABLE SnNet ADD IF NOT EXISTS layout STRING DEFAULT 'links'",
+        "ALTER TABLE SnNet ADD IF NOT EXISTS format INT64 DEFAULT 1",
         "CREATE NODE TABLE IF NOT EXISTS SnNode(id STRING, net STRING, kind STRING, key STRING, PRIMARY KEY(id))",
         "CREATE REL TABLE IF NOT EXISTS SN_LINK(FROM SnNode TO SnNode, w DOUBLE)",
         # layout "neurons": hidden neurons hold their links as arrays; word and url ports their hidden neurons
         "CREATE NODE TABLE IF NOT EXISTS SnHidden(id STRING, net STRING, key STRING, ins STRING[], inw DOUBLE[], "
         "outs STRING[], outw DOUBLE[], PRIMARY KEY(id))",
         "CREATE NODE TABLE IF NOT EXISTS SnPort(id STRING, net STRING, kind STRING, key STRING, hidden STRING[], "
-        "PRIMARY KEY(id))",
+        "pos INT64[], PRIMARY KEY(id))",
+        "ALTER TABLE SnPort ADD IF NOT EXISTS pos INT64[]",
     ),
     create_synapse_type="CREATE REL TABLE {rel}(FROM Neuron TO Neuron, c {count_type}, w DOUBLE)",
     count_types={"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64"},
@@ -193,7 +188,7 @@ NEO4J = Dialect(
 VOCABULARY_PARAMS = {
     "node": {k: "" for k in ("key", "name", "complete", "n", "p", "base", "layout", "meta", "id", "net", "idx",
                              "state", "theta", "thr", "c", "mu", "xi", "rules", "kind", "ins", "inw", "outs",
-                             "outw", "hidden")},
+                             "outw", "hidden", "pos", "format")},
     "link": {"c": 0, "w": 0.0},
 }
 

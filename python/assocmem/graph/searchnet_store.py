@@ -49,34 +49,51 @@ from .._rwlock import RWLock
 from ..searchnet import _Links
 from .backends import DEFAULT_CHECKPOINT_THRESHOLD, Copy
 
-NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules, n.layout AS layout"
-CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules, layout: $layout})"
+NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules, n.layout AS layout, n.format AS format"
+CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules, layout: $layout, format: $format})"
+SET_FORMAT = "MATCH (n:SnNet) WHERE n.name = $name SET n.format = $format"
+#: The stored form a net has (SnNet.format; none stored: 1).  2: the ports of
+#: a "neurons" net hold their positions in their hidden nodes' arrays (see
+#: PORTS); opening a net of format 1 adds them (GraphLinks._upgrade).
+FORMAT = 2
+NET_PORTS = "MATCH (n:SnPort) WHERE n.net = $net RETURN n.id AS id, n.kind AS kind, n.hidden AS hidden"
+NET_HIDDEN = "MATCH (h:SnHidden) WHERE h.net = $net RETURN h.id AS id, h.ins AS ins, h.outs AS outs"
+SET_POS = "UNWIND $rows AS r MATCH (n:SnPort {id: r.id}) SET n.pos = r.pos"
 #: Storage layouts: "links" (SnNode nodes and an SN_LINK relationship per
 #: synapse) or "neurons" (SnHidden nodes holding their input words and output
 #: urls with the weights as arrays, SnPort nodes for words and urls holding
 #: the ids of their hidden neurons).
 LAYOUTS = ("links", "neurons")
 # --- layout "neurons" ---------------------------------------------------------
-PORTS = "UNWIND $ids AS x MATCH (n:SnPort {id: x}) RETURN n.id AS id, n.hidden AS hidden"
+PORTS = "UNWIND $ids AS x MATCH (n:SnPort {id: x}) RETURN n.id AS id, n.hidden AS hidden, n.pos AS pos"
+# A port's `pos[i]`: the 0-based index of the port in the arrays of its
+# hidden node `hidden[i]` (`ins` for a word, `outs` for a url).  Training
+# only appends to a hidden node's arrays and a removal moves the last
+# element into the gap (its port's position updated), so positions stay
+# put; SnNet.format 2 marks a net whose ports hold them (FORMAT).
+#
 # A cold query in one statement: for each of its ports and each hidden node
-# it names, the one weight linking them, looked up inside the database (a
+# it names, the one weight linking them, read at the port's position (a
 # hidden node's arrays hold every url it was shown with, hundreds of
-# elements; returning them whole took 4x longer).  {w}: a Dialect.float_out
-# item of v; {inw}, {outw}: Dialect.list_lookup expressions.
+# elements: finding the port in them read the whole id list, 7.2 ms for a
+# query of 121 links, against 2.0 ms by position).  {b}: the dialect's
+# list base; {w}: a Dialect.float_out item of v.
 LOAD_NEURONS = (
-    "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND n.hidden AS y MATCH (h:SnHidden {{id: y}}) "
-    "WITH n, h, CASE WHEN n.kind = 'word' THEN {inw} ELSE {outw} END AS v "
-    "RETURN n.id AS port, h.key AS key, {w}"
+    "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND range({b}, size(n.hidden) + {b} - 1) AS i "
+    "MATCH (h:SnHidden {{id: n.hidden[i]}}) "
+    "WITH n, i, CASE WHEN n.kind = 'word' THEN h.inw[n.pos[i] + {b}] ELSE h.outw[n.pos[i] + {b}] END AS v "
+    "RETURN n.id AS port, n.hidden[i] AS hid, {w}"
 )
-#: Ids up to which a load uses LOAD_NEURONS (a query's): it reads a hidden
-#: node's arrays once for each of these ports naming it.
+#: Ids up to which a load uses LOAD_NEURONS (a query's); a batch's reads
+#: each port and each hidden node once, whole (its commit merges with them).
 LOAD_NEURONS_MAX = 32
 HIDDEN = (
     "UNWIND $ids AS x MATCH (h:SnHidden {{id: x}}) "
     "RETURN h.id AS id, h.key AS key, h.ins AS ins, {inw}, h.outs AS outs, {outw}"
 )
-CREATE_PORTS = "UNWIND $rows AS r CREATE (:SnPort {id: r.id, net: $net, kind: r.kind, key: r.key, hidden: r.hidden})"
-UPDATE_PORTS = "UNWIND $rows AS r MATCH (n:SnPort {id: r.id}) SET n.hidden = r.hidden"
+CREATE_PORTS = ("UNWIND $rows AS r CREATE (:SnPort {id: r.id, net: $net, kind: r.kind, key: r.key, hidden: r.hidden, "
+                "pos: r.pos})")
+UPDATE_PORTS = "UNWIND $rows AS r MATCH (n:SnPort {id: r.id}) SET n.hidden = r.hidden, n.pos = r.pos"
 CREATE_HIDDEN = (
     "UNWIND $rows AS r CREATE (:SnHidden {id: r.id, net: $net, key: r.key, ins: r.ins, inw: r.inw, outs: r.outs, "
     "outw: r.outw})"
@@ -92,10 +109,11 @@ UPDATE_HIDDEN = (
 # (test_graph_backed_equals_in_memory[neurons-hypergraphdb]; not reduced to
 # a minimal case).
 LOAD_HIDDEN = "LOAD FROM $data MATCH (h:SnHidden {id: id}) SET h.ins = ins, h.inw = inw, h.outs = outs, h.outw = outw"
-LOAD_PORTS = "LOAD FROM $data MATCH (n:SnPort {id: id}) SET n.hidden = hidden"
+LOAD_PORTS = "LOAD FROM $data MATCH (n:SnPort {id: id}) SET n.hidden = hidden, n.pos = pos"
 LOAD_NEW_HIDDEN = ("LOAD FROM $data CREATE (:SnHidden {id: id, net: net, key: key, ins: ins, inw: inw, outs: outs, "
                    "outw: outw})")
-LOAD_NEW_PORTS = "LOAD FROM $data CREATE (:SnPort {id: id, net: net, kind: kind, key: key, hidden: hidden})"
+LOAD_NEW_PORTS = ("LOAD FROM $data CREATE (:SnPort {id: id, net: net, kind: kind, key: key, hidden: hidden, "
+                  "pos: pos})")
 DELETE_PORT = "MATCH (n:SnPort {id: $id}) DELETE n"
 COUNT_HIDDEN = "MATCH (h:SnHidden) WHERE h.net = $net RETURN count(h) AS k"
 COUNT_PORTS = "MATCH (n:SnPort) WHERE n.net = $net AND n.kind = $kind RETURN count(n) AS k"
@@ -142,12 +160,13 @@ SCORE_LOAD = (
     "RETURN n.id AS a, h.key AS h, {w}, collect(x.key) AS xs, {ws}"
 )
 # The same in layout "neurons": the url ports, the hidden nodes they name,
-# the one weight into each url ({outw}: a Dialect.list_lookup) and the
-# hidden node's inputs whole ({w}: a float_out item of v, {inw}: a
-# float_array_out item).
+# the one weight into each url (read at the port's position, see PORTS) and
+# the hidden node's inputs whole ({b}: the dialect's list base, {w}: a
+# float_out item of v, {inw}: a float_array_out item).
 SCORE_NEURONS = (
-    "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND n.hidden AS y MATCH (h:SnHidden {{id: y}}) "
-    "WITH n, h, {outw} AS v RETURN n.id AS a, h.key AS h, {w}, h.ins AS xs, {inw}"
+    "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND range({b}, size(n.hidden) + {b} - 1) AS i "
+    "MATCH (h:SnHidden {{id: n.hidden[i]}}) "
+    "WITH n, h, h.outw[n.pos[i] + {b}] AS v RETURN n.id AS a, h.key AS h, {w}, h.ins AS xs, {inw}"
 )
 # Rules "hypergraphdb", a batch's checkout: which of these words and hidden
 # neurons are stored, and each hidden neuron's inputs (a word has none: its
@@ -335,9 +354,11 @@ class GraphLinks:
                 raise ArgumentError(f"layout: net {name!r} in this store has layout {stored_layout!r}; "
                                     f"got {layout!r}")
             rules, layout = stored_rules, stored_layout
+            if (rows[0]["format"] or 1) < FORMAT:
+                self._upgrade(name, layout)
         else:
             rules, layout = rules or "pci", layout or "links"
-            self._b.run(CREATE_NET, {"name": name, "rules": rules, "layout": layout})
+            self._b.run(CREATE_NET, {"name": name, "rules": rules, "layout": layout, "format": FORMAT})
         #: the net's rules and layout (as stored)
         self.rules, self.layout = rules, layout
         dialect = self._b.dialect
@@ -348,14 +369,12 @@ class GraphLinks:
         self._all_links = ALL_LINKS.format(w=w)
         arrays = {"inw": dialect.float_array_out("h.inw", "inw"), "outw": dialect.float_array_out("h.outw", "outw")}
         self._hidden, self._all_hidden = HIDDEN.format(**arrays), ALL_HIDDEN.format(**arrays)
-        self._load_neurons_query = LOAD_NEURONS.format(
-            inw=dialect.list_lookup("h.ins", "h.inw", "n.id"), outw=dialect.list_lookup("h.outs", "h.outw", "n.id"),
-            w=dialect.float_out("v", "w"))
+        b = dialect.list_base
+        self._load_neurons_query = LOAD_NEURONS.format(b=b, w=dialect.float_out("v", "w"))
         self._score_load = SCORE_LOAD.format(w=w, ws=dialect.float_list_out("m.w", "ws"))
         self._nodes_in = NODES_IN.format(ws=dialect.float_list_out("m.w", "ws"))
-        self._score_neurons = SCORE_NEURONS.format(
-            outw=dialect.list_lookup("h.outs", "h.outw", "n.id"), w=dialect.float_out("v", "w"),
-            inw=dialect.float_array_out("h.inw", "ws"))
+        self._score_neurons = SCORE_NEURONS.format(b=b, w=dialect.float_out("v", "w"),
+                                                   inw=dialect.float_array_out("h.inw", "ws"))
         self._inw = lambda row: dialect.float_list_in(row, "inw")
         self._outw = lambda row: dialect.float_list_in(row, "outw")
         self.name = name
@@ -383,6 +402,23 @@ class GraphLinks:
 
     def __repr__(self) -> str:
         return f"{self._s!r}, net {self.name!r}"
+
+    def _upgrade(self, name: str, layout: str) -> None:
+        """Bring a net stored in format 1 to FORMAT, in one transaction:
+        layout "neurons", each port's positions in its hidden nodes' arrays
+        (read from the arrays, a whole-net read once)."""
+        statements: list[Any] = []
+        if layout == "neurons":
+            where = {}
+            for r in self._b.run(NET_HIDDEN, {"net": name}):
+                where[r["id"]] = ({x: k for k, x in enumerate(r["ins"] or ())},
+                                  {x: k for k, x in enumerate(r["outs"] or ())})
+            rows = [{"id": r["id"], "pos": [where[h][r["kind"] != "word"][r["id"]] for h in r["hidden"] or ()]}
+                    for r in self._b.run(NET_PORTS, {"net": name})]
+            if rows:
+                statements.append((SET_POS, {"rows": rows}))
+        statements.append((SET_FORMAT, {"name": name, "format": FORMAT}))
+        self._b.run_tx(statements)
 
     # ------------------------------------------------------------- ids
     def _id(self, kind: str, text: str) -> str:
@@ -583,9 +619,10 @@ class GraphLinks:
         hidden node's arrays for each of its hundreds of ports)."""
         out: dict[str, tuple[list[str], list[float]]] = {}
         if len(ids) <= LOAD_NEURONS_MAX:
+            skip = len(self._id("hidden", ""))  # a hidden node's id is its key text after the net's prefix
             for r in self._read(self._load_neurons_query, ids):
                 hs, ws = out.setdefault(r["port"], ([], []))
-                hs.append(r["key"])
+                hs.append(r["hid"][skip:])
                 ws.append(self._w(r))
             return out
         pa = require("pyarrow", "graph")
@@ -891,19 +928,29 @@ class GraphLinks:
         names = hid.take(first)  # the touched hidden nodes
         stored = self._hidden_table([h for h in names.to_pylist() if h not in created])
         columns: dict[str, Any] = {"id": names}
+        pos = np.zeros(len(w), dtype=np.int64)  # each change's index in its hidden node's array
         for ids, ws, sel in (("ins", "inw", is_in), ("outs", "outw", ~is_in)):
             # the stored links first, then the changes: a changed weight keeps
             # its link's place and the last value wins, a new link is appended
             flat = stored.column(ids).combine_chunks()
+            kept = pc.list_flatten(flat)
             owner = pa.concat_arrays([stored.column("id").combine_chunks().take(pc.list_parent_indices(flat)),
                                       hid.filter(sel)])
-            items = pa.concat_arrays([pc.list_flatten(flat), port.filter(sel)])
+            items = pa.concat_arrays([kept, port.filter(sel)])
             weights = pa.concat_arrays([pc.list_flatten(stored.column(ws).combine_chunks()),
                                         pa.array(w[sel], pa.float64())])
-            offsets, pick, value = _lists(pc.index_in(owner, value_set=names).to_numpy(), len(names),
-                                          pc.dictionary_encode(items).indices.to_numpy())
+            own = pc.index_in(owner, value_set=names).to_numpy()
+            code = pc.dictionary_encode(items).indices.to_numpy().astype(np.int64)
+            offsets, pick, value = _lists(own, len(names), code)
             columns[ids] = pa.ListArray.from_arrays(offsets, items.take(pick))
             columns[ws] = pa.ListArray.from_arrays(offsets, weights.take(value))
+            if sel.any():  # the changes' pairs are the ones after the stored
+                span = int(code.max()) + 1
+                listed = own[pick] * span + code[pick]
+                order = np.argsort(listed)
+                place = np.arange(len(pick)) - offsets[own[pick]]
+                pairs = own[len(kept):] * span + code[len(kept):]
+                pos[sel] = place[order[np.searchsorted(listed, pairs, sorter=order)]]
         hidden = pa.table(columns)
         new = pc.is_in(hidden.column("id"), value_set=pa.array(list(created), pa.string()))
         new_hidden, changed_hidden = hidden.filter(new), hidden.filter(pc.invert(new))
@@ -917,14 +964,21 @@ class GraphLinks:
         if len(port_ids):
             ports = self._b.columns(self._plan(PORTS, len(port_ids)), {"ids": port_ids.to_pylist()})
         if ports is None:
-            ports = pa.table({"id": pa.array([], pa.string()), "hidden": pa.array([], strings)})
+            ports = pa.table({"id": pa.array([], pa.string()), "hidden": pa.array([], strings),
+                              "pos": pa.array([], pa.list_(pa.int64()))})
         held = ports.column("hidden").combine_chunks().cast(strings)
+        held_pos = pc.list_flatten(ports.column("pos").combine_chunks().cast(pa.list_(pa.int64())))
         owner = pa.concat_arrays([ports.column("id").combine_chunks().cast(pa.string()).take(
             pc.list_parent_indices(held)), gained_p])
         items = pa.concat_arrays([pc.list_flatten(held), gained_h])
+        if len(held_pos) != len(items) - len(gained_h):
+            raise GraphError(f"net {self.name!r}: stored ports without positions (open the net with "
+                             "SearchNet to bring it to the current format)")
+        places = pa.concat_arrays([held_pos, pa.array(pos[fresh], pa.int64())])
         offsets, pick, _ = _lists(pc.index_in(owner, value_set=port_ids).to_numpy(), len(port_ids),
                                   pc.dictionary_encode(items).indices.to_numpy())
-        port_rows = pa.table({"id": port_ids, "hidden": pa.ListArray.from_arrays(offsets, items.take(pick))})
+        port_rows = pa.table({"id": port_ids, "hidden": pa.ListArray.from_arrays(offsets, items.take(pick)),
+                              "pos": pa.ListArray.from_arrays(offsets, places.take(pick))})
         old = pc.index_in(port_ids, value_set=ports.column("id"))
         grew = pc.not_equal(pc.list_value_length(port_rows.column("hidden")), pc.list_value_length(held.take(old)))
         changed_ports = port_rows.filter(pc.fill_null(grew, False))
@@ -986,12 +1040,25 @@ class GraphLinks:
             ports = self._b.run(PORTS, {"ids": [node]})
             if not ports:
                 raise ArgumentError(f"url: unknown url {url!r}")
-            rows = []
+            # out of each of its hidden nodes' arrays, the last element moved
+            # into its place (so one other port's position changes, not all
+            # those after it)
+            rows, moved = [], {}
             for h in self._hidden_table(ports[0]["hidden"] or []).to_pylist():
-                kept = [k for k, o in enumerate(h["outs"]) if o != node]
-                rows.append({"id": h["id"], "ins": h["ins"], "inw": h["inw"], "outs": [h["outs"][k] for k in kept],
-                             "outw": [h["outw"][k] for k in kept]})
-            self._b.run_tx([*([(UPDATE_HIDDEN, {"rows": rows})] if rows else []), (DELETE_PORT, {"id": node})])
+                outs, outw = h["outs"], h["outw"]
+                k = outs.index(node)
+                if k < len(outs) - 1:
+                    outs[k], outw[k] = outs[-1], outw[-1]
+                    moved.setdefault(outs[k], {})[h["id"]] = k
+                del outs[-1], outw[-1]
+                rows.append({"id": h["id"], "ins": h["ins"], "inw": h["inw"], "outs": outs, "outw": outw})
+            shifted = []
+            for r in self._b.run(PORTS, {"ids": list(moved)}) if moved else ():
+                place = moved[r["id"]]
+                shifted.append({"id": r["id"], "hidden": r["hidden"],
+                                "pos": [place.get(h, k) for h, k in zip(r["hidden"], r["pos"])]})
+            self._b.run_tx([*([(UPDATE_HIDDEN, {"rows": rows})] if rows else []),
+                            *([(UPDATE_PORTS, {"rows": shifted})] if shifted else []), (DELETE_PORT, {"id": node})])
         else:
             if not self._b.run(EXISTING, {"ids": [node]}):
                 raise ArgumentError(f"url: unknown url {url!r}")
