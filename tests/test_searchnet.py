@@ -3,6 +3,7 @@ book's SQLite searchnet; graph-backed nets against in-memory ones."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import Counter
 
@@ -21,6 +22,27 @@ from pci_searchnet import searchnet as BookNet
 LAYOUTS = ["links", "neurons"]
 
 W, U = ["world", "bank"], ["worldbank", "river", "earth"]
+
+
+@contextlib.contextmanager
+def statements(store):
+    """Every statement the store's LadybugDB backend runs meanwhile, as
+    (query, params, result, short) -- one per round trip, whether read as
+    rows or as Arrow columns; ``short``: run as a short read (one thread,
+    on the calling thread: Backend.run_small, columns(small=True))."""
+    b = store.backend
+    real, seen = b._execute, []
+
+    def recording(query, params=None):
+        result = real(query, params)
+        seen.append((query, params, result, getattr(b._local, "short", False)))
+        return result
+
+    b._execute = recording
+    try:
+        yield seen
+    finally:
+        b._execute = real
 
 
 def test_book_worked_example():
@@ -215,23 +237,14 @@ def test_graph_query_reads_only_its_neighbourhood(tmp_path, layout):
         trainer.train_many(random_sessions(rng, 60, n_words=40, n_urls=60))
         total = sum(len(v) for v in trainer.links().values())
         g = SearchNet(store, name="sn", layout=layout)  # a new handle: nothing cached
-        seen: list[int] = []
-        real = store.backend.run
-
-        def counting(query, params=None, **kw):
-            rows = real(query, params, **kw)
-            seen.append(len(rows))
-            return rows
-
-        store.backend.run = counting
         w, u = [3], [101, 102]
-        scores = g.scores(w, u)
-        assert len(seen) == 1  # one round trip
-        assert g.scores(w, u) == scores and len(seen) == 1  # warm: none
-        store.backend.run = real
+        with statements(store) as seen:
+            scores = g.scores(w, u)
+            assert len(seen) == 1  # one round trip
+            assert g.scores(w, u) == scores and len(seen) == 1  # warm: none
         hood, _ = g._links.checkout(w, u)
         touched = sum(len(r) for r in hood.wh) + sum(len(r) for r in hood.hu)
-        assert seen[0] <= touched + len(w) + len(u)  # link rows + node existence rows
+        assert seen[0][2].get_num_tuples() <= touched + len(w) + len(u)  # link rows + node existence rows
         assert touched < total / 4  # far from the whole net
         # hidden ids follow load order here, the sums the hidden order: exact
         np.testing.assert_allclose(scores, trainer.scores(w, u), rtol=0, atol=0)
@@ -346,17 +359,14 @@ def test_graph_scores_many_loads_a_chunk_per_round_trip(tmp_path, monkeypatch, l
     with graph.open(tmp_path / "m.lbdb") as store:
         SearchNet(store, name="sn", rules=rules, layout=layout).train_many(sessions)
         g = SearchNet(store, name="sn", layout=layout, cache_size=cache_size)
-        calls = []
-        real = store.backend.run
-        store.backend.run = lambda *a, **k: calls.append(a) or real(*a, **k)
-        got = g.scores_many(queries)
-        chunks = -(-len(queries) // 7)
-        statements = 2 if layout == "neurons" and rules == "pci" else 1
-        assert chunks <= len(calls) <= statements * chunks
-        calls.clear()
-        assert g.scores_many(queries) == got
-        assert (len(calls) == 0) == (cache_size > 0)  # warm: no round trip
-        store.backend.run = real
+        with statements(store) as calls:
+            got = g.scores_many(queries)
+            chunks = -(-len(queries) // 7)
+            most = 2 if layout == "neurons" and rules == "pci" else 1
+            assert chunks <= len(calls) <= most * chunks
+            calls.clear()
+            assert g.scores_many(queries) == got
+            assert (len(calls) == 0) == (cache_size > 0)  # warm: no round trip
         assert got == mem.scores_many(queries) == [mem.scores(w, u) for w, u in queries]
         assert g.scores_many([]) == []
 
@@ -442,38 +452,27 @@ def test_cold_queries_load_by_run_small_and_batches_do_not(tmp_path, layout, rul
     mem.train_many(sessions)
     with graph.open(tmp_path / "t.lbdb") as store:
         SearchNet(store, name="sn", rules=rules, layout=layout).train_many(sessions)
-        b = store.backend
-        small: list[int] = []
-        real, real_columns, texts = b.run_small, b.columns, []
-
-        def counting(query, params=None, **kw):
-            assert query.endswith(" few")
-            small.append(len(params["ids"]))
-            return real(query, params, **kw)
-
-        def columns(query, params=None, **kw):
-            texts.append((len(params["ids"]), query))
-            return real_columns(query, params, **kw)
-
-        b.run_small, b.columns = counting, columns
         cold = SearchNet(store, name="sn", cache_size=0)
         words, urls, _ = sessions[3]
         queried = [*words, 999, *urls, 998]  # with an unknown word and url
-        got = cold.scores(queried[:len(words) + 1], queried[len(words) + 1:])
+        with statements(store) as ran:
+            got = cold.scores(queried[:len(words) + 1], queried[len(words) + 1:])
         np.testing.assert_allclose(got, mem.scores(queried[:len(words) + 1], queried[len(words) + 1:]),
                                    rtol=0, atol=1e-12)
-        assert small == [len(urls) + 1 if rules == "hypergraphdb" else len(queried)]
-        small.clear()
+        assert [(len(p["ids"]), q.endswith(" few"), short) for q, p, _, short in ran] == [
+            (len(urls) + 1 if rules == "hypergraphdb" else len(queried), True, True)]
         # > SMALL_LOAD ids in each statement of one checkout (of words and urls; of urls, of words and word
         # combinations)
         big = [[int(w) for w in rng.choice(60, 3, replace=False)] for _ in range(2 * searchnet_store.SMALL_LOAD)]
         batch = [(w, [10_000 + k], 10_000 + k) for k, w in enumerate(big)]
-        SearchNet(store, name="sn").train_many(batch)
+        with statements(store) as ran:
+            SearchNet(store, name="sn").train_many(batch)
         mem.train_many(batch)
-        assert small == []
-        # read as Arrow columns, by texts planned for many ids (a commit's reads of a few: for few)
-        assert max(n for n, _ in texts) > searchnet_store.SMALL_LOAD
-        assert all(t.endswith(" few") == (n <= searchnet_store.SMALL_LOAD) for n, t in texts)
+        reads = [(len(p["ids"]), q) for q, p, _, short in ran if p and "ids" in p]
+        assert not any(short for *_, short in ran)
+        # by texts planned for many ids (a commit's reads of a few: for few)
+        assert max(n for n, _ in reads) > searchnet_store.SMALL_LOAD
+        assert all(t.endswith(" few") == (n <= searchnet_store.SMALL_LOAD) for n, t in reads)
         np.testing.assert_allclose(cold.scores(*batch[5][:2]), mem.scores(*batch[5][:2]), rtol=0, atol=1e-12)
 
 
@@ -529,31 +528,22 @@ def test_neurons_cold_query_reads_one_weight_per_link(tmp_path):
     mem.train_many(sessions)
     with graph.open(tmp_path / "sn.lbdb") as store:
         SearchNet(store, name="sn", layout="neurons").train_many(sessions)
-        calls: list[list[dict]] = []
-        real = store.backend.run
-
-        def recording(query, params=None, **kw):
-            rows = real(query, params, **kw)
-            calls.append(rows)
-            return rows
-
-        store.backend.run = recording
         for w, u, _ in sessions[::10]:
             g = SearchNet(store, name="sn", layout="neurons", cache_size=0)
-            calls.clear()
-            got = g.scores(w, u)
+            with statements(store) as calls:
+                got = g.scores(w, u)
             np.testing.assert_allclose(got, mem.scores(w, u), rtol=0, atol=1e-12)
             assert len(calls) == 1  # one round trip
             links = mem.links()
             want = sum(1 for (a, _) in links["word_hidden"] if a in w) + sum(
                 1 for (_, b) in links["hidden_url"] if b in u)
-            assert len(calls[0]) == want  # a row per link of the query's words and urls
-            assert all(set(r) == {"port", "hid", "w"} for r in calls[0])
+            result = calls[0][2]
+            assert result.get_num_tuples() == want  # a row per link of the query's words and urls
+            assert result.get_column_names() == ["port", "hid", "w"]
             # only urls, or only words, with links (each port kind alone)
             for ws, us in ((["no-such-word"], u), (w, ["no-such-url"])):
                 got = SearchNet(store, name="sn", layout="neurons", cache_size=0).scores(ws, us)
                 np.testing.assert_allclose(got, mem.scores(ws, us), rtol=0, atol=1e-12)
-        store.backend.run = real
         # the arrays those rows came from are far longer
         assert max(len(r["outs"]) for r in store.query("MATCH (h:SnHidden) RETURN h.outs AS outs")) > 20
 

@@ -9,6 +9,7 @@ loading Cypher is tested without a Neo4j server).
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import os
 import re
@@ -16,7 +17,7 @@ import struct
 import threading
 import urllib.parse
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +103,11 @@ class Backend:
         needs it run."""
         return self.run(query, params, net=net)
 
-    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None) -> Any:
+    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None,
+                small: bool = False) -> Any:
         """The whole result as a pyarrow Table (None when it has no rows):
-        bulk reads without a dict per row."""
+        bulk reads without a dict per row.  ``small``: a read of a few ids
+        whose latency matters, run as :meth:`run_small` runs it."""
         raise NotImplementedError
 
     def int_lists(self, query: str, params: dict[str, Any], column: str, *, net: str | None = None) -> np.ndarray:
@@ -270,6 +273,7 @@ class LadybugBackend(Backend):
         ladybug = require("ladybug", "graph")
         self._ladybug = ladybug
         self._written = [0]  # rows written by committed run_tx, shared by the file's handles (see planned)
+        self._local = threading.local()  # .short: this thread runs short reads (see _short)
         if path is None:
             self.target = ":memory:"
             db_path = ":memory:"
@@ -302,6 +306,8 @@ class LadybugBackend(Backend):
             ) from None
 
     def _execute(self, query: str, params: dict[str, Any] | None = None):
+        """The statement's result; on the main thread through
+        :meth:`_interruptible`, unless it is a short read (:meth:`_short`)."""
         if self._conn is None:
             raise GraphError(f"ladybug: the store {self.target!r} is closed")
         if self._busy is not None:
@@ -310,7 +316,7 @@ class LadybugBackend(Backend):
             _UNWINDING.discard(self)
             self._busy = None
         try:
-            if threading.current_thread() is threading.main_thread():
+            if threading.current_thread() is threading.main_thread() and not getattr(self._local, "short", False):
                 return self._interruptible(query, params or {})
             return self._conn.execute(query, params or {})
         except RuntimeError as exc:
@@ -374,14 +380,27 @@ class LadybugBackend(Backend):
         1.8 ms on one (bulk writes gain from the threads: a 216,000-link
         COPY took 0.56 s against 0.74 s).  The setting is the connection's,
         so a statement another thread runs meanwhile may also run on one
-        thread: slower, never different."""
-        conn = self._conn
-        if conn is None:
-            return self.run(query, params)  # raises: the store is closed
-        conn.set_max_threads_for_exec(1)  # applies from the next statement on
-        try:
+        thread: slower, never different.  It runs on the calling thread
+        even on the main one (a read of a few rows takes milliseconds, so
+        Ctrl-C waits no longer than that; handing it to a helper thread, as
+        :meth:`_interruptible` does, cost 0.1 ms a statement)."""
+        with self._short():
             return self.run(query, params)
+
+    @contextlib.contextmanager
+    def _short(self) -> Iterator[None]:
+        """Statements of this thread meanwhile are short reads, run as
+        :meth:`run_small` says."""
+        conn, local = self._conn, self._local
+        if conn is None:  # the statement raises: the store is closed
+            yield
+            return
+        conn.set_max_threads_for_exec(1)  # applies from the next statement on
+        local.short = True
+        try:
+            yield
         finally:
+            local.short = False
             conn.set_max_threads_for_exec(0)  # the database's limit again
 
     def checkpoint_threshold(self) -> int:
@@ -397,12 +416,16 @@ class LadybugBackend(Backend):
         caller passes a checked int."""
         self._execute(f"CALL checkpoint_threshold={int(size)}")
 
-    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
+    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None,
+                small: bool = False):
         """Whole result as a pyarrow Table (fast bulk reads), in one chunk
         of its own size: LadybugDB's default chunk holds 10 million values
         whatever the result, which made a 3-row read take 2.7 ms instead of
-        0.15 ms (1,000 rows: 5.8 ms and 0.9 ms)."""
-        result = self._execute(query, params)
+        0.15 ms (1,000 rows: 5.8 ms and 0.9 ms).  Also for a few hundred
+        rows of a ``small`` read: a cold query's 121 rows took 0.75 ms as
+        dicts, 0.4 ms as columns."""
+        with self._short() if small else contextlib.nullcontext():
+            result = self._execute(query, params)
         return result.get_as_arrow(max(result.get_num_tuples(), 1))
 
     def run_tx(self, statements: Sequence[Statement | Copy]) -> None:
@@ -595,7 +618,8 @@ class Neo4jBackend(Backend):
 
         return self._wrap(go)
 
-    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
+    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None,
+                small: bool = False):
         """The result as a pyarrow Table, built in chunks of COLUMN_CHUNK
         records (values only, no dict per record)."""
         pa = require("pyarrow", "neo4j")
@@ -829,7 +853,8 @@ class FalkorDBBackend(Backend):
         names = [h[1] for h in result.header]
         return [dict(zip(names, row)) for row in result.result_set]
 
-    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None):
+    def columns(self, query: str, params: dict[str, Any] | None = None, *, net: str | None = None,
+                small: bool = False):
         pa = require("pyarrow", "falkordb")
         result = self._query(query, params, net)
         if not result.result_set:

@@ -620,10 +620,16 @@ class GraphLinks:
         out: dict[str, tuple[list[str], list[float]]] = {}
         if len(ids) <= LOAD_NEURONS_MAX:
             skip = len(self._id("hidden", ""))  # a hidden node's id is its key text after the net's prefix
-            for r in self._read(self._load_neurons_query, ids):
-                hs, ws = out.setdefault(r["port"], ([], []))
-                hs.append(r["hid"][skip:])
-                ws.append(self._w(r))
+            query = self._plan(self._load_neurons_query, len(ids))
+            if self._b.arrow_results and not self._b.dialect.rounds_floats:  # a hundred rows or so
+                table = self._b.columns(query, {"ids": ids}, small=True)
+                rows = zip(*(table.column(c).to_pylist() for c in ("port", "hid", "w")))
+            else:
+                rows = ((r["port"], r["hid"], self._w(r)) for r in self._b.run_small(query, {"ids": ids}))
+            for port, hid, w in rows:
+                hs, ws = out.setdefault(port, ([], []))
+                hs.append(hid[skip:])
+                ws.append(w)
             return out
         pa = require("pyarrow", "graph")
         import pyarrow.compute as pc
