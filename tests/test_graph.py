@@ -223,3 +223,39 @@ def test_explainability_needs_synapses_and_writes_nothing_else():
             with pytest.raises(ArgumentError, match=f"layout 'dendrites'; {what} need 'synapses'"):
                 call()
         np.testing.assert_array_equal(s.get_state("d"), before)  # out_of_sync did not write its state
+
+
+def test_short_reads_skip_the_interruptible_hand_off_only_while_they_run(tmp_path):
+    """LadybugDB: a short read (run_small) runs on the calling thread; any
+    other statement of the main thread is still handed to the helper thread
+    that Ctrl-C can interrupt -- after a short read that failed, and while
+    another thread is inside a short read."""
+    import threading
+
+    with graph.open(tmp_path / "s.lbdb") as s:
+        b = s.backend
+        handed, real = [], b._interruptible
+        b._interruptible = lambda query, params: handed.append(query) or real(query, params)
+        assert b.run_small("RETURN 1 AS one") == [{"one": 1}]
+        assert handed == []
+        with pytest.raises(GraphError, match="nosuch"):
+            b.run_small("RETURN nosuch AS x")
+        assert b.run("RETURN 2 AS two") == [{"two": 2}]
+        assert handed == ["RETURN 2 AS two"]
+        inside, leave = threading.Event(), threading.Event()
+
+        def other():
+            with b._short():
+                inside.set()
+                leave.wait(10)
+
+        t = threading.Thread(target=other)
+        t.start()
+        try:
+            assert inside.wait(10)
+            assert b.run("RETURN 3 AS three") == [{"three": 3}]
+        finally:
+            leave.set()
+            t.join()
+        assert handed == ["RETURN 2 AS two", "RETURN 3 AS three"]
+        b._interruptible = real
