@@ -59,6 +59,7 @@ FORMAT = 2
 NET_PORTS = "MATCH (n:SnPort) WHERE n.net = $net RETURN n.id AS id, n.kind AS kind, n.hidden AS hidden"
 NET_HIDDEN = "MATCH (h:SnHidden) WHERE h.net = $net RETURN h.id AS id, h.ins AS ins, h.outs AS outs"
 SET_POS = "UNWIND $rows AS r MATCH (n:SnPort {id: r.id}) SET n.pos = r.pos"
+LOAD_POS = "LOAD FROM $data MATCH (n:SnPort {id: id}) SET n.pos = pos"
 #: Storage layouts: "links" (SnNode nodes and an SN_LINK relationship per
 #: synapse) or "neurons" (SnHidden nodes holding their input words and output
 #: urls with the weights as arrays, SnPort nodes for words and urls holding
@@ -415,7 +416,11 @@ class GraphLinks:
                                   {x: k for k, x in enumerate(r["outs"] or ())})
             rows = [{"id": r["id"], "pos": [where[h][r["kind"] != "word"][r["id"]] for h in r["hidden"] or ()]}
                     for r in self._b.run(NET_PORTS, {"net": name})]
-            if rows:
+            if rows and self._b.supports_copy:  # LadybugDB: from an Arrow table, 5x faster a list element
+                pa = require("pyarrow", "graph")
+                statements.append((LOAD_POS, {"data": pa.Table.from_pylist(
+                    rows, pa.schema([("id", pa.string()), ("pos", pa.list_(pa.int64()))]))}))
+            elif rows:
                 statements.append((SET_POS, {"rows": rows}))
         statements.append((SET_FORMAT, {"name": name, "format": FORMAT}))
         self._b.run_tx(statements)
