@@ -515,7 +515,7 @@ def test_graph_net_memory_and_flat_batches(benchmark, tmp_path):
         queried = heap + table
         # cold queries on this net (nothing cached) against a RETURN 1 round trip
         cold = SearchNet(store, name="m", cache_size=0)
-        trip = min(_timed(lambda: store.backend.run("RETURN 1 AS one")) for _ in range(20))
+        trip = min(_timed(lambda: store.backend.run_small("RETURN 1 AS one")) for _ in range(20))
         cold_s = min(_timed(lambda: [cold.scores(w, u) for w, u in queries[:20]]) for _ in range(3)) / 20
         gc.collect()
         tracemalloc.start()
