@@ -77,7 +77,8 @@ PORTS = "UNWIND $ids AS x MATCH (n:SnPort {id: x}) RETURN n.id AS id, n.hidden A
 # it names, the one weight linking them, read at the port's position (a
 # hidden node's arrays hold every url it was shown with, hundreds of
 # elements: finding the port in them read the whole id list, 7.2 ms for a
-# query of 121 links, against 2.0 ms by position).  {b}: the dialect's
+# query of 121 links with its rows read as dicts, against 2.0 ms by
+# position).  {b}: the dialect's
 # list base; {w}: a Dialect.float_out item of v.
 LOAD_NEURONS = (
     "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND range({b}, size(n.hidden) + {b} - 1) AS i "
@@ -414,8 +415,14 @@ class GraphLinks:
             for r in self._b.run(NET_HIDDEN, {"net": name}):
                 where[r["id"]] = ({x: k for k, x in enumerate(r["ins"] or ())},
                                   {x: k for k, x in enumerate(r["outs"] or ())})
-            rows = [{"id": r["id"], "pos": [where[h][r["kind"] != "word"][r["id"]] for h in r["hidden"] or ()]}
-                    for r in self._b.run(NET_PORTS, {"net": name})]
+            rows = []
+            for r in self._b.run(NET_PORTS, {"net": name}):
+                try:
+                    pos = [where[h][r["kind"] != "word"][r["id"]] for h in r["hidden"] or ()]
+                except KeyError:
+                    raise GraphError(f"net {name!r}: port {r['id']!r} names a hidden node whose arrays do not "
+                                     "hold it (the stored net is inconsistent)") from None
+                rows.append({"id": r["id"], "pos": pos})
             if rows and self._b.supports_copy:  # LadybugDB: from an Arrow table, 5x faster a list element
                 pa = require("pyarrow", "graph")
                 statements.append((LOAD_POS, {"data": pa.Table.from_pylist(
