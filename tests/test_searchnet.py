@@ -1114,6 +1114,35 @@ def test_graph_neurons_net_of_format_1_gets_its_positions_when_opened(tmp_path, 
         assert store.query("MATCH (n:SnNet) WHERE n.name = 'ln' RETURN n.format AS f")[0]["f"] == 2
 
 
+def test_graph_neurons_net_inconsistent_on_disk_fails_clearly_and_writes_nothing(tmp_path):
+    """A stored "neurons" net whose hidden node lost a url its port names
+    (written by hand): opening it for the positions upgrade, and removing
+    that url, fail with a GraphError naming the port or url, and write
+    nothing."""
+    sessions = random_sessions(np.random.default_rng(29), 20)
+    with graph.open(tmp_path / "bad.lbdb") as store:
+        SearchNet(store, name="sn", layout="neurons").train_many(sessions)
+        url = sessions[0][1][0]
+        node = f"sn|u|i{url}"
+        h = store.query("MATCH (n:SnPort {id: $id}) RETURN n.hidden AS hidden", id=node)[0]["hidden"][0]
+        row = store.query("MATCH (h:SnHidden {id: $h}) RETURN h.outs AS outs, h.outw AS outw", h=h)[0]
+        kept = [k for k, x in enumerate(row["outs"]) if x != node]
+        store.query("MATCH (h:SnHidden {id: $h}) SET h.outs = $outs, h.outw = $outw", h=h,
+                    outs=[row["outs"][k] for k in kept], outw=[row["outw"][k] for k in kept])
+        arrays = store.query("MATCH (h:SnHidden) RETURN h.id AS id, h.outs AS outs, h.outw AS outw ORDER BY id")
+        with pytest.raises(GraphError, match=f"url {url!r} names hidden node"):
+            SearchNet(store, name="sn").remove_output(url)
+        assert store.query("MATCH (n:SnPort {id: $id}) RETURN count(n) AS k", id=node)[0]["k"] == 1
+        assert store.query("MATCH (h:SnHidden) RETURN h.id AS id, h.outs AS outs, h.outw AS outw ORDER BY id") == arrays
+        store.query("ALTER TABLE SnPort DROP pos")
+        store.query("ALTER TABLE SnNet DROP format")
+    with graph.open(tmp_path / "bad.lbdb") as store:
+        with pytest.raises(GraphError, match=f"port '{node}' names a hidden node whose arrays do not hold it"):
+            SearchNet(store, name="sn")
+        assert store.query("MATCH (n:SnNet) RETURN n.format AS f")[0]["f"] == 1
+        assert store.query("MATCH (n:SnPort) WHERE n.pos IS NOT NULL RETURN count(n) AS k")[0]["k"] == 0
+
+
 def test_graph_neurons_layout_remove_output_keeps_arrays_consistent(tmp_path):
     rng = np.random.default_rng(17)
     sessions = random_sessions(rng, 30)

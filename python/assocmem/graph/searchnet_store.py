@@ -1064,6 +1064,9 @@ class GraphLinks:
             rows, moved = [], {}
             for h in self._hidden_table(ports[0]["hidden"] or []).to_pylist():
                 outs, outw = h["outs"], h["outw"]
+                if node not in outs:
+                    raise GraphError(f"net {self.name!r}: url {url!r} names hidden node {h['id']!r}, whose arrays do "
+                                     "not hold it (the stored net is inconsistent)")
                 k = outs.index(node)
                 if k < len(outs) - 1:
                     outs[k], outw[k] = outs[-1], outw[-1]
