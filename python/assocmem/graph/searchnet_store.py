@@ -139,6 +139,14 @@ LOAD = (
     "UNWIND $ids AS x MATCH (n:SnNode {{id: x}}) OPTIONAL MATCH (n)-[l:SN_LINK]-(h:SnNode) "
     "RETURN n.id AS a, collect(h.key) AS h, {ws}"
 )
+# The same as rows, one per link (a node without links: one row, h null),
+# for a query's few ids read as Arrow columns: 1.5 ms against 1.7 ms with
+# the links collected per node (LadybugDB's collect costs more than the
+# rows it saves there).  {w}: a Dialect.float_out item of l.w.
+LOAD_ROWS = (
+    "UNWIND $ids AS x MATCH (n:SnNode {{id: x}}) OPTIONAL MATCH (n)-[l:SN_LINK]-(h:SnNode) "
+    "RETURN n.id AS a, h.key AS h, {w}"
+)
 #: Queries that GraphLinks.score_many loads and scores together.
 SCORE_MANY_CHUNK = 256
 #: Loads of at most this many ids (a query's) go by Backend.run_small: on
@@ -367,6 +375,7 @@ class GraphLinks:
         self._w = lambda row: dialect.float_in(row, "w")
         w = dialect.float_out("l.w", "w")
         self._load = LOAD.format(ws=dialect.float_list_out("l.w", "w"))
+        self._load_rows = LOAD_ROWS.format(w=dialect.float_out("l.w", "w"))
         self._ws = lambda row: dialect.float_list_in(row, "w")
         self._all_links = ALL_LINKS.format(w=w)
         arrays = {"inw": dialect.float_array_out("h.inw", "inw"), "outw": dialect.float_array_out("h.outw", "outw")}
@@ -617,6 +626,15 @@ class GraphLinks:
         """Layout "links": the rows of these word and url ids that are
         stored (their hidden neurons' key texts and the weights; empty lists
         for a node without links), in one statement."""
+        if len(ids) <= SMALL_LOAD and self._b.arrow_results and not self._b.dialect.rounds_floats:
+            table = self._b.columns(self._plan(self._load_rows, len(ids)), {"ids": ids}, small=True)
+            out: dict[str, tuple[list[str], list[float]]] = {}
+            for a, h, w in zip(*(table.column(c).to_pylist() for c in ("a", "h", "w"))):
+                hs, ws = out.setdefault(a, ([], []))
+                if h is not None:
+                    hs.append(h)
+                    ws.append(w)
+            return out
         names, hs, ws = self._columns(self._load, ids, ("a", "h", "w"), {"w": self._ws})
         return {a: (h, w if h else []) for a, h, w in zip(names, hs, ws)}
 
