@@ -266,39 +266,36 @@ def test_hypergraphdb_query_reads_its_urls_hidden_neurons_only(tmp_path, layout)
         SearchNet(store, name="sn", rules="hypergraphdb", layout=layout).train_many(sessions)
         hidden_url = mem.links()["hidden_url"]
         word_hidden = mem.links()["word_hidden"]
-        calls = []
-        real = store.backend.run
-        store.backend.run = lambda *a, **k: calls.append(a) or real(*a, **k)
-        for w, u, _ in sessions[::15]:
-            g = SearchNet(store, name="sn", layout=layout)  # a new handle: nothing cached; rules from the store
+        with statements(store) as calls:
+            for w, u, _ in sessions[::15]:
+                g = SearchNet(store, name="sn", layout=layout)  # a new handle: nothing cached; rules from the store
+                calls.clear()
+                assert g.scores(w, u) == mem.scores(w, u)  # the same bits
+                assert len(calls) == 1
+                assert g.scores(w, u) == mem.scores(w, u) and len(calls) == 1  # warm: no round trip
+                held = set(g._links._links.hidden_key)
+                assert held == {h for (h, b) in hidden_url if b in u}
+                of_words = {h for (a, h) in word_hidden if a in w}
+                assert len(of_words - held) > 0  # the words' other hidden neurons were not read
+                # unknown words and urls, and urls known by now, score as in memory
+                for ws, us in (([*w, "no-such-word"], u[:1]), (w, [*u, 999_999]), (["no-such-word"], u)):
+                    assert g.scores(ws, us) == mem.scores(ws, us)
+            # a handle that scored some queries trains a batch on the same
+            # table: it reads the batch's urls' rows and hidden neurons only,
+            # and the batch's queries stay warm with the trained scores
+            g = SearchNet(store, name="sn", layout=layout)
+            extra = random_sessions(rng, 10, n_words=6, n_urls=300)
+            for w, u, _ in extra[:5]:
+                g.scores(w, u)
+            g.train_many(extra)
+            mem.train_many(extra)
+            batch_urls = {b for _, u, _ in extra for b in u}
+            hidden_url = mem.links()["hidden_url"]
+            assert set(g._links._links.hidden_key) == {h for (h, b) in hidden_url if b in batch_urls}
             calls.clear()
-            assert g.scores(w, u) == mem.scores(w, u)  # the same bits
-            assert len(calls) == 1
-            assert g.scores(w, u) == mem.scores(w, u) and len(calls) == 1  # warm: no round trip
-            held = set(g._links._links.hidden_key)
-            assert held == {h for (h, b) in hidden_url if b in u}
-            of_words = {h for (a, h) in word_hidden if a in w}
-            assert len(of_words - held) > 0  # the words' other hidden neurons were not read
-            # unknown words and urls, and urls known by now, score as in memory
-            for ws, us in (([*w, "no-such-word"], u[:1]), (w, [*u, 999_999]), (["no-such-word"], u)):
-                assert g.scores(ws, us) == mem.scores(ws, us)
-        # a handle that scored some queries trains a batch on the same
-        # table: it reads the batch's urls' rows and hidden neurons only,
-        # and the batch's queries stay warm with the trained scores
-        g = SearchNet(store, name="sn", layout=layout)
-        extra = random_sessions(rng, 10, n_words=6, n_urls=300)
-        for w, u, _ in extra[:5]:
-            g.scores(w, u)
-        g.train_many(extra)
-        mem.train_many(extra)
-        batch_urls = {b for _, u, _ in extra for b in u}
-        hidden_url = mem.links()["hidden_url"]
-        assert set(g._links._links.hidden_key) == {h for (h, b) in hidden_url if b in batch_urls}
-        calls.clear()
-        for w, u, _ in extra:
-            assert g.scores(w, u) == mem.scores(w, u)
-        assert not calls  # warm after the commit
-        store.backend.run = real
+            for w, u, _ in extra:
+                assert g.scores(w, u) == mem.scores(w, u)
+            assert not calls  # warm after the commit
         for w, u, _ in sessions[::20]:
             assert g.scores(w, u) == mem.scores(w, u)
         # a url removed after its row was scored: the table forgets it
@@ -758,11 +755,8 @@ def test_graph_cache_bounded_and_exact(tmp_path, cache_size, layout, rules):
             if rules == "hypergraphdb":
                 _assert_cache_accounted(g._links)
         if cache_size >= 10**6:  # everything it wrote or read is cached: no round trip for a known query
-            calls = []
-            real = store.backend.run
-            store.backend.run = lambda *a, **k: calls.append(a) or real(*a, **k)
-            g.scores(*sessions[3][:2])
-            store.backend.run = real
+            with statements(store) as calls:
+                g.scores(*sessions[3][:2])
             assert calls == []
         _assert_same_links(g, mem)  # links() reads the store, not the cache
 

@@ -611,11 +611,14 @@ class GraphLinks:
     def _columns(self, query: str, ids: list[str], names: tuple[str, ...],
                  floats: dict[str, Any]) -> list[list[Any]]:
         """A load statement over these ids, one list per column of
-        ``names``; ``floats``: the dialect's reader of each float column.  A
-        batch's thousands of rows come as Arrow columns: 20% faster than a
-        dict per row (11,000 ids on a 500,000-url net: 0.31 s, 0.39 s)."""
-        if len(ids) > SMALL_LOAD and self._b.arrow_results and not self._b.dialect.rounds_floats:
-            table = self._b.columns(self._plan(query, len(ids)), {"ids": ids})
+        ``names``; ``floats``: the dialect's reader of each float column.
+        The rows come as Arrow columns where the backend has them: a
+        batch's thousands 20% faster than a dict per row (11,000 ids on a
+        500,000-url net: 0.31 s, 0.39 s), a query's few (SMALL_LOAD) as a
+        short read (Backend.run_small)."""
+        if self._b.arrow_results and not self._b.dialect.rounds_floats:
+            small = len(ids) <= SMALL_LOAD
+            table = self._b.columns(self._plan(query, len(ids)), {"ids": ids}, small=small)
             if table is None or not table.num_rows:
                 return [[] for _ in names]
             return [table.column(c).to_pylist() for c in names]
@@ -626,10 +629,9 @@ class GraphLinks:
         """Layout "links": the rows of these word and url ids that are
         stored (their hidden neurons' key texts and the weights; empty lists
         for a node without links), in one statement."""
-        if len(ids) <= SMALL_LOAD and self._b.arrow_results and not self._b.dialect.rounds_floats:
-            table = self._b.columns(self._plan(self._load_rows, len(ids)), {"ids": ids}, small=True)
+        if len(ids) <= SMALL_LOAD:  # a row per link
             out: dict[str, tuple[list[str], list[float]]] = {}
-            for a, h, w in zip(*(table.column(c).to_pylist() for c in ("a", "h", "w"))):
+            for a, h, w in zip(*self._columns(self._load_rows, ids, ("a", "h", "w"), {"w": self._w})):
                 hs, ws = out.setdefault(a, ([], []))
                 if h is not None:
                     hs.append(h)
@@ -650,13 +652,8 @@ class GraphLinks:
         out: dict[str, tuple[list[str], list[float]]] = {}
         if len(ids) <= LOAD_NEURONS_MAX:
             skip = len(self._id("hidden", ""))  # a hidden node's id is its key text after the net's prefix
-            query = self._plan(self._load_neurons_query, len(ids))
-            if self._b.arrow_results and not self._b.dialect.rounds_floats:  # a hundred rows or so
-                table = self._b.columns(query, {"ids": ids}, small=True)
-                rows = zip(*(table.column(c).to_pylist() for c in ("port", "hid", "w")))
-            else:
-                rows = ((r["port"], r["hid"], self._w(r)) for r in self._b.run_small(query, {"ids": ids}))
-            for port, hid, w in rows:
+            for port, hid, w in zip(*self._columns(self._load_neurons_query, ids, ("port", "hid", "w"),
+                                                   {"w": self._w})):
                 hs, ws = out.setdefault(port, ([], []))
                 hs.append(hid[skip:])
                 ws.append(w)
