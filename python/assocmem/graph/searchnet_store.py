@@ -609,15 +609,18 @@ class GraphLinks:
         return run(self._plan(query, len(ids)), {"ids": ids})
 
     def _columns(self, query: str, ids: list[str], names: tuple[str, ...],
-                 floats: dict[str, Any]) -> list[list[Any]]:
+                 floats: dict[str, Any], *, per_link: bool = False) -> list[list[Any]]:
         """A load statement over these ids, one list per column of
         ``names``; ``floats``: the dialect's reader of each float column.
-        The rows come as Arrow columns where the backend has them: a
-        batch's thousands 20% faster than a dict per row (11,000 ids on a
-        500,000-url net: 0.31 s, 0.39 s), a query's few (SMALL_LOAD) as a
-        short read (Backend.run_small)."""
-        if self._b.arrow_results and not self._b.dialect.rounds_floats:
-            small = len(ids) <= SMALL_LOAD
+        A batch's thousands of rows come as Arrow columns where the backend
+        has them: 20% faster than a dict per row (11,000 ids on a
+        500,000-url net: 0.31 s, 0.39 s).  So do a query's (at most
+        SMALL_LOAD ids, read as Backend.run_small reads) when the statement
+        returns a row ``per_link``, a hundred or so: 0.4 ms against 0.75 ms
+        for 121 rows; a dozen rows holding lists (SCORE_LOAD) are 0.15 ms
+        faster as dicts."""
+        small = len(ids) <= SMALL_LOAD
+        if (per_link or not small) and self._b.arrow_results and not self._b.dialect.rounds_floats:
             table = self._b.columns(self._plan(query, len(ids)), {"ids": ids}, small=small)
             if table is None or not table.num_rows:
                 return [[] for _ in names]
@@ -631,7 +634,7 @@ class GraphLinks:
         for a node without links), in one statement."""
         if len(ids) <= SMALL_LOAD:  # a row per link
             out: dict[str, tuple[list[str], list[float]]] = {}
-            for a, h, w in zip(*self._columns(self._load_rows, ids, ("a", "h", "w"), {"w": self._w})):
+            for a, h, w in zip(*self._columns(self._load_rows, ids, ("a", "h", "w"), {"w": self._w}, per_link=True)):
                 hs, ws = out.setdefault(a, ([], []))
                 if h is not None:
                     hs.append(h)
@@ -653,7 +656,7 @@ class GraphLinks:
         if len(ids) <= LOAD_NEURONS_MAX:
             skip = len(self._id("hidden", ""))  # a hidden node's id is its key text after the net's prefix
             for port, hid, w in zip(*self._columns(self._load_neurons_query, ids, ("port", "hid", "w"),
-                                                   {"w": self._w})):
+                                                   {"w": self._w}, per_link=True)):
                 hs, ws = out.setdefault(port, ([], []))
                 hs.append(hid[skip:])
                 ws.append(w)
