@@ -1,5 +1,6 @@
-"""The graph-mirror suite, run on embedded LadybugDB always and on Neo4j when
-ASSOCMEM_NEO4J_URI is set (tests/test_graph.py and tests/test_neo4j.py)."""
+"""The graph-mirror suite, run on embedded LadybugDB and a FalkorDB server
+always and on Neo4j when ASSOCMEM_NEO4J_URI is set (tests/test_graph.py,
+tests/test_falkordb.py and tests/test_neo4j.py)."""
 
 from __future__ import annotations
 
@@ -190,3 +191,45 @@ class GraphSuite:
             store.anti_correlated("ok", 8)
         # nothing half-written by the refused calls
         assert [r["name"] for r in store.networks()] == ["ok"]
+
+    @pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+    @pytest.mark.parametrize("layout", ["links", "neurons"])
+    def test_search_net_equals_memory(self, store, layout, rules):
+        """A search net trained in batches and click by click, scored cold
+        and warm by new handles, with an output removed: the in-memory net's
+        scores and links (to 1e-12), arrays and ports' positions consistent
+        (layout "neurons").  Its nodes are deleted afterwards (a server
+        keeps them between runs)."""
+        import uuid
+
+        rng = np.random.default_rng(13)
+        urls = [f"u{k}" for k in range(40)]
+        sessions = []
+        for _ in range(36):
+            w = [int(v) for v in rng.choice(25, size=rng.integers(1, 4), replace=False)]
+            u = [str(v) for v in rng.choice(urls, size=5, replace=False)]
+            sessions.append((w, u, u[int(rng.integers(5))]))
+        name = f"suite-{uuid.uuid4().hex[:10]}"
+        mem, g = assocmem.SearchNet(rules=rules), assocmem.SearchNet(store, name=name, rules=rules, layout=layout)
+        try:
+            mem.train_many(sessions[:24])
+            g.train_many(sessions[:24])
+            for s in sessions[24:]:
+                mem.train(*s)
+                g.train(*s)
+            for url in ("u7", "u21"):
+                mem.remove_output(url)
+                g.remove_output(url)
+            cold = assocmem.SearchNet(store, name=name, cache_size=0)
+            warm = assocmem.SearchNet(store, name=name)
+            for w, u, _ in sessions[::3]:
+                want = mem.scores(w + [99], u + ["no-such-url"])
+                for net in (cold, warm, warm):
+                    np.testing.assert_allclose(net.scores(w + [99], u + ["no-such-url"]), want, rtol=0, atol=1e-12)
+            same_links(warm.links(), mem.links())
+            if layout == "neurons":
+                assert neurons_consistent(store, name) == sum(map(len, mem.links().values()))
+        finally:
+            for label in ("SnNode", "SnHidden", "SnPort"):
+                store.query(f"MATCH (n:{label}) WHERE n.net = $net DETACH DELETE n", net=name)
+            store.query("MATCH (n:SnNet) WHERE n.name = $net DELETE n", net=name)
