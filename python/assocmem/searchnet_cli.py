@@ -40,7 +40,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", choices=["pci", "hypergraphdb"], default=None,
                    help="learning rules (default: the stored net's, or pci for a new net)")
     p.add_argument("--layout", choices=["links", "neurons"], default=None,
-                   help="graph layout (default: the stored net's, or links for a new net)")
+                   help="graph layout (default: the stored net's, or links for a new net; neurons answers cold "
+                        "queries on large hypergraphdb nets 3x faster, README)")
 
 
 def _session(lineno: int, text: str, path: str) -> tuple[list, list, Any]:
