@@ -171,8 +171,7 @@ def test_checkpoint_threshold_is_the_database_s_and_checked(tmp_path):
             SearchNet(store, name="sn").train_many(sessions)
             assert os.path.exists(f"{db}.wal") == logged
             with graph.open(db) as other:  # the same file: the same database, the same setting
-                setting = other.backend.run("CALL current_setting('checkpoint_threshold') RETURN *")[0]
-                assert int(setting["checkpoint_threshold"]) == (threshold or 16 * 2**20)
+                assert other.backend.checkpoint_threshold() == (threshold or 16 * 2**20)
     for bad, error in ((True, TypeError), (1.5, TypeError), ("16", TypeError), (0, ValueError), (-1, ValueError)):
         with pytest.raises(error, match="checkpoint_threshold: expected"):
             graph.open(tmp_path / "bad.lbdb", checkpoint_threshold=bad)

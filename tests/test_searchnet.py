@@ -27,16 +27,17 @@ W, U = ["world", "bank"], ["worldbank", "river", "earth"]
 @contextlib.contextmanager
 def statements(store):
     """Every statement the store's LadybugDB backend runs meanwhile, as
-    (query, params, result, short) -- one per round trip, whether read as
-    rows or as Arrow columns; ``short``: run as a short read (one thread,
-    on the calling thread: Backend.run_small, columns(small=True))."""
+    [query, params, result, short] -- one per round trip, whether read as
+    rows or as Arrow columns (result None: the statement failed);
+    ``short``: run as a short read (one thread, on the calling thread:
+    Backend.run_small, columns(small=True))."""
     b = store.backend
     real, seen = b._execute, []
 
     def recording(query, params=None):
-        result = real(query, params)
-        seen.append((query, params, result, getattr(b._local, "short", False)))
-        return result
+        seen.append(entry := [query, params, None, getattr(b._local, "short", False)])  # a failing one too
+        entry[2] = real(query, params)
+        return entry[2]
 
     b._execute = recording
     try:
@@ -574,18 +575,13 @@ def test_graph_commit_failing_after_the_updates_rolls_back_and_retries(tmp_path,
         g = SearchNet(store, name="sn")
         g.train_many(before)
         stored = g.links()
-        real_execute, ran = store.backend._execute, []
-
-        def recording(query, params=None):
-            ran.append(query)
-            return real_execute(query, params)
-
-        store.backend._execute = recording
         monkeypatch.setattr(searchnet_store, "LOAD_NEW_LINKS", "LOAD FROM $data CREATE (:SnNode {id: src})")
-        for _ in range(3):
-            with pytest.raises(GraphError, match="primary key"):
-                g.train_many(batch)
-            assert g.links() == stored
+        with statements(store) as calls:
+            for _ in range(3):
+                with pytest.raises(GraphError, match="primary key"):
+                    g.train_many(batch)
+                assert g.links() == stored
+        ran = [q for q, *_ in calls]
         assert sum(map(_updates_weights, ran)) == 3 and ran.count("ROLLBACK") == 3
         monkeypatch.undo()
         g.train_many(batch)
@@ -679,18 +675,10 @@ def test_graph_weight_updates_by_join_or_look_ups_agree(tmp_path, monkeypatch, s
         for sessions in (before, batch):
             mem.train_many(sessions)
             links = store.query("MATCH ()-[l:SN_LINK]->() RETURN count(*) AS k")[0]["k"]  # what the commit counts
-            ran = []
-            real = store.backend._execute
-
-            def recording(query, params=None):
-                ran.append((query, params))
-                return real(query, params)
-
-            store.backend._execute = recording
-            g.train_many(sessions)
-            store.backend._execute = real
-        updates = [p["data"].num_rows for q, p in ran if _updates_weights(q)]
-        joined = [q == searchnet_store.LOAD_UPDATE_LINKS_JOIN for q, _ in ran if _updates_weights(q)]
+            with statements(store) as ran:
+                g.train_many(sessions)
+        updates = [p["data"].num_rows for q, p, *_ in ran if _updates_weights(q)]
+        joined = [q == searchnet_store.LOAD_UPDATE_LINKS_JOIN for q, *_ in ran if _updates_weights(q)]
         assert len(updates) == 1 and updates[0] > 0
         assert joined == [updates[0] >= share * links]
         if share == 0:
@@ -715,23 +703,16 @@ def test_graph_counts_links_again_only_when_the_choice_may_change(tmp_path):
         SearchNet(store, name="other", rules="hypergraphdb").train_many(random_sessions(rng, 300, n_words=300,
                                                                                       n_urls=3000))
         g = SearchNet(store, name="sn", rules="hypergraphdb")
-        counted, updated = [], []
-        real = store.backend._execute
-
-        def recording(query, params=None):
-            counted.append(query == searchnet_store.COUNT_LINKS)
-            updated.append(_updates_weights(query))
-            return real(query, params)
-
-        store.backend._execute = recording
-        for k, batch in enumerate(batches):
-            if k == 3:
-                url = batches[0][0][1][0]
-                g.remove_output(url)
-                mem.remove_output(url)
-            g.train_many(batch)
-            mem.train_many(batch)
-        store.backend._execute = real
+        with statements(store) as ran:
+            for k, batch in enumerate(batches):
+                if k == 3:
+                    url = batches[0][0][1][0]
+                    g.remove_output(url)
+                    mem.remove_output(url)
+                g.train_many(batch)
+                mem.train_many(batch)
+        counted = [q == searchnet_store.COUNT_LINKS for q, *_ in ran]
+        updated = [_updates_weights(q) for q, *_ in ran]
         assert sum(updated) >= 4  # the batches after the first update weights
         assert sum(counted) == 2  # the first updating batch, and the first after the removal
         _assert_same_links(g, mem)

@@ -78,8 +78,8 @@ PORTS = "UNWIND $ids AS x MATCH (n:SnPort {id: x}) RETURN n.id AS id, n.hidden A
 # hidden node's arrays hold every url it was shown with, hundreds of
 # elements: finding the port in them read the whole id list, 7.2 ms for a
 # query of 121 links with its rows read as dicts, against 2.0 ms by
-# position).  {b}: the dialect's
-# list base; {w}: a Dialect.float_out item of v.
+# position).  {b}: the dialect's list base; {w}: a Dialect.float_out item
+# of v.
 LOAD_NEURONS = (
     "UNWIND $ids AS x MATCH (n:SnPort {{id: x}}) UNWIND range({b}, size(n.hidden) + {b} - 1) AS i "
     "MATCH (h:SnHidden {{id: n.hidden[i]}}) "
@@ -375,7 +375,7 @@ class GraphLinks:
         self._w = lambda row: dialect.float_in(row, "w")
         w = dialect.float_out("l.w", "w")
         self._load = LOAD.format(ws=dialect.float_list_out("l.w", "w"))
-        self._load_rows = LOAD_ROWS.format(w=dialect.float_out("l.w", "w"))
+        self._load_rows = LOAD_ROWS.format(w=w)
         self._ws = lambda row: dialect.float_list_in(row, "w")
         self._all_links = ALL_LINKS.format(w=w)
         arrays = {"inw": dialect.float_array_out("h.inw", "inw"), "outw": dialect.float_array_out("h.outw", "outw")}
@@ -981,10 +981,10 @@ class GraphLinks:
             columns[ids] = pa.ListArray.from_arrays(offsets, items.take(pick))
             columns[ws] = pa.ListArray.from_arrays(offsets, weights.take(value))
             if sel.any():  # the changes' pairs are the ones after the stored
-                span = int(code.max()) + 1
-                listed = own[pick] * span + code[pick]
+                span, owners = int(code.max()) + 1, own[pick]
+                listed = owners * span + code[pick]
                 order = np.argsort(listed)
-                place = np.arange(len(pick)) - offsets[own[pick]]
+                place = np.arange(len(pick)) - offsets[owners]
                 pairs = own[len(kept):] * span + code[len(kept):]
                 pos[sel] = place[order[np.searchsorted(listed, pairs, sorter=order)]]
         hidden = pa.table(columns)
@@ -1082,10 +1082,11 @@ class GraphLinks:
             rows, moved = [], {}
             for h in self._hidden_table(ports[0]["hidden"] or []).to_pylist():
                 outs, outw = h["outs"], h["outw"]
-                if node not in outs:
+                try:
+                    k = outs.index(node)
+                except ValueError:
                     raise GraphError(f"net {self.name!r}: url {url!r} names hidden node {h['id']!r}, whose arrays do "
-                                     "not hold it (the stored net is inconsistent)")
-                k = outs.index(node)
+                                     "not hold it (the stored net is inconsistent)") from None
                 if k < len(outs) - 1:
                     outs[k], outw[k] = outs[-1], outw[-1]
                     moved.setdefault(outs[k], {})[h["id"]] = k
