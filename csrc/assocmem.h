@@ -285,6 +285,11 @@ int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w);
    gets w[i] (a repeated hidden neuron: the last weight wins). */
 int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
                      const double *w);
+/* Set (or create) n links of one layer (AM_LT_WH or AM_LT_HU): rows[i] ->
+   cols[i] gets w[i] (a repeated link: the last weight wins).  Every index is
+   checked first: AM_ERANGE changes nothing. */
+int am_lt_set_many(am_links *L, int layer, int64_t n, const int64_t *rows,
+                   const int64_t *cols, const double *w);
 /* Drop every link to url u and free its row (outside a transaction). */
 int am_lt_remove_url(am_links *L, int64_t u);
 /* Drop word w's links and free its row (outside a transaction). */

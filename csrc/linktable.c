@@ -506,6 +506,22 @@ int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
     return st;
 }
 
+int am_lt_set_many(am_links *L, int layer, int64_t n, const int64_t *rows,
+                   const int64_t *cols, const double *w)
+{
+    if (L == NULL || (layer != AM_LT_WH && layer != AM_LT_HU) || n < 0 ||
+        (n > 0 && (rows == NULL || cols == NULL || w == NULL)))
+        return AM_EINVAL;
+    const int64_t n_rows = L->layer[layer].n, n_col = n_cols(L, layer);
+    for (int64_t i = 0; i < n; ++i)  /* all or nothing: checked before any change */
+        if (rows[i] < 0 || rows[i] >= n_rows || cols[i] < 0 || cols[i] >= n_col)
+            return AM_ERANGE;
+    int st = AM_OK;
+    for (int64_t i = 0; i < n && st == AM_OK; ++i)
+        st = am_lt_set(L, layer, rows[i], cols[i], w[i]);
+    return st;
+}
+
 int am_lt_remove_url(am_links *L, int64_t u)
 {
     if (L == NULL || L->open)  /* rows are append-only inside a transaction */

@@ -156,6 +156,21 @@ cdef class LinkTable:
         _check(am_lt_set_column(self.L, u, n, &hidden[0] if n else &zero, &weights[0] if n else &dzero),
                "am_lt_set_column")
 
+    def set_many(self, int layer, const int64_t[::1] rows, const int64_t[::1] cols, const double[::1] weights):
+        """Set or create the links rows[i] -> cols[i] of a layer (0 or 1)
+        to weights[i], in one call (a repeated link: the last weight wins).
+        An index out of range raises and changes nothing."""
+        cdef int64_t zero = 0
+        cdef double dzero = 0.0
+        cdef int64_t n = rows.shape[0]
+        if cols.shape[0] != n:
+            raise ShapeError(f"cols: expected one per row ({n}); got {cols.shape[0]}")
+        if weights.shape[0] != n:
+            raise ShapeError(f"weights: expected one per row ({n}); got {weights.shape[0]}")
+        self._idle()
+        _check(am_lt_set_many(self.L, layer, n, &rows[0] if n else &zero, &cols[0] if n else &zero,
+                              &weights[0] if n else &dzero), "am_lt_set_many")
+
     def get(self, int layer, int64_t row, int64_t col):
         """A link's weight, or None if there is none."""
         cdef double w = 0.0

@@ -100,6 +100,8 @@ cdef extern from "assocmem.h" nogil:
     int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w)
     int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
                          const double *w)
+    int am_lt_set_many(am_links *L, int layer, int64_t n, const int64_t *rows, const int64_t *cols,
+                       const double *w)
     int am_lt_remove_url(am_links *L, int64_t u)
     int am_lt_clear_word(am_links *L, int64_t w)
     int am_lt_begin(am_links *L)

@@ -132,7 +132,7 @@ def changes(before: tuple, now: tuple) -> list[tuple]:
     return sorted(out)
 
 
-ops = st.lists(st.tuples(st.sampled_from(["add", "set0", "set1", "column", "train", "remove", "tx"]),
+ops = st.lists(st.tuples(st.sampled_from(["add", "set0", "set1", "column", "many", "train", "remove", "tx"]),
                          st.integers(0, 10 ** 6), st.floats(-2, 2)), max_size=60)
 
 
@@ -161,6 +161,14 @@ def test_table_follows_the_model(program, learn):
             t.set_column(u, np.array(hs, dtype=np.int64), np.array([v + k for k in range(len(hs))]))
             for k, h in enumerate(hs):
                 m.hu[h][u] = v + k
+        elif op == "many":  # a layer's links in one call, one repeated (the last weight wins)
+            layer, k = r % 2, 1 + r % 6
+            rows = [(r // (j + 3)) % (nw, nh)[layer] for j in range(k)] + [(r // 3) % (nw, nh)[layer]]
+            cols = [(r // (j + 5)) % (nh, nu)[layer] for j in range(k)] + [(r // 5) % (nh, nu)[layer]]
+            weights = [v - j for j in range(k + 1)]
+            t.set_many(layer, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(weights))
+            for a, b, x in zip(rows, cols, weights):
+                (m.wh, m.hu)[layer][a][b] = x
         elif op == "remove":
             u = r % nu
             t.remove_url(u)
@@ -331,6 +339,18 @@ def test_misuse_is_an_error_not_a_crash():
         t.set(1, 0, 5, 1.0)  # no url 5
     with pytest.raises(KernelError, match="am_lt_set"):
         t.set(2, 0, 0, 1.0)  # the reverse index is not set directly
+    i64 = lambda *x: np.array(x, dtype=np.int64)  # noqa: E731
+    with pytest.raises(KernelError, match="am_lt_set_many"):
+        t.set_many(1, i64(0, 0), i64(0, 5), np.array([1.0, 2.0]))  # no url 5: nothing set, not even 0 -> 0
+    with pytest.raises(KernelError, match="am_lt_set_many"):
+        t.set_many(2, i64(0), i64(0), np.array([1.0]))
+    with pytest.raises(ShapeError, match="cols"):
+        t.set_many(0, i64(0), i64(0, 0), np.array([1.0]))
+    with pytest.raises(ShapeError, match="weights"):
+        t.set_many(0, i64(0), i64(0), np.array([1.0, 2.0]))
+    with pytest.raises((TypeError, ValueError)):
+        t.set_many(0, np.array([0], dtype=np.int32), i64(0), np.array([1.0]))
+    t.set_many(0, i64(), i64(), np.array([]))  # nothing to set
     with pytest.raises(KernelError, match="am_lt_row"):
         t.row(1, -1)
     with pytest.raises(ShapeError, match="layer"):

@@ -173,9 +173,10 @@ class _Links:
         """Set several word -> hidden weights of word w."""
         self.table.set_row(0, w, hidden, weights)
 
-    def update_column(self, u: int, hidden: Sequence[int], weights: Sequence[float]) -> None:
-        """Set several hidden -> url weights into url u."""
-        self.table.set_column(u, np.asarray(hidden, dtype=np.int64), np.asarray(weights, dtype=np.float64))
+    def set_many(self, layer: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> None:
+        """Set or create many links of layer 0 (word -> hidden) or 1
+        (hidden -> url) in one call: rows[i] -> cols[i] gets weights[i]."""
+        self.table.set_many(layer, rows, cols, weights)
 
     def has_hu(self, h: int, u: int) -> bool:
         return self.table.get(1, h, u) is not None
