@@ -281,10 +281,6 @@ int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
               double *w, int *found);
 /* Set (or create) the weight of one AM_LT_WH or AM_LT_HU link. */
 int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w);
-/* Set (or create) the hidden -> url weights into url u: hidden[i] -> u
-   gets w[i] (a repeated hidden neuron: the last weight wins). */
-int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
-                     const double *w);
 /* Set (or create) n links of one layer (AM_LT_WH or AM_LT_HU): rows[i] ->
    cols[i] gets w[i] (a repeated link: the last weight wins).  Every index is
    checked first: AM_ERANGE changes nothing. */

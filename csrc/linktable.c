@@ -487,25 +487,6 @@ static int marks(int64_t **mark, int64_t *cap, int64_t n)
     return AM_OK;
 }
 
-int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
-                     const double *w)
-{
-    if (L == NULL || n < 0 || (n > 0 && (hidden == NULL || w == NULL)))
-        return AM_EINVAL;
-    const int64_t n_hidden = L->layer[AM_LT_HU].n;
-    if (u < 0 || u >= L->layer[AM_LT_UH].n)
-        return AM_ERANGE;
-    for (int64_t i = 0; i < n; ++i)
-        if (hidden[i] < 0 || hidden[i] >= n_hidden)
-            return AM_ERANGE;
-    int st = AM_OK;
-    for (int64_t i = 0; i < n && st == AM_OK; ++i) {
-        const int64_t at = find_hu(L, hidden[i], u);
-        st = at >= 0 ? set_hu_at(L, hidden[i], at, w[i]) : add_hu(L, hidden[i], u, w[i]);
-    }
-    return st;
-}
-
 int am_lt_set_many(am_links *L, int layer, int64_t n, const int64_t *rows,
                    const int64_t *cols, const double *w)
 {

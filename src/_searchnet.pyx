@@ -138,24 +138,6 @@ cdef class LinkTable:
         self._idle()
         _check(am_lt_set(self.L, layer, row, col, w), "am_lt_set")
 
-    def set_row(self, int layer, int64_t row, cols, weights):
-        """Set or create several links of one row."""
-        cdef Py_ssize_t k
-        self._idle()
-        for k in range(len(cols)):
-            _check(am_lt_set(self.L, layer, row, cols[k], weights[k]), "am_lt_set")
-
-    def set_column(self, int64_t u, const int64_t[::1] hidden, const double[::1] weights):
-        """Set or create the hidden -> url weights into url u."""
-        cdef int64_t zero = 0
-        cdef double dzero = 0.0
-        cdef int64_t n = hidden.shape[0]
-        if weights.shape[0] != n:
-            raise ShapeError("weights: expected one weight per hidden neuron")
-        self._idle()
-        _check(am_lt_set_column(self.L, u, n, &hidden[0] if n else &zero, &weights[0] if n else &dzero),
-               "am_lt_set_column")
-
     def set_many(self, int layer, const int64_t[::1] rows, const int64_t[::1] cols, const double[::1] weights):
         """Set or create the links rows[i] -> cols[i] of a layer (0 or 1)
         to weights[i], in one call (a repeated link: the last weight wins).

@@ -98,8 +98,6 @@ cdef extern from "assocmem.h" nogil:
     int am_lt_get(const am_links *L, int layer, int64_t row, int64_t col,
                   double *w, int *found)
     int am_lt_set(am_links *L, int layer, int64_t row, int64_t col, double w)
-    int am_lt_set_column(am_links *L, int64_t u, int64_t n, const int64_t *hidden,
-                         const double *w)
     int am_lt_set_many(am_links *L, int layer, int64_t n, const int64_t *rows, const int64_t *cols,
                        const double *w)
     int am_lt_remove_url(am_links *L, int64_t u)

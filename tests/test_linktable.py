@@ -132,7 +132,7 @@ def changes(before: tuple, now: tuple) -> list[tuple]:
     return sorted(out)
 
 
-ops = st.lists(st.tuples(st.sampled_from(["add", "set0", "set1", "column", "many", "train", "remove", "tx"]),
+ops = st.lists(st.tuples(st.sampled_from(["add", "set0", "set1", "many", "train", "remove", "tx"]),
                          st.integers(0, 10 ** 6), st.floats(-2, 2)), max_size=60)
 
 
@@ -155,12 +155,6 @@ def test_table_follows_the_model(program, learn):
             h, u = r % nh, (r // 7) % nu
             t.set(1, h, u, v)
             m.hu[h][u] = v
-        elif op == "column":
-            u = r % nu
-            hs = sorted({(r // (k + 3)) % nh for k in range(4)})
-            t.set_column(u, np.array(hs, dtype=np.int64), np.array([v + k for k in range(len(hs))]))
-            for k, h in enumerate(hs):
-                m.hu[h][u] = v + k
         elif op == "many":  # a layer's links in one call, one repeated (the last weight wins)
             layer, k = r % 2, 1 + r % 6
             rows = [(r // (j + 3)) % (nw, nh)[layer] for j in range(k)] + [(r // 3) % (nw, nh)[layer]]

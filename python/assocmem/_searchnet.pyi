@@ -27,9 +27,6 @@ class LinkTable:
         """A new row (word, hidden neuron or url); its id.  A hidden neuron
         sorts by order (ties by id)."""
     def set(self, layer: int, row: int, col: int, w: float) -> None: ...
-    def set_row(self, layer: int, row: int, cols: list[int], weights: list[float]) -> None: ...
-    def set_column(self, u: int, hidden: I64, weights: F64) -> None:
-        """Set or create the hidden -> url weights into url u."""
     def set_many(self, layer: int, rows: I64, cols: I64, weights: F64) -> None:
         """Set or create the links rows[i] -> cols[i] of a layer to weights[i]."""
     def get(self, layer: int, row: int, col: int) -> float | None: ...

@@ -169,14 +169,11 @@ class _Links:
     def set_hu(self, h: int, u: int, value: float) -> None:
         self.table.set(1, h, u, value)
 
-    def update_wh(self, w: int, hidden: Sequence[int], weights: Sequence[float]) -> None:
-        """Set several word -> hidden weights of word w."""
-        self.table.set_row(0, w, hidden, weights)
-
-    def set_many(self, layer: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> None:
+    def set_many(self, layer: int, rows: Sequence[int], cols: Sequence[int], weights: Sequence[float]) -> None:
         """Set or create many links of layer 0 (word -> hidden) or 1
         (hidden -> url) in one call: rows[i] -> cols[i] gets weights[i]."""
-        self.table.set_many(layer, rows, cols, weights)
+        self.table.set_many(layer, np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
+                            np.asarray(weights, dtype=np.float64))
 
     def has_hu(self, h: int, u: int) -> bool:
         return self.table.get(1, h, u) is not None

@@ -547,7 +547,7 @@ class GraphLinks:
                 dropped += len(row) - len(keep)
                 links.table.clear_word(w)
                 if keep:
-                    links.update_wh(w, list(keep), list(keep.values()))
+                    links.set_many(0, [w] * len(keep), list(keep), list(keep.values()))
         return dropped
 
     def _trim(self) -> None:
@@ -598,8 +598,8 @@ class GraphLinks:
                     hidden += [tid[t] for t in hs]
                     values += ws
                     self._cache.put((kind, k), 1 + len(hs))
-                a, b = np.array(own, dtype=np.int64), np.array(hidden, dtype=np.int64)
-                links.set_many(layer, *((a, b) if layer == 0 else (b, a)), np.array(values, dtype=np.float64))
+                rows, cols = (own, hidden) if layer == 0 else (hidden, own)
+                links.set_many(layer, rows, cols, values)
         self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
 
     def _plan(self, query: str, n: int) -> str:
@@ -712,8 +712,7 @@ class GraphLinks:
         tid = dict(zip(texts, table.hidden_many(decode_hidden_many(texts))))
         linked = [k for k, t in enumerate(hidden) if t is not None]
         hs = [tid[hidden[k]] for k in linked]
-        table.set_many(1, np.array(hs, dtype=np.int64), np.array([url[names[k]] for k in linked], dtype=np.int64),
-                       np.array([out_w[k] for k in linked], dtype=np.float64))
+        table.set_many(1, hs, [url[names[k]] for k in linked], [out_w[k] for k in linked])
         # a hidden neuron's inputs once, whole, from its first row (OPTIONAL
         # MATCH: none is a null)
         rows: list[int] = []
@@ -728,8 +727,7 @@ class GraphLinks:
                         rows.append(table.word(word(x)))
                         cols.append(h)
                         values.append(v)
-        table.set_many(0, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
-                       np.array(values, dtype=np.float64))
+        table.set_many(0, rows, cols, values)
         self._cache.size += len(values)
         count = Counter(names[k] for k in linked)
         for a, u in uids.items():
