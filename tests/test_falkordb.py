@@ -149,6 +149,24 @@ def test_search_net_in_falkordb_equals_memory(fstore, layout, rules):
             np.testing.assert_allclose(old.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+def test_search_net_in_falkordb_remove_a_hidden_neurons_only_url(fstore, layout):
+    """As test_searchnet.py's LadybugDB case: a hidden neuron left with no
+    url (layout "neurons": empty url arrays, written by UNWIND here)."""
+    mem, g = SearchNet(), SearchNet(fstore, name="sn", layout=layout, cache_size=0)
+    for net in (g, mem):
+        net.train([0], ["a"], "a")
+        net.train([1, 2], ["b", "c"], "b")
+        net.remove_output("a")
+    assert g._links.cache_size == 0  # the cache holds nothing, the removed url's entry neither
+    same_links(SearchNet(fstore, name="sn", layout=layout).links(), mem.links())
+    assert not any(h == (0,) for h, _ in mem.links()["hidden_url"])
+    if layout == "neurons":
+        assert neurons_consistent(fstore, "sn") == sum(map(len, mem.links().values()))
+    for w, u in (([0], ["a", "b"]), ([1, 2], ["b", "c"])):
+        np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+
+
 def test_cli_on_falkordb(falkordb_server, tmp_path):
     graph_name = f"cli{uuid.uuid4().hex[:8]}"
     uri = f"{falkordb_server.uri}?graph={graph_name}"

@@ -608,6 +608,32 @@ def test_graph_keys_and_remove(tmp_path, layout):
             g.scores([(1, 2)], ["u"])
 
 
+@pytest.mark.parametrize("cache_size", [0, 10**6])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_remove_a_hidden_neurons_only_url(tmp_path, layout, cache_size):
+    """Found by test_searchnet_model.py: removing the only url of a hidden
+    neuron (layout "neurons": its url arrays become empty, which LadybugDB
+    refused as an empty list parameter, typed STRING[]) works and leaves
+    the net the in-memory one; and the removal leaves the cache within its
+    bound (with cache size 0 it held the removed url's entry)."""
+    mem = SearchNet()
+    with graph.open(tmp_path / "sn.lbdb") as store:
+        g = SearchNet(store, name="sn", layout=layout, cache_size=cache_size)
+        for net in (g, mem):
+            net.train([0], [100], 100)
+            net.train([1, 2], [101, 102], 101)
+            net.remove_output(100)  # hidden neuron (0,) keeps its input and no url
+        assert g._links.cache_size <= cache_size
+        _assert_same_links(g, mem)
+        assert (0, (0,)) in mem.links()["word_hidden"] and not any(h == (0,) for h, _ in mem.links()["hidden_url"])
+        _assert_same_scores(g, mem, [([0], [100, 101]), ([1, 2], [101]), ([0, 1, 2], [101, 102])])
+        if layout == "neurons":
+            assert neurons_consistent(store, "sn") == sum(map(len, mem.links().values()))
+        for net in (g, mem):  # the url comes back as a new output
+            net.train([0], [100, 101], 100)
+        _assert_same_links(SearchNet(store, name="sn", layout=layout), mem)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_generate_hidden_in_a_graph_equals_memory(tmp_path, layout):
     mem = SearchNet()
@@ -740,6 +766,29 @@ def test_graph_cache_bounded_and_exact(tmp_path, cache_size, layout, rules):
                 g.scores(*sessions[3][:2])
             assert calls == []
         _assert_same_links(g, mem)  # links() reads the store, not the cache
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_batch_trains_a_hidden_neuron_whose_only_url_its_checkout_evicts(tmp_path, layout):
+    """Found by test_searchnet_model.py (rules "hypergraphdb", cache 20): the
+    third batch trains hidden neuron (0, 1), whose only url, 100, is not in
+    the batch.  Its checkout fed (0, 1) its inputs, then evicted url 100 to
+    fit the cache, which dropped the inputs of the hidden neurons no held
+    url links to, (0, 1)'s among them; the batch trained (0, 1) without its
+    inputs and stored wrong weights (0.5215 for 0.5395, 0.1 for 0.457)."""
+    batches = [[([0], [100, 101, 102], 100)],
+               [([0, 1], [100], 100), ([0, 1, 2], [100, 101], 100), ([0], [103], 103)],
+               [([0], [101, 105, 102], 101), (["w"], [106], 106), ([2], ["100"], "100"), ([0, 1], [106], 106)]]
+    mem = SearchNet(rules="hypergraphdb")
+    with graph.open(tmp_path / "e.lbdb") as store:
+        g = SearchNet(store, name="sn", layout=layout, rules="hypergraphdb", cache_size=20)
+        for batch in batches:
+            g.train_many(batch)
+            mem.train_many(batch)
+            _assert_cache_accounted(g._links)
+        assert ("u", 100) not in g._links._cache.rows  # the case: evicted by the last batch's checkout
+        _assert_same_links(g, mem)
+        _assert_same_scores(g, mem, [([0, 1], [106, 100]), ([0], [101, 102, 103])])
 
 
 def test_graph_cache_ids_stay_bounded(tmp_path, monkeypatch):

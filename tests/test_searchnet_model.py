@@ -1,0 +1,175 @@
+"""A graph-backed SearchNet against the in-memory one, driven by hypothesis:
+random interleavings of batches, queries, removals, failed commits, cache
+clears and reopened handles or files, in both layouts, under both rule
+sets, with caches small enough that rows are evicted between and during
+operations.  After every step both nets give the same scores (to 1e-12) and
+the handle's cache is within its bound (rules "hypergraphdb": its
+accounting exact); at the end the stored links equal the in-memory ones.
+
+The example-based tests in test_searchnet.py cover each of these on its
+own; this machine looks for the orders nobody wrote down (a failed commit
+after an eviction, a removal of a url another handle cached, ...)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from assocmem import SearchNet, graph
+from assocmem.errors import ArgumentError, GraphError
+from graph_suite import same_links
+from test_searchnet import _assert_cache_accounted
+
+# int and str keys stay distinct (3 and "3" are two words)
+WORDS = st.sampled_from([0, 1, 2, 3, 4, 5, "3", "w", "x"])
+URLS = st.sampled_from([100, 101, 102, 103, 104, 105, 106, "100", "u", "v"])
+
+
+@st.composite
+def sessions(draw):
+    words = draw(st.lists(WORDS, min_size=1, max_size=3, unique=True))
+    urls = draw(st.lists(URLS, min_size=1, max_size=4, unique=True))
+    return words, urls, draw(st.sampled_from(urls))
+
+
+QUERIES = st.tuples(st.lists(WORDS, min_size=1, max_size=3, unique=True),
+                    st.lists(URLS, min_size=1, max_size=5, unique=True))
+
+
+class Injected(GraphError):
+    """The failure a rule injects into a commit."""
+
+
+class GraphNetMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp(prefix="assocmem-model-"))
+        self.path = self.dir / "m.lbdb"
+        self.store = graph.open(self.path)
+        self.mem: SearchNet | None = None
+        self.net: SearchNet | None = None
+
+    @initialize(layout=st.sampled_from(["links", "neurons"]), rules=st.sampled_from(["pci", "hypergraphdb"]),
+                cache=st.sampled_from([0, 6, 20, 10**6]))
+    def start(self, layout: str, rules: str, cache: int) -> None:
+        self.layout, self.cache = layout, cache
+        self.mem = SearchNet(rules=rules)
+        self.net = self._handle(rules)
+
+    def _handle(self, rules: str | None = None) -> SearchNet:
+        return SearchNet(self.store, name="m", layout=self.layout, rules=rules, cache_size=self.cache)
+
+    # ------------------------------------------------------------ training
+    @rule(batch=st.lists(sessions(), min_size=1, max_size=6))
+    def train(self, batch) -> None:
+        self.net.train_many(batch)
+        self.mem.train_many(batch)
+
+    @rule(batch=st.lists(sessions(), min_size=1, max_size=6), at=st.integers(0, 4))
+    def train_and_fail(self, batch, at: int) -> None:
+        """The batch's transaction fails at its ``at``-th statement (or, if
+        it has fewer, at COMMIT, after the database rolled it back): the
+        net must be as if the batch never ran."""
+        backend = self.store.backend
+        real = backend._execute
+        state = {"in_tx": False, "seen": 0, "failed": False}
+
+        def failing(query, params=None):
+            if query == "BEGIN TRANSACTION":
+                state["in_tx"] = True
+            elif state["in_tx"] and not state["failed"]:
+                if query == "COMMIT":
+                    state["failed"] = True
+                    real("ROLLBACK")
+                    raise Injected("injected: COMMIT failed")
+                if state["seen"] == at:
+                    state["failed"] = True
+                    raise Injected(f"injected: statement {at} failed")
+                state["seen"] += 1
+            return real(query, params)
+
+        backend._execute = failing
+        try:
+            self.net.train_many(batch)
+        except Injected:
+            assert state["failed"]
+        else:
+            assert not state["failed"]  # nothing to write (never here: a batch always writes)
+            self.mem.train_many(batch)
+        finally:
+            backend._execute = real
+
+    # ------------------------------------------------------------- queries
+    @rule(query=QUERIES)
+    def score(self, query) -> None:
+        words, urls = query
+        np.testing.assert_allclose(self.net.scores(words, urls), self.mem.scores(words, urls), rtol=0, atol=1e-12)
+
+    @rule(queries=st.lists(QUERIES, min_size=1, max_size=4))
+    def score_many(self, queries) -> None:
+        got, want = self.net.scores_many(queries), self.mem.scores_many(queries)
+        assert len(got) == len(want)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+    # --------------------------------------------------------------- edits
+    @rule(url=URLS)
+    def remove(self, url) -> None:
+        """Both remove the url, or both refuse it as unknown (never
+        trained, or removed already)."""
+        outcomes = []
+        for net in (self.net, self.mem):
+            try:
+                net.remove_output(url)
+                outcomes.append(None)
+            except ArgumentError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1]
+
+    @rule()
+    def clear(self) -> None:
+        self.net.clear_cache()
+
+    @rule()
+    def new_handle(self) -> None:
+        """Another handle on the same store (its rules and layout read from
+        the net); this one is dropped."""
+        self.net = self._handle()
+
+    @precondition(lambda self: self.net is not None)
+    @rule()
+    def reopen_file(self) -> None:
+        self.store.close()
+        self.store = graph.open(self.path)
+        self.net = self._handle()
+
+    # ---------------------------------------------------------- invariants
+    @invariant()
+    def cache_bounded(self) -> None:
+        if self.net is None:
+            return
+        links = self.net._links
+        assert links.cache_size <= self.cache
+        if links._by_urls:
+            _assert_cache_accounted(links)
+
+    def teardown(self) -> None:
+        try:
+            if self.net is not None:
+                same_links(self.net.links(), self.mem.links())
+                assert self.net.n_hidden == self.mem.n_hidden
+        finally:
+            self.store.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+GraphNetMachine.TestCase.settings = settings(
+    max_examples=30, stateful_step_count=12, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+test_graph_net_matches_memory = GraphNetMachine.TestCase
