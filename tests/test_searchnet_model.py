@@ -1,14 +1,17 @@
 """A graph-backed SearchNet against the in-memory one, driven by hypothesis:
-random interleavings of batches, queries, removals, failed commits, cache
-clears and reopened handles or files, in both layouts, under both rule
-sets, with caches small enough that rows are evicted between and during
-operations.  After every step both nets give the same scores (to 1e-12) and
-the handle's cache is within its bound (rules "hypergraphdb": its
-accounting exact); at the end the stored links equal the in-memory ones.
+random interleavings of batches, generate_hidden, queries (also by a second
+handle), removals, commits failing at any statement, cache clears, new
+handles and reopened files, in both layouts, under both rule sets, with
+caches small enough that rows are evicted between and during operations.
+After every step both nets give the same scores (to 1e-12) and the handle's
+cache is within its bound (rules "hypergraphdb": its accounting exact); at
+the end the stored links equal the in-memory ones.
 
 The example-based tests in test_searchnet.py cover each of these on its
-own; this machine looks for the orders nobody wrote down (a failed commit
-after an eviction, a removal of a url another handle cached, ...)."""
+own; this machine looks for the orders nobody wrote down.  It found three
+bugs on its first runs (regression tests in test_searchnet.py):
+test_graph_batch_trains_a_hidden_neuron_whose_only_url_its_checkout_evicts
+and both cases of test_graph_remove_a_hidden_neurons_only_url."""
 
 from __future__ import annotations
 
@@ -54,16 +57,22 @@ class GraphNetMachine(RuleBasedStateMachine):
         self.store = graph.open(self.path)
         self.mem: SearchNet | None = None
         self.net: SearchNet | None = None
+        self.reader: SearchNet | None = None
 
     @initialize(layout=st.sampled_from(["links", "neurons"]), rules=st.sampled_from(["pci", "hypergraphdb"]),
-                cache=st.sampled_from([0, 6, 20, 10**6]))
-    def start(self, layout: str, rules: str, cache: int) -> None:
-        self.layout, self.cache = layout, cache
+                cache=st.sampled_from([0, 6, 20, 10**6]), id_bound=st.sampled_from([None, 8]))
+    def start(self, layout: str, rules: str, cache: int, id_bound: int | None) -> None:
+        """``id_bound``: the handle's GraphLinks.ID_BOUND (8: its table
+        starts afresh every few batches)."""
+        self.layout, self.cache, self.id_bound = layout, cache, id_bound
         self.mem = SearchNet(rules=rules)
         self.net = self._handle(rules)
 
     def _handle(self, rules: str | None = None) -> SearchNet:
-        return SearchNet(self.store, name="m", layout=self.layout, rules=rules, cache_size=self.cache)
+        net = SearchNet(self.store, name="m", layout=self.layout, rules=rules, cache_size=self.cache)
+        if self.id_bound is not None:
+            net._links.ID_BOUND = self.id_bound
+        return net
 
     # ------------------------------------------------------------ training
     @rule(batch=st.lists(sessions(), min_size=1, max_size=6))
@@ -105,11 +114,27 @@ class GraphNetMachine(RuleBasedStateMachine):
         finally:
             backend._execute = real
 
+    @rule(session=sessions())
+    def generate(self, session) -> None:
+        words, urls, _ = session
+        self.net.generate_hidden(words, urls)
+        self.mem.generate_hidden(words, urls)
+
     # ------------------------------------------------------------- queries
     @rule(query=QUERIES)
     def score(self, query) -> None:
         words, urls = query
         np.testing.assert_allclose(self.net.scores(words, urls), self.mem.scores(words, urls), rtol=0, atol=1e-12)
+
+    @rule(query=QUERIES)
+    def score_elsewhere(self, query) -> None:
+        """A second handle on the store (as another process would be) that
+        cleared its cache sees every batch committed so far."""
+        if self.reader is None:
+            self.reader = SearchNet(self.store, name="m", cache_size=self.cache)
+        self.reader.clear_cache()
+        words, urls = query
+        np.testing.assert_allclose(self.reader.scores(words, urls), self.mem.scores(words, urls), rtol=0, atol=1e-12)
 
     @rule(queries=st.lists(QUERIES, min_size=1, max_size=4))
     def score_many(self, queries) -> None:
@@ -147,7 +172,7 @@ class GraphNetMachine(RuleBasedStateMachine):
     def reopen_file(self) -> None:
         self.store.close()
         self.store = graph.open(self.path)
-        self.net = self._handle()
+        self.net, self.reader = self._handle(), None
 
     # ---------------------------------------------------------- invariants
     @invariant()

@@ -763,11 +763,16 @@ class GraphLinks:
                 self._cache.put(("w", w), 1)
         keys = [(node, k) for node, k in cold_h.items() if node in found]
         ids = table.hidden_many([k for _, k in keys])
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
         for h, (node, _) in zip(ids, keys):
             xs, ws = found[node]
-            for x, v in zip(xs, ws):
-                table.set_wh(table.word(x), h, v)
-            self._cache.size += len(xs)
+            rows += [table.word(x) for x in xs]
+            cols += [h] * len(xs)
+            values += ws
+        table.set_many(0, rows, cols, values)
+        self._cache.size += len(values)
         self._fed.update(ids)
         return ids
 
