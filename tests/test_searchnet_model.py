@@ -26,6 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, GraphError
+from assocmem.graph import searchnet_store
 from graph_suite import same_links
 from test_searchnet import _assert_cache_accounted
 
@@ -45,6 +46,15 @@ QUERIES = st.tuples(st.lists(WORDS, min_size=1, max_size=3, unique=True),
                     st.lists(URLS, min_size=1, max_size=5, unique=True))
 
 
+#: Size thresholds of the graph store, lowered: reads of more than 2 ids
+#: take the batch paths (Arrow columns, plans of their own; layout
+#: "neurons": ports and hidden nodes read whole), score_many loads 2 queries a
+#: round trip, a batch that only creates goes by COPY from 5 rows, and weight
+#: updates join with every link.
+SMALL_THRESHOLDS = {"SMALL_LOAD": 2, "LOAD_NEURONS_MAX": 2, "SCORE_MANY_CHUNK": 2, "COPY_MIN_ROWS": 5,
+                    "UPDATE_JOIN_SHARE": 0}
+
+
 class Injected(GraphError):
     """The failure a rule injects into a commit."""
 
@@ -58,13 +68,21 @@ class GraphNetMachine(RuleBasedStateMachine):
         self.mem: SearchNet | None = None
         self.net: SearchNet | None = None
         self.reader: SearchNet | None = None
+        self.saved: dict[str, object] = {}  # module thresholds to restore
 
     @initialize(layout=st.sampled_from(["links", "neurons"]), rules=st.sampled_from(["pci", "hypergraphdb"]),
-                cache=st.sampled_from([0, 6, 20, 10**6]), id_bound=st.sampled_from([None, 8]))
-    def start(self, layout: str, rules: str, cache: int, id_bound: int | None) -> None:
+                cache=st.sampled_from([0, 6, 20, 10**6]), id_bound=st.sampled_from([None, 8]),
+                small=st.booleans())
+    def start(self, layout: str, rules: str, cache: int, id_bound: int | None, small: bool) -> None:
         """``id_bound``: the handle's GraphLinks.ID_BOUND (8: its table
-        starts afresh every few batches)."""
+        starts afresh every few batches).  ``small``: the store's size
+        thresholds lowered so that these small nets take the paths of large
+        ones (SMALL_THRESHOLDS)."""
         self.layout, self.cache, self.id_bound = layout, cache, id_bound
+        if small:
+            for name, value in SMALL_THRESHOLDS.items():
+                self.saved[name] = getattr(searchnet_store, name)
+                setattr(searchnet_store, name, value)
         self.mem = SearchNet(rules=rules)
         self.net = self._handle(rules)
 
@@ -192,6 +210,8 @@ class GraphNetMachine(RuleBasedStateMachine):
         finally:
             self.store.close()
             shutil.rmtree(self.dir, ignore_errors=True)
+            for name, value in self.saved.items():
+                setattr(searchnet_store, name, value)
 
 
 GraphNetMachine.TestCase.settings = settings(
