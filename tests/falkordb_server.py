@@ -29,6 +29,15 @@ def binaries() -> tuple[str, str]:
     return server, module
 
 
+def drop_graphs(store) -> None:
+    """Delete a FalkorDB store's main graph and its networks' graphs."""
+    b = store.backend
+    for key in b._r.execute_command("GRAPH.LIST"):
+        key = key.decode() if isinstance(key, bytes) else key
+        if key == b._graph or key.startswith(b._graph + ":"):
+            b._r.execute_command("GRAPH.DELETE", key)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

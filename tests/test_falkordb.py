@@ -18,19 +18,11 @@ import pytest
 import assocmem
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, GraphConnectionError, GraphError
-from falkordb_server import Server, free_port
+from falkordb_server import Server, drop_graphs as _drop_graphs, free_port
 from graph_suite import GraphSuite, neurons_consistent, same_links, small_net
 import reference as ref
 
 pytestmark = pytest.mark.falkordb
-
-
-def _drop_graphs(store) -> None:
-    b = store.backend
-    for key in b._r.execute_command("GRAPH.LIST"):
-        key = key.decode() if isinstance(key, bytes) else key
-        if key == b._graph or key.startswith(b._graph + ":"):
-            b._r.execute_command("GRAPH.DELETE", key)
 
 
 @pytest.fixture

@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
+                                 run_state_machine_as_test)
 
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, GraphError
 from assocmem.graph import searchnet_store
+from falkordb_server import drop_graphs
 from graph_suite import same_links
 from test_searchnet import _assert_cache_accounted
 
@@ -60,11 +64,17 @@ class Injected(GraphError):
 
 
 class GraphNetMachine(RuleBasedStateMachine):
+    """On an embedded LadybugDB file of its own (FalkorNetMachine: a graph
+    of its own on a FalkorDB server)."""
+
+    #: whether a statement failing inside a batch's transaction undoes the
+    #: batch (FalkorDB's MULTI/EXEC does not: see FalkorDBBackend)
+    atomic = True
+
     def __init__(self) -> None:
         super().__init__()
-        self.dir = Path(tempfile.mkdtemp(prefix="assocmem-model-"))
-        self.path = self.dir / "m.lbdb"
-        self.store = graph.open(self.path)
+        self.target = self.make_target()
+        self.store = graph.open(self.target)
         self.mem: SearchNet | None = None
         self.net: SearchNet | None = None
         self.reader: SearchNet | None = None
@@ -86,6 +96,14 @@ class GraphNetMachine(RuleBasedStateMachine):
         self.mem = SearchNet(rules=rules)
         self.net = self._handle(rules)
 
+    def make_target(self) -> Any:
+        self.dir = Path(tempfile.mkdtemp(prefix="assocmem-model-"))
+        return self.dir / "m.lbdb"
+
+    def drop(self) -> None:
+        self.store.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def _handle(self, rules: str | None = None) -> SearchNet:
         net = SearchNet(self.store, name="m", layout=self.layout, rules=rules, cache_size=self.cache)
         if self.id_bound is not None:
@@ -98,6 +116,7 @@ class GraphNetMachine(RuleBasedStateMachine):
         self.net.train_many(batch)
         self.mem.train_many(batch)
 
+    @precondition(lambda self: self.atomic)
     @rule(batch=st.lists(sessions(), min_size=1, max_size=6), at=st.integers(0, 4))
     def train_and_fail(self, batch, at: int) -> None:
         """The batch's transaction fails at its ``at``-th statement (or, if
@@ -189,7 +208,7 @@ class GraphNetMachine(RuleBasedStateMachine):
     @rule()
     def reopen_file(self) -> None:
         self.store.close()
-        self.store = graph.open(self.path)
+        self.store = graph.open(self.target)
         self.net, self.reader = self._handle(), None
 
     # ---------------------------------------------------------- invariants
@@ -208,8 +227,7 @@ class GraphNetMachine(RuleBasedStateMachine):
                 same_links(self.net.links(), self.mem.links())
                 assert self.net.n_hidden == self.mem.n_hidden
         finally:
-            self.store.close()
-            shutil.rmtree(self.dir, ignore_errors=True)
+            self.drop()
             for name, value in self.saved.items():
                 setattr(searchnet_store, name, value)
 
@@ -218,3 +236,29 @@ GraphNetMachine.TestCase.settings = settings(
     max_examples=30, stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_graph_net_matches_memory = GraphNetMachine.TestCase
+
+
+class FalkorNetMachine(GraphNetMachine):
+    """The same on a FalkorDB server: its statements are the UNWIND ones and
+    its floats travel as mantissas and exponents.  No failing commits: a
+    statement failing inside MULTI/EXEC does not undo the ones before it
+    (documented; assocmem groups only statements that cannot fail)."""
+
+    atomic = False
+    uri = ""  # set by the test from the session's server
+
+    def make_target(self) -> Any:
+        return f"{self.uri}?graph=m{uuid.uuid4().hex[:12]}"
+
+    def drop(self) -> None:
+        try:
+            drop_graphs(self.store)
+        finally:
+            self.store.close()
+
+
+def test_graph_net_matches_memory_on_falkordb(falkordb_server):
+    FalkorNetMachine.uri = falkordb_server.uri
+    run_state_machine_as_test(FalkorNetMachine, settings=settings(
+        max_examples=15, stateful_step_count=10, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
