@@ -367,12 +367,13 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules, cl
     graph throughput >= 0.2x memory; not met under the book's rules
     (rules="pci", 300 clicks): the fresh batch creates
     216,000 links (the book's rules), the late one 624,000 and updates
-    145,000, and LadybugDB takes 0.3-0.7 s to COPY the first and 25 us per
-    updated relationship (the late batch goes by LOAD FROM, for crash
-    safety: 7 us per new link), while the in-memory net trains the batch in
-    25-35 ms (110-130 ms late).  Asserted, as guards against regressions:
-    links >= 0.03x fresh and >= 0.005x late (measured 0.06-0.07x and
-    0.01x), neurons >= 0.01x (measured 0.04x and 0.03x).  Under
+    145,000, and LadybugDB takes about 7 us per new link by LOAD FROM (a
+    COPY took 0.3-0.7 s for the fresh batch, but batches no longer COPY: a
+    rolled-back COPY corrupts LadybugDB's heap) and 25 us per updated
+    relationship, while the in-memory net trains the batch in 25-35 ms
+    (110-130 ms late).  Asserted, as guards against regressions: links >=
+    0.01x fresh (measured 0.06-0.07x by COPY) and >= 0.005x late (0.01x),
+    neurons >= 0.01x (measured 0.04x and 0.03x).  Under
     rules="hypergraphdb" the same log makes 3,600 links: measured 0.10-0.18x
     in both layouts (0.13-0.15x since the checkout reads by urls; a small
     batch goes by LOAD FROM; the database's statements take 70-80 of its
@@ -420,7 +421,7 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules, cl
             if rules == "hypergraphdb":
                 assert ratio >= {300: 0.07, 1000: 0.12}.get(clicks, 0.2)
             elif where == "graph-links":
-                assert ratio >= (0.03 if phase == "fresh" else 0.005)
+                assert ratio >= (0.01 if phase == "fresh" else 0.005)
             else:
                 assert ratio >= 0.01
 

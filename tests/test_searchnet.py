@@ -940,48 +940,62 @@ def test_graph_training_while_threads_score(tmp_path, layout, rules):
         _assert_same_scores(g, mem, queries)
 
 
-@pytest.mark.parametrize("copy_min", ["real", 1, "deferred checkpoints"])
-def test_graph_batches_creating_only_copy_and_others_load(tmp_path, monkeypatch, copy_min):
-    """LadybugDB: a batch that only creates nodes and links goes by COPY
-    once it has COPY_MIN_ROWS rows (a COPY costs LadybugDB's COMMIT tens of
-    ms), a smaller one by LOAD FROM, and every one by LOAD FROM when the
-    database checkpoints less often than by default (a COPY forces a
-    checkpoint); a batch that also updates weights never uses COPY
-    (LadybugDB 0.22 can tear a transaction mixing COPY with SET when the
-    process dies; see GraphLinks.commit); all give the in-memory net's
-    weights."""
-    if copy_min != "real":
-        monkeypatch.setattr(searchnet_store, "COPY_MIN_ROWS", 1)
+@pytest.mark.parametrize("checkpoints", ["default", "deferred"])
+def test_graph_batches_never_copy_even_after_one_failed(tmp_path, checkpoints):
+    """LadybugDB: every batch goes by LOAD FROM, never COPY, even a large
+    one that only creates: a COPY rolled back with its transaction corrupts
+    LadybugDB 0.22's heap (see searchnet_store.LOAD_NEW_NODES).  The first
+    batch here (a fresh net, over 10,000 new nodes and links: it went by
+    COPY before) fails at its links' statement and rolls back; it and the
+    next ones then give the in-memory net's weights, and a reopened file
+    too."""
     rng = np.random.default_rng(31)
-    sessions = random_sessions(rng, 40)
+    sessions = []
+    for _ in range(120):
+        urls = [int(u) for u in rng.choice(np.arange(100, 400), size=10, replace=False)]
+        sessions.append(([int(w) for w in rng.choice(40, size=rng.integers(1, 4), replace=False)], urls,
+                         urls[int(rng.integers(10))]))
+    batches = [sessions[:60], sessions[60:80], sessions[80:100], sessions[100:]]
     mem = SearchNet()
-    threshold = 2**27 if copy_min == "deferred checkpoints" else None
+    threshold = 2**27 if checkpoints == "deferred" else None
     with graph.open(tmp_path / "j.lbdb", checkpoint_threshold=threshold) as store:
         g = SearchNet(store, name="sn")
+        backend = store.backend
         copies, loads = [], []
-        real_copy, real_execute = store.backend.copy, store.backend._execute
+        real_copy, real_execute = backend.copy, backend._execute
 
         def copying(table, data):
             copies.append(table)
             real_copy(table, data)
 
+        def failing(query, params=None):
+            loads.append(query)
+            if query == searchnet_store.LOAD_NEW_LINKS:
+                raise GraphError("injected: the links' statement failed")
+            return real_execute(query, params)
+
+        backend.copy, backend._execute = copying, failing
+        with pytest.raises(GraphError, match="injected"):
+            g.train_many(batches[0])
+        assert "ROLLBACK" in loads and searchnet_store.LOAD_NEW_NODES in loads
+        assert g.links() == {"word_hidden": {}, "hidden_url": {}}
+
         def executing(query, params=None):
             loads.append(query)
             return real_execute(query, params)
 
-        store.backend.copy, store.backend._execute = copying, executing
-        for k in range(0, 40, 10):
-            copies.clear()
+        backend._execute = executing
+        for k, batch in enumerate(batches):
             loads.clear()
-            mem.train_many(sessions[k:k + 10])
-            g.train_many(sessions[k:k + 10])
-            if k == 0 and copy_min == 1:  # a fresh net: everything is new
-                assert copies == ["SnNode", "SN_LINK"] and not any(map(_updates_weights, loads))
-            elif k == 0:  # everything new, but few rows (or checkpoints deferred)
-                assert copies == [] and not any(map(_updates_weights, loads))
-                assert searchnet_store.LOAD_NEW_NODES in loads and searchnet_store.LOAD_NEW_LINKS in loads
-            else:
-                assert copies == [] and any(map(_updates_weights, loads))
+            mem.train_many(batch)
+            g.train_many(batch)
+            assert searchnet_store.LOAD_NEW_LINKS in loads
+            assert any(map(_updates_weights, loads)) == (k > 0)  # the first batch only creates
+            if k == 0:
+                assert sum(map(len, mem.links().values())) > 10_000
+        assert copies == []
+        _assert_same_links(SearchNet(store, name="sn"), mem)
+    with graph.open(tmp_path / "j.lbdb") as store:
         _assert_same_links(SearchNet(store, name="sn"), mem)
 
 
@@ -1052,13 +1066,10 @@ def test_graph_batch_after_another_writer_fails_clearly_then_trains(tmp_path):
         _assert_same_scores(a, mem, [(["x"], ["u1", "u3"]), (["w", "x"], ["u1", "u2", "u3"])])
 
 
-@pytest.mark.parametrize("copy_min", ["real", 1])
-def test_graph_batch_reuses_stored_nodes_without_links(tmp_path, monkeypatch, copy_min):
+def test_graph_batch_reuses_stored_nodes_without_links(tmp_path):
     """A word, url or hidden node stored without links (which a checkout
-    does not read) that a batch then links, by LOAD FROM or by COPY: one
-    node, and the in-memory net's weights."""
-    if copy_min != "real":
-        monkeypatch.setattr(searchnet_store, "COPY_MIN_ROWS", copy_min)
+    does not read) that a batch then links: one node, and the in-memory
+    net's weights."""
     sessions = [([1, 2], [101, 102], 101), ([3], [103, 104], 104)]
     mem = SearchNet()
     with graph.open(tmp_path / "n.lbdb") as store:

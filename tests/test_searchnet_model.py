@@ -53,10 +53,10 @@ QUERIES = st.tuples(st.lists(WORDS, min_size=1, max_size=3, unique=True),
 #: Size thresholds of the graph store, lowered: reads of more than 2 ids
 #: take the batch paths (Arrow columns, plans of their own; layout
 #: "neurons": ports and hidden nodes read whole), score_many loads 2 queries a
-#: round trip, a batch that only creates goes by COPY from 5 rows, and weight
-#: updates join with every link.
-SMALL_THRESHOLDS = {"SMALL_LOAD": 2, "LOAD_NEURONS_MAX": 2, "SCORE_MANY_CHUNK": 2, "COPY_MIN_ROWS": 5,
-                    "UPDATE_JOIN_SHARE": 0}
+#: round trip, and weight updates join with every link.  (When batches that
+#: only create still went by COPY, from 5 rows here, this machine found
+#: LadybugDB's heap corrupted after a rolled-back COPY; batches no longer COPY.)
+SMALL_THRESHOLDS = {"SMALL_LOAD": 2, "LOAD_NEURONS_MAX": 2, "SCORE_MANY_CHUNK": 2, "UPDATE_JOIN_SHARE": 0}
 
 
 class Injected(GraphError):

@@ -47,7 +47,7 @@ from .._optional import require
 from ..errors import ArgumentError, ArgumentTypeError, GraphError
 from .._rwlock import RWLock
 from ..searchnet import _Links
-from .backends import DEFAULT_CHECKPOINT_THRESHOLD, Copy, Statement
+from .backends import Statement
 
 NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules, n.layout AS layout, n.format AS format"
 CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules, layout: $layout, format: $format})"
@@ -201,19 +201,19 @@ CREATE_LINKS = (
 # src}), (b {id: dst})` is planned as a join over every node (3.3 s for 300
 # links on a 2,200-node net, growing with the net; 3 ms this way).
 LOAD_NEW_NODES = "LOAD FROM $data CREATE (:SnNode {id: id, net: net, kind: kind, key: key})"
-#: Rows (new nodes plus new links) from which a batch that only creates goes
-#: by COPY.  LadybugDB checkpoints at the COMMIT of a transaction holding a
-#: COPY (its client_context.cpp: "We always force checkpoint for COPY_FROM
-#: statement"), which costs 30-50 ms on a small file, 0.3-0.9 s on a
-#: 500,000-url net, while LOAD FROM costs about 7 us a link and leaves the
-#: checkpoint to the write-ahead log's threshold (16 MiB): 500 links took
-#: 47 ms by COPY and 13 ms by LOAD FROM (statements and COMMIT), 3,600 links
-#: 73 ms and 50 ms, 20,000 links 130 ms and 190 ms; building a 500,000-url
-#: net in batches of 26,000 rows took 29.5 s by COPY and 27.0-27.8 s by LOAD
-#: FROM.  A database that checkpoints less often than that
-#: (graph.open(checkpoint_threshold=)) never takes COPY, whose forced
-#: checkpoint would undo it: the same build by LOAD FROM at 128 MiB, 21.6 s.
-COPY_MIN_ROWS = 10_000
+# A batch never goes by COPY, although a large batch that only creates
+# would be faster so (216,000 links: 0.44 s against 2.0 s by LOAD FROM): a
+# COPY rolled back with its transaction (a failed batch, Ctrl-C, another
+# writer's duplicate key) corrupts LadybugDB 0.22's heap.  Found by
+# tests/test_searchnet_model.py (one abort, and a node read back with an
+# empty key); under AddressSanitizer a script of small search-net batches,
+# half of them failing inside their transaction, aborted within minutes
+# (bad free and allocator checks in LadybugDB's checkpoint and on closing)
+# when batches that only create went by COPY, and ran 400 nets clean with
+# the same failures by LOAD FROM, or by COPY with no failures.  LOAD FROM
+# also leaves checkpoints to the write-ahead log's threshold, where a COPY
+# forces one at its COMMIT (30-50 ms on a small file, 0.3-0.9 s on a
+# 500,000-url net): 500 links took 13 ms by LOAD FROM against 47 ms.
 # Weight updates, two ways.  By key look-ups: each row finds its two nodes
 # by key and the link between them (the OPTIONAL MATCH keeps LadybugDB from
 # planning a join with every link): 5 ms plus about 35 us a row, whatever
@@ -854,21 +854,14 @@ class GraphLinks:
         if self.layout == "neurons":
             statements = self._neuron_statements(nodes, layer, hidx, a, b, w, fresh)
         elif self._b.supports_copy:
-            # LadybugDB, by Arrow tables.  Only nodes not stored yet are
-            # created: a word or url the table lacks was found absent by a
-            # checkout (which gives every stored one an id, with links or
-            # without), while a hidden node may be stored without links,
-            # which a pci checkout does not read, so new hidden nodes that
-            # the checkout did not look up are looked up (a batch's words
-            # and urls are 80% of its new nodes).  A large
-            # batch that only creates goes by COPY (about 600k links/s; see
-            # COPY_MIN_ROWS for small ones); one that also updates weights
-            # goes by LOAD FROM only:
-            # LadybugDB 0.22 tears a transaction that mixes COPY with SET
-            # when the process dies at the wrong moment (the SET survives
-            # recovery, the COPY does not: 23 of 67 killed runs in scripts;
-            # none of 30 with COPYs only, none of 21 with LOAD FROM or
-            # UNWIND only).
+            # LadybugDB, by Arrow tables and LOAD FROM (never COPY: see
+            # LOAD_NEW_NODES).  Only nodes not stored yet are created: a word
+            # or url the table lacks was found absent by a checkout (which
+            # gives every stored one an id, with links or without), while a
+            # hidden node may be stored without links, which a pci checkout
+            # does not read, so new hidden nodes that the checkout did not
+            # look up are looked up (a batch's words and urls are 80% of its
+            # new nodes).
             pa = require("pyarrow", "graph")
             hidden = [self._id("hidden", text) for k, text in hidden_text.items()
                       if not (self._by_urls and k in checked)]
@@ -877,25 +870,18 @@ class GraphLinks:
             node_table = pa.table({"id": [r["id"] for r in fresh_nodes], "net": [self.name] * len(fresh_nodes),
                                    "kind": [r["kind"] for r in fresh_nodes], "key": [r["key"] for r in fresh_nodes]})
             new_links = pa.table({"src": a.filter(fresh), "dst": b.filter(fresh), "wt": w[fresh]})
-            if (not old.any() and len(fresh_nodes) + len(new_links) >= COPY_MIN_ROWS
-                    and self._b.checkpoint_threshold() <= DEFAULT_CHECKPOINT_THRESHOLD):
-                if fresh_nodes:
-                    statements.append(Copy("SnNode", node_table))
-                if len(new_links):
-                    statements.append(Copy("SN_LINK", new_links.rename_columns(["from", "to", "w"])))
-            else:
-                if fresh_nodes:
-                    statements.append((LOAD_NEW_NODES, {"data": node_table}))
-                if old.any():
-                    updates = int(old.sum())
-                    if self._n_links is None or updates >= UPDATE_JOIN_SHARE * self._n_links:
-                        self._n_links = int(self._b.run(COUNT_LINKS)[0]["k"])
-                    join = updates >= UPDATE_JOIN_SHARE * self._n_links
-                    # planned: LadybugDB keeps a text's first plan, and the look-ups' must not be a small net's
-                    statements.append((LOAD_UPDATE_LINKS_JOIN if join else self._plan(LOAD_UPDATE_LINKS, updates),
-                                       {"data": pa.table({"src": a.filter(old), "dst": b.filter(old), "wt": w[old]})}))
-                if len(new_links):
-                    statements.append((LOAD_NEW_LINKS, {"data": new_links}))
+            if fresh_nodes:
+                statements.append((LOAD_NEW_NODES, {"data": node_table}))
+            if old.any():
+                updates = int(old.sum())
+                if self._n_links is None or updates >= UPDATE_JOIN_SHARE * self._n_links:
+                    self._n_links = int(self._b.run(COUNT_LINKS)[0]["k"])
+                join = updates >= UPDATE_JOIN_SHARE * self._n_links
+                # planned: LadybugDB keeps a text's first plan, and the look-ups' must not be a small net's
+                statements.append((LOAD_UPDATE_LINKS_JOIN if join else self._plan(LOAD_UPDATE_LINKS, updates),
+                                   {"data": pa.table({"src": a.filter(old), "dst": b.filter(old), "wt": w[old]})}))
+            if len(new_links):
+                statements.append((LOAD_NEW_LINKS, {"data": new_links}))
         else:
             if nodes:
                 statements.append((CREATE_NODES, {"rows": nodes, "net": self.name}))
@@ -1123,10 +1109,10 @@ class GraphLinks:
             strings, floats = pa.list_(pa.string()), pa.list_(pa.float64())
             hidden = pa.Table.from_pylist(rows, pa.schema([("id", pa.string()), ("ins", strings), ("inw", floats),
                                                           ("outs", strings), ("outw", floats)]))
-            ports = pa.Table.from_pylist(shifted, pa.schema([("id", pa.string()), ("hidden", strings),
-                                                             ("pos", pa.list_(pa.int64()))]))
+            moved_ports = pa.Table.from_pylist(shifted, pa.schema([("id", pa.string()), ("hidden", strings),
+                                                                   ("pos", pa.list_(pa.int64()))]))
             self._b.run_tx([*([self._node_write(LOAD_HIDDEN, UPDATE_HIDDEN, hidden)] if rows else []),
-                            *([self._node_write(LOAD_PORTS, UPDATE_PORTS, ports)] if shifted else []),
+                            *([self._node_write(LOAD_PORTS, UPDATE_PORTS, moved_ports)] if shifted else []),
                             (DELETE_PORT, {"id": node})])
         else:
             if not self._b.run(EXISTING, {"ids": [node]}):
