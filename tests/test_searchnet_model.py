@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
@@ -257,6 +258,7 @@ class FalkorNetMachine(GraphNetMachine):
             self.store.close()
 
 
+@pytest.mark.falkordb
 def test_graph_net_matches_memory_on_falkordb(falkordb_server):
     FalkorNetMachine.uri = falkordb_server.uri
     run_state_machine_as_test(FalkorNetMachine, settings=settings(
