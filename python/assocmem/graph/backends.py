@@ -31,26 +31,14 @@ from .dialects import FALKORDB, FALKORDB_NETWORK_SCHEMA, LADYBUG, NEO4J, VOCABUL
 Statement = tuple[str, dict[str, Any]]
 
 
-class Copy:
-    """A bulk load of rows into a table, as one step of :meth:`Backend.run_tx`
-    (backends with ``supports_copy``)."""
-
-    __slots__ = ("table", "data")
-
-    def __init__(self, table: str, data: Any) -> None:
-        self.table, self.data = table, data
-
-
 #: Neurons per delete slice where synapses are dropped by type first.
 DELETE_SLICE = 256
 #: Synapses per delete transaction where they go with their neurons (Neo4j).
 DELETE_SYNAPSES = 50_000
 
 
-def _rows_of(statement: Statement | Copy) -> int:
+def _rows_of(statement: Statement) -> int:
     """Rows a write statement carries (its data table or row list), else 1."""
-    if isinstance(statement, Copy):
-        return len(statement.data)
     for value in (statement[1] if len(statement) > 1 and statement[1] else {}).values():
         if isinstance(value, list) or hasattr(value, "num_rows"):
             return len(value)
@@ -428,15 +416,14 @@ class LadybugBackend(Backend):
             result = self._execute(query, params)
         return result.get_as_arrow(max(result.get_num_tuples(), 1))
 
-    def run_tx(self, statements: Sequence[Statement | Copy]) -> None:
-        """Statements and COPY loads (:class:`Copy`) in one transaction."""
+    def run_tx(self, statements: Sequence[Statement]) -> None:
+        """Statements in one transaction (never a COPY: a COPY rolled back
+        with its transaction corrupts LadybugDB 0.22's heap, see
+        searchnet_store.LOAD_NEW_NODES)."""
         self._execute("BEGIN TRANSACTION")
         try:
             for statement in statements:
-                if isinstance(statement, Copy):
-                    self.copy(statement.table, statement.data)
-                else:
-                    self._execute(*statement)
+                self._execute(*statement)
         except BaseException:
             try:
                 self._execute("ROLLBACK")
@@ -479,7 +466,7 @@ class LadybugBackend(Backend):
                 and r["name"].startswith("SYNAPSE_")]
 
     def copy(self, table: str, data: Any) -> None:
-        known = ("Neuron", "Pattern", "SnNode", "SN_LINK")
+        known = ("Neuron", "Pattern")
         if table not in known and not (table.startswith("SYNAPSE_") and synapse_type(table[8:]) == table):
             raise ArgumentError(f"table: unknown table {table!r}")
         # table is one of the names above; the data is a parameter.  Give

@@ -287,6 +287,18 @@ def decode_hidden_many(texts: list[str]) -> list[tuple]:
     return [tuple(map(word, key)) for key in keys]
 
 
+def _hidden_schema(pa: Any) -> Any:
+    """Layout "neurons": a stored hidden node's properties as Arrow types."""
+    strings, floats = pa.list_(pa.string()), pa.list_(pa.float64())
+    return pa.schema([("id", pa.string()), ("key", pa.string()), ("ins", strings), ("inw", floats),
+                      ("outs", strings), ("outw", floats)])
+
+
+def _ports_schema(pa: Any) -> Any:
+    """Layout "neurons": a port's hidden nodes and its positions in them."""
+    return pa.schema([("id", pa.string()), ("hidden", pa.list_(pa.string())), ("pos", pa.list_(pa.int64()))])
+
+
 def _rows(a: Any, b: Any, w: Any) -> list[dict[str, Any]]:
     """Links as statement rows {a, b, w}."""
     return [{"a": x, "b": y, "w": v} for x, y, v in zip(a.to_pylist(), b.to_pylist(), w.tolist())]
@@ -924,9 +936,7 @@ class GraphLinks:
         """Layout "neurons": these stored hidden nodes as an Arrow table
         (id, key, ins, inw, outs, outw), floats exact."""
         pa = require("pyarrow", "graph")
-        strings, floats = pa.list_(pa.string()), pa.list_(pa.float64())
-        schema = pa.schema([("id", pa.string()), ("key", pa.string()), ("ins", strings), ("inw", floats),
-                            ("outs", strings), ("outw", floats)])
+        schema = _hidden_schema(pa)
         table = None
         if hids and not self._b.dialect.rounds_floats:
             table = self._b.columns(self._plan(self._hidden, len(hids)), {"ids": hids})
@@ -997,8 +1007,7 @@ class GraphLinks:
         if len(port_ids):
             ports = self._b.columns(self._plan(PORTS, len(port_ids)), {"ids": port_ids.to_pylist()})
         if ports is None:
-            ports = pa.table({"id": pa.array([], pa.string()), "hidden": pa.array([], strings),
-                              "pos": pa.array([], pa.list_(pa.int64()))})
+            ports = _ports_schema(pa).empty_table()
         held = ports.column("hidden").combine_chunks().cast(strings)
         held_pos = pc.list_flatten(ports.column("pos").combine_chunks().cast(pa.list_(pa.int64())))
         owner = pa.concat_arrays([ports.column("id").combine_chunks().cast(pa.string()).take(
@@ -1106,11 +1115,9 @@ class GraphLinks:
                                 "pos": [place.get(h, k) for h, k in zip(r["hidden"], r["pos"])]})
             # typed tables: a hidden node may lose its only url, and LadybugDB
             # binds an empty list parameter as STRING[] whatever the property
-            strings, floats = pa.list_(pa.string()), pa.list_(pa.float64())
-            hidden = pa.Table.from_pylist(rows, pa.schema([("id", pa.string()), ("ins", strings), ("inw", floats),
-                                                          ("outs", strings), ("outw", floats)]))
-            moved_ports = pa.Table.from_pylist(shifted, pa.schema([("id", pa.string()), ("hidden", strings),
-                                                                   ("pos", pa.list_(pa.int64()))]))
+            schema = _hidden_schema(pa)
+            hidden = pa.Table.from_pylist(rows, schema.remove(schema.get_field_index("key")))
+            moved_ports = pa.Table.from_pylist(shifted, _ports_schema(pa))
             self._b.run_tx([*([self._node_write(LOAD_HIDDEN, UPDATE_HIDDEN, hidden)] if rows else []),
                             *([self._node_write(LOAD_PORTS, UPDATE_PORTS, moved_ports)] if shifted else []),
                             (DELETE_PORT, {"id": node})])
