@@ -112,6 +112,17 @@ class Backend:
     def copy(self, table: str, data: Any) -> None:
         raise GraphError(f"{self.dialect.name}: COPY is not available; use UNWIND batches")
 
+    def write_lock(self) -> threading.RLock:
+        """Held by this process's writes through this handle that must not
+        interleave, such as a network's save from reading the next free
+        neuron id to its last row (two saves at once would both take it).
+        LadybugDB's is the file's (see LadybugBackend.write_lock)."""
+        with _LOCK_GUARD:
+            lock = self.__dict__.get("_write_lock")
+            if lock is None:
+                lock = self.__dict__["_write_lock"] = threading.RLock()
+            return lock
+
     def begin_network(self, key: str) -> None:
         """Prepare the database for a new network's data (FalkorDB: its graph
         and indexes); called before any of it is written by Cypher."""
@@ -189,29 +200,52 @@ def _open_database(ladybug: Any, path: str) -> Any:
     return db
 
 
+#: LadybugDB refusing a write because another is under way (in this process:
+#: a write outside the file's write lock, such as an auto-commit statement).
+_WRITE_CONFLICT = "Only one write transaction at a time"
+#: Guards the lazy creation of a backend's write lock.
+_LOCK_GUARD = threading.Lock()
+
+
+class _File:
+    """One LadybugDB database file as this process holds it."""
+
+    def __init__(self, db: Any, path: str | None) -> None:
+        self.db, self.path = db, path  # path None: an in-memory database
+        self.handles = 0
+        self.written = [0]  # rows written by committed run_tx (see LadybugBackend.planned)
+        #: Held by each of this process's writes that must not interleave
+        #: with another's: a network's save (from reading the next free id to
+        #: its last COPY), a transaction, a COPY (see LadybugBackend.write_lock).
+        self.lock = threading.RLock()
+        #: Why every statement on the file is refused (see
+        #: LadybugBackend._after_failed_copy); None while it is usable.
+        self.broken: str | None = None
+
+
 class _SharedDatabases:
     """One ``ladybug.Database`` per file and process, reference-counted.
 
     LadybugDB takes a file lock against other processes, but two Database
     objects on one file in the same process both open it for writing and
     corrupt it.  Every LadybugBackend of a file therefore shares one
-    Database (each with its own Connection) and its count of rows written
-    (see LadybugBackend.planned); the last close closes it.
+    :class:`_File` (the Database, its write lock and its count of rows
+    written), each backend with its own Connection; the last close closes
+    it.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._open: dict[str, list[Any]] = {}  # real path -> [Database, handles, [rows written]]
+        self._open: dict[str, _File] = {}  # real path -> the file
 
-    def acquire(self, ladybug: Any, path: str) -> tuple[Any, list[int]]:
-        """The file's Database and its one-element count of rows written."""
+    def acquire(self, ladybug: Any, path: str) -> _File:
         key = os.path.realpath(path)
         with self._lock:
             entry = self._open.get(key)
             if entry is None:
-                entry = self._open[key] = [_open_database(ladybug, path), 0, [0]]
-            entry[1] += 1
-            return entry[0], entry[2]
+                entry = self._open[key] = _File(_open_database(ladybug, path), path)
+            entry.handles += 1
+            return entry
 
     def release(self, path: str) -> None:
         key = os.path.realpath(path)
@@ -219,10 +253,25 @@ class _SharedDatabases:
             entry = self._open.get(key)
             if entry is None:
                 return
-            entry[1] -= 1
-            if entry[1] == 0:
+            entry.handles -= 1
+            if entry.handles == 0:
                 del self._open[key]
-                entry[0].close()
+                entry.db.close()
+
+    def reopen(self, entry: _File, ladybug: Any) -> bool:
+        """Close ``entry``'s database and open its file again, if it has
+        one handle (the caller's); False when it has more."""
+        with self._lock:
+            if entry.handles != 1 or entry.path is None:
+                return False
+            entry.db.close()
+            try:
+                entry.db = _open_database(ladybug, entry.path)
+            except RuntimeError as exc:
+                entry.broken = (f"ladybug: {entry.path!r} could not be opened again after a failed COPY: "
+                                f"{_one_line(exc)}")
+                return False
+            return True
 
 
 _DATABASES = _SharedDatabases()
@@ -253,6 +302,7 @@ class LadybugBackend(Backend):
 
     dialect = LADYBUG
     _shared_path: str | None = None
+    _file: _File | None = None
     _worker: Any = None
     _conn: Any = None
     _busy: Any = None  # the future of an interrupted statement still unwinding
@@ -260,7 +310,6 @@ class LadybugBackend(Backend):
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         ladybug = require("ladybug", "graph")
         self._ladybug = ladybug
-        self._written = [0]  # rows written by committed run_tx, shared by the file's handles (see planned)
         self._local = threading.local()  # .short: this thread runs short reads (see _short)
         if path is None:
             self.target = ":memory:"
@@ -273,16 +322,17 @@ class LadybugBackend(Backend):
             self.target = db_path = str(p)
         try:
             if db_path == ":memory:":
-                self._db = ladybug.Database(db_path)
+                self._file = _File(ladybug.Database(db_path), None)
+                self._file.handles = 1
             else:
-                self._db, self._written = _DATABASES.acquire(ladybug, db_path)
+                self._file = _DATABASES.acquire(ladybug, db_path)
                 self._shared_path = db_path
-            self._conn = ladybug.Connection(self._db)
+            self._conn = ladybug.Connection(self._file.db)
         except RuntimeError as exc:
             if self._shared_path is not None:
                 _DATABASES.release(self._shared_path)
                 self._shared_path = None
-            self._db = None
+            self._file = None
             hint = ""
             if "Mmap for size" in str(exc):
                 # LadybugDB reserves its max_db_size (8 TiB) of address space per open database: 15 fit in the
@@ -292,12 +342,20 @@ class LadybugBackend(Backend):
             raise GraphConnectionError(
                 f"target: cannot open LadybugDB database {self.target!r}: {_one_line(exc)}{hint}"
             ) from None
+        self._written = self._file.written
+
+    def write_lock(self) -> threading.RLock:
+        """The file's write lock, shared by this process's handles on it."""
+        assert self._file is not None
+        return self._file.lock
 
     def _execute(self, query: str, params: dict[str, Any] | None = None):
         """The statement's result; on the main thread through
         :meth:`_interruptible`, unless it is a short read (:meth:`_short`)."""
         if self._conn is None:
             raise GraphError(f"ladybug: the store {self.target!r} is closed")
+        if self._file.broken is not None:
+            raise GraphError(self._file.broken)
         if self._busy is not None:
             if not self._busy.done():
                 raise GraphError(f"ladybug: the store {self.target!r} is still stopping an interrupted statement")
@@ -420,18 +478,19 @@ class LadybugBackend(Backend):
         """Statements in one transaction (never a COPY: a COPY rolled back
         with its transaction corrupts LadybugDB 0.22's heap, see
         searchnet_store.LOAD_NEW_NODES)."""
-        self._execute("BEGIN TRANSACTION")
-        try:
-            for statement in statements:
-                self._execute(*statement)
-        except BaseException:
+        with self.write_lock():
+            self._execute("BEGIN TRANSACTION")
             try:
-                self._execute("ROLLBACK")
-            except GraphError:
-                pass  # keep the original error; the transaction is gone either way
-            raise
-        self._execute("COMMIT")
-        self._written[0] += sum(_rows_of(s) for s in statements)
+                for statement in statements:
+                    self._execute(*statement)
+            except BaseException:
+                try:
+                    self._execute("ROLLBACK")
+                except GraphError:
+                    pass  # keep the original error; the transaction is gone either way
+                raise
+            self._execute("COMMIT")
+            self._written[0] += sum(_rows_of(s) for s in statements)
 
     def planned(self, query: str, *, few: bool = False) -> str:
         """``query`` with a comment naming how many rows this store has
@@ -474,14 +533,74 @@ class LadybugBackend(Backend):
         # the same table object is COPYed into a keyed table again after the
         # rows of its first COPY were rolled back or deleted (seen
         # 2026-12-01; every caller here builds its tables per statement).
-        self._execute(f"COPY {table} FROM $data", {"data": data})
+        with self.write_lock():
+            try:
+                self._execute(f"COPY {table} FROM $data", {"data": data})
+            except GraphError as exc:
+                if _WRITE_CONFLICT not in str(exc):  # refused at its start, it wrote nothing
+                    self._after_failed_copy()
+                raise
+            except BaseException:  # Ctrl-C: the COPY was interrupted, and may have written part of its rows
+                self._after_failed_copy()
+                raise
+
+    def _after_failed_copy(self) -> None:
+        """Keep a failed COPY's damage off the disk.  LadybugDB 0.22 can
+        corrupt what it holds of a database in memory when a COPY fails
+        (a duplicate key, a relationship to a missing node; an I/O error
+        would do the same), and its next checkpoint writes that to the
+        file: in a script of saves where every other one had a COPY fail,
+        later statements segfaulted or failed ("String dictionary index is
+        outside the offset table", a duplicate primary key that was not),
+        checkpoints lost the write-ahead log, and reopening failed ("Cannot
+        read PIP page ... out of bounds").  Closing the database without a
+        checkpoint and opening it again, which replays the write-ahead log
+        onto the last checkpoint, gave the committed state every time (seen
+        2026-12-02; tests/test_graph_faults.py).
+
+        So: checkpointing on close is switched off at once (a database-wide
+        setting), and when this is the file's only handle the database is
+        reopened in place.  Otherwise every handle of the file refuses
+        statements until all are closed, and opening the file again gives
+        the committed state.  An in-memory database cannot be reopened: it
+        refuses statements for good."""
+        f = self._file
+        assert f is not None
+        reason = "a COPY failed, which may corrupt what LadybugDB 0.22 holds of a database in memory"
+        threshold = None
+        try:
+            # a connection of its own: this one may still be unwinding an interrupted COPY
+            conn = self._ladybug.Connection(f.db)
+            try:
+                conn.execute("CALL force_checkpoint_on_close=false")
+                threshold = int(conn.execute("CALL current_setting('checkpoint_threshold') RETURN *").get_next()[0])
+            finally:
+                conn.close()
+        except RuntimeError as exc:
+            reason += f" (and switching off its checkpoint failed: {_one_line(exc)})"
+        if f.path is None:
+            f.broken = f"ladybug: {reason}; this in-memory database refuses every statement: open a new one"
+            return
+        busy = self._busy is not None and not self._busy.done()
+        if not busy and f.handles == 1:
+            assert self._conn is not None
+            self._conn.close()  # before its database; refused from here on should the reopening fail
+        if not busy and _DATABASES.reopen(f, self._ladybug):
+            self._conn = self._ladybug.Connection(f.db)
+            if threshold is not None:
+                self._conn.execute(f"CALL checkpoint_threshold={threshold}")
+            return
+        if f.broken is None:
+            f.broken = (f"ladybug: {reason}; to keep that off the disk, every statement on {f.path!r} is refused: "
+                        "close every store of this file in this process and open it again, which restores its "
+                        "last committed state")
 
     def close(self) -> None:
-        conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        conn, f = self._conn, self._file
         if self._busy is not None and not self._busy.done():
             return  # still in use by an interrupted statement: closing now would pull the database from under it
         _UNWINDING.discard(self)
-        self._conn = self._db = None
+        self._conn = self._file = None
         if self._worker is not None:
             self._worker.shutdown(wait=True)
             self._worker = None
@@ -490,8 +609,8 @@ class LadybugBackend(Backend):
         if self._shared_path is not None:
             _DATABASES.release(self._shared_path)
             self._shared_path = None
-        elif db is not None:
-            db.close()
+        elif f is not None:
+            f.db.close()
 
 
 #: Neo4j runs ``CALL { ... } IN [n] [CONCURRENT] TRANSACTIONS`` only as an

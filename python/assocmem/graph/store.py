@@ -229,8 +229,9 @@ class GraphStore:
 
     def delete_network(self, name: str) -> None:
         """Delete a network and everything it owns."""
-        found = self._network(name)
-        self._delete_key(found["key"], found["n"])
+        with self._b.write_lock():
+            found = self._network(name)
+            self._delete_key(found["key"], found["n"])
 
     def _begin(self, name: str, n: int, p: int, layout: str, meta: dict[str, Any], overwrite: bool) -> tuple[str, int, dict | None]:
         existing = self._find(name)
@@ -260,21 +261,25 @@ class GraphStore:
         try:
             self._delete_key(key, n)
         except GraphError:
-            pass  # the server may be gone; the network stays incomplete and is vacuumed later
+            pass  # the server may be gone (or the file refuses statements after a failed COPY): the network
+            # stays incomplete, invisible, and the next save of its name removes it
 
     @contextmanager
     def _writing(self, name: str, n: int, p: int, layout: str, meta: dict[str, Any],
                  overwrite: bool) -> Iterator[tuple[str, int]]:
         """Write a network under a new key: yields (key, base); on success
         the network becomes visible (replacing an old one of the name in
-        the same transaction), on any failure what was written is removed."""
-        key, base, existing = self._begin(name, n, p, layout, meta, overwrite)
-        try:
-            yield key, base
-            self._finish(key, existing)
-        except BaseException:
-            self._abort(key, n)
-            raise
+        the same transaction), on any failure what was written is removed.
+        This process's other saves into the database wait meanwhile, so that
+        two never take the same neuron ids."""
+        with self._b.write_lock():
+            key, base, existing = self._begin(name, n, p, layout, meta, overwrite)
+            try:
+                yield key, base
+                self._finish(key, existing)
+            except BaseException:
+                self._abort(key, n)
+                raise
 
     # ---------------------------------------------------------------- save
     def save_network(
