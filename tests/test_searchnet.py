@@ -999,6 +999,62 @@ def test_graph_batches_never_copy_even_after_one_failed(tmp_path, checkpoints):
         _assert_same_links(SearchNet(store, name="sn"), mem)
 
 
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_batches_whose_statement_ladybugdb_refuses_leave_the_committed_net(tmp_path, layout, rules):
+    """LadybugDB: a batch whose creating LOAD FROM LadybugDB itself refuses
+    half-way (here given its first row twice: a duplicate key).  LadybugDB
+    0.22 can corrupt what it holds of the database in memory when a
+    statement fails while it runs; without the reopening in
+    LadybugBackend._after_failed_write, sequences like this one gave wrong
+    links, or a file that no longer opened ("table 0 doesn't exist in
+    catalog").  Every failed batch must leave the net as if it never ran,
+    in this process and after reopening."""
+    import random
+
+    import pyarrow as pa
+
+    rng = random.Random(f"{layout}{rules}")
+    path = tmp_path / "refused.lbdb"
+    mem = SearchNet(rules=rules)
+    store = graph.open(path)
+    g = SearchNet(store, name="sn", rules=rules, layout=layout)
+    refused = 0
+    for k in range(12):
+        batch = []
+        for _ in range(rng.randint(1, 6)):
+            urls = [f"u{u}" for u in rng.sample(range(60), rng.randint(1, 4))]
+            batch.append(([f"w{w}" for w in rng.sample(range(30), rng.randint(1, 3))], urls, rng.choice(urls)))
+        backend = store.backend
+        real = backend._execute
+
+        def doubling(query, params=None, real=real):
+            if query.startswith("LOAD FROM $data CREATE (:Sn") and params and params["data"].num_rows:
+                params = {**params, "data": pa.concat_tables([params["data"], params["data"].slice(0, 1)])}
+            return real(query, params)
+
+        if k % 2 == 0:
+            backend._execute = doubling
+        try:
+            g.train_many(batch)
+        except GraphError as exc:
+            assert k % 2 == 0 and "duplicated primary key" in str(exc), exc
+            refused += 1
+        else:
+            mem.train_many(batch)
+        finally:
+            backend._execute = real
+        _assert_same_links(g, mem)
+        if k % 4 == 3:
+            store.close()
+            store = graph.open(path)
+            g = SearchNet(store, name="sn")
+    assert refused >= 4  # a batch of only known nodes creates none and cannot be refused so
+    store.close()
+    with graph.open(path) as store:
+        _assert_same_links(SearchNet(store, name="sn"), mem)
+
+
 def test_graph_batch_loads_by_arrow_columns_equal_row_loads(tmp_path, monkeypatch):
     """LadybugDB: a batch's load of more than SMALL_LOAD ids reads Arrow
     columns; it gives what the row-by-row read gives (rows with links, a

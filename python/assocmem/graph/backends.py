@@ -15,6 +15,7 @@ import os
 import re
 import struct
 import threading
+import traceback
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -203,6 +204,8 @@ def _open_database(ladybug: Any, path: str) -> Any:
 #: LadybugDB refusing a write because another is under way (in this process:
 #: a write outside the file's write lock, such as an auto-commit statement).
 _WRITE_CONFLICT = "Only one write transaction at a time"
+#: LadybugDB refusing a statement's text before running it.
+_COMPILE_ERRORS = ("Parser exception", "Binder exception", "Catalog exception")
 #: Guards the lazy creation of a backend's write lock.
 _LOCK_GUARD = threading.Lock()
 
@@ -219,7 +222,7 @@ class _File:
         #: its last COPY), a transaction, a COPY (see LadybugBackend.write_lock).
         self.lock = threading.RLock()
         #: Why every statement on the file is refused (see
-        #: LadybugBackend._after_failed_copy); None while it is usable.
+        #: LadybugBackend._after_failed_write); None while it is usable.
         self.broken: str | None = None
 
 
@@ -268,7 +271,7 @@ class _SharedDatabases:
             try:
                 entry.db = _open_database(ladybug, entry.path)
             except RuntimeError as exc:
-                entry.broken = (f"ladybug: {entry.path!r} could not be opened again after a failed COPY: "
+                entry.broken = (f"ladybug: {entry.path!r} could not be opened again after a failed write: "
                                 f"{_one_line(exc)}")
                 return False
             return True
@@ -366,7 +369,15 @@ class LadybugBackend(Backend):
                 return self._interruptible(query, params or {})
             return self._conn.execute(query, params or {})
         except RuntimeError as exc:
-            raise GraphError(f"ladybug: {_one_line(exc)}") from None
+            message = _one_line(exc)
+            # The failed statement's frames hold LadybugDB objects that keep its database alive: a database
+            # reopened after a failed write (_after_failed_write) would otherwise stay mapped (8 TiB of address
+            # space) until the garbage collector finds the traceback's cycles, after the new one opened the file.
+            traceback.clear_frames(exc.__traceback__)
+            exc.__traceback__ = None
+        # refused before it ran (its text, or another write under way) or failed while running
+        self._local.ran = not (message.startswith(_COMPILE_ERRORS) or _WRITE_CONFLICT in message)
+        raise GraphError(f"ladybug: {message}")  # raised here, not in the except: no context to keep alive
 
     def _interruptible(self, query: str, params: dict[str, Any]):
         """Run a statement so that Ctrl-C stops it within a fraction of a
@@ -402,8 +413,9 @@ class LadybugBackend(Backend):
             self._conn.interrupt()
             try:
                 future.result(timeout=INTERRUPT_WAIT_S)
-            except RuntimeError:
-                pass  # "Interrupted."
+            except RuntimeError as exc:  # "Interrupted."; its frames would keep the database alive (see _execute)
+                traceback.clear_frames(exc.__traceback__)
+                exc.__traceback__ = None
             except WaitTimeout:
                 self._busy = future
                 _UNWINDING.add(self)
@@ -478,16 +490,18 @@ class LadybugBackend(Backend):
         """Statements in one transaction (never a COPY: a COPY rolled back
         with its transaction corrupts LadybugDB 0.22's heap, see
         searchnet_store.LOAD_NEW_NODES)."""
-        with self.write_lock():
+        with self.write_lock(), self._guarded():
             self._execute("BEGIN TRANSACTION")
             try:
                 for statement in statements:
                     self._execute(*statement)
             except BaseException:
+                ran = getattr(self._local, "ran", False)
                 try:
                     self._execute("ROLLBACK")
                 except GraphError:
                     pass  # keep the original error; the transaction is gone either way
+                self._local.ran = ran
                 raise
             self._execute("COMMIT")
             self._written[0] += sum(_rows_of(s) for s in statements)
@@ -533,30 +547,46 @@ class LadybugBackend(Backend):
         # the same table object is COPYed into a keyed table again after the
         # rows of its first COPY were rolled back or deleted (seen
         # 2026-12-01; every caller here builds its tables per statement).
-        with self.write_lock():
-            try:
-                self._execute(f"COPY {table} FROM $data", {"data": data})
-            except GraphError as exc:
-                if _WRITE_CONFLICT not in str(exc):  # refused at its start, it wrote nothing
-                    self._after_failed_copy()
-                raise
-            except BaseException:  # Ctrl-C: the COPY was interrupted, and may have written part of its rows
-                self._after_failed_copy()
-                raise
+        with self.write_lock(), self._guarded():
+            self._execute(f"COPY {table} FROM $data", {"data": data})
 
-    def _after_failed_copy(self) -> None:
-        """Keep a failed COPY's damage off the disk.  LadybugDB 0.22 can
-        corrupt what it holds of a database in memory when a COPY fails
-        (a duplicate key, a relationship to a missing node; an I/O error
-        would do the same), and its next checkpoint writes that to the
-        file: in a script of saves where every other one had a COPY fail,
-        later statements segfaulted or failed ("String dictionary index is
-        outside the offset table", a duplicate primary key that was not),
-        checkpoints lost the write-ahead log, and reopening failed ("Cannot
-        read PIP page ... out of bounds").  Closing the database without a
-        checkpoint and opening it again, which replays the write-ahead log
-        onto the last checkpoint, gave the committed state every time (seen
-        2026-12-02; tests/test_graph_faults.py).
+    @contextlib.contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """Writes that reopen the database (:meth:`_after_failed_write`) when
+        one of their statements fails while LadybugDB runs it, or Ctrl-C
+        stops one; not when a statement is refused before it runs (its text,
+        or another write under way), nor for an error of the caller's."""
+        self._local.ran = False
+        try:
+            yield
+        except GraphError:
+            if getattr(self._local, "ran", False):
+                self._after_failed_write()
+            raise
+        except BaseException:  # Ctrl-C: a statement was interrupted, and may have written part of its rows
+            if self._conn is not None:
+                self._after_failed_write()
+            raise
+        finally:
+            self._local.ran = False
+
+    def _after_failed_write(self) -> None:
+        """Keep a failed write's damage off the disk.  LadybugDB 0.22 can
+        corrupt what it holds of a database in memory when a write fails
+        while it runs (a COPY given a duplicate key or a relationship to a
+        missing node; a LOAD FROM that creates a node twice in a search-net
+        batch; an I/O error would do the same), and its next checkpoint
+        writes that to the file.  In scripts where every other save had a
+        COPY fail, later statements segfaulted or failed ("String
+        dictionary index is outside the offset table"), a network read back
+        with 0 neurons, checkpoints lost the write-ahead log, and reopening
+        failed ("Cannot read PIP page ... out of bounds"); search-net
+        batches whose creating LOAD FROM failed gave wrong links, or a file
+        that no longer opened ("table 0 doesn't exist in catalog").
+        Closing the database without a checkpoint and opening it again,
+        which replays the write-ahead log onto the last checkpoint, gave the
+        committed state every time (seen 2026-12-02; tests in
+        test_trust_graph.py and test_searchnet.py).
 
         So: checkpointing on close is switched off at once (a database-wide
         setting), and when this is the file's only handle the database is
@@ -566,10 +596,10 @@ class LadybugBackend(Backend):
         refuses statements for good."""
         f = self._file
         assert f is not None
-        reason = "a COPY failed, which may corrupt what LadybugDB 0.22 holds of a database in memory"
+        reason = "a write failed while it ran, which may corrupt what LadybugDB 0.22 holds of a database in memory"
         threshold = None
         try:
-            # a connection of its own: this one may still be unwinding an interrupted COPY
+            # a connection of its own: this one may still be unwinding an interrupted statement
             conn = self._ladybug.Connection(f.db)
             try:
                 conn.execute("CALL force_checkpoint_on_close=false")
