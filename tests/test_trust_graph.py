@@ -339,6 +339,116 @@ def test_two_threads_saving_into_one_file_both_land(tmp_path):
     b.close()
 
 
+def test_a_write_refused_while_another_runs_waits_and_its_handle_stays_usable(tmp_path, monkeypatch):
+    """A handle's write refused because another handle's transaction is
+    open ("Only one write transaction at a time") runs once it ends.  And
+    the refusal must not stick: ladybug caches each statement text's
+    preparation, failed ones too, and before they were dropped
+    (backends._forget_failed_statements) every later run of the text on
+    that handle failed the same way."""
+    import threading
+    import time
+
+    from assocmem.graph import backends
+
+    monkeypatch.setattr(backends, "WRITE_WAIT_S", 5.0)
+    path = tmp_path / "wait.lbdb"
+    net, _ = _net(n=30)
+    a, b = graph.open(path), graph.open(path)
+    a.save_network(net, "n", progress=False)
+    s1, s2 = np.ones(30, dtype=np.int8), -np.ones(30, dtype=np.int8)
+    s1[::3] = -1
+    a.backend._execute("BEGIN TRANSACTION")
+    a.backend._execute("MATCH (w:Network) WHERE w.name = 'n' SET w.meta = w.meta")
+    errors = []
+
+    def setting():
+        try:
+            b.set_state("n", s1)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=setting)
+    t.start()
+    time.sleep(0.5)
+    assert t.is_alive()  # waiting for a's transaction
+    a.backend._execute("COMMIT")
+    t.join(timeout=10)
+    assert errors == []
+    np.testing.assert_array_equal(a.get_state("n"), s1)
+    start = time.monotonic()
+    b.set_state("n", s2)  # the same statement text on the same handle: no refusal left in its cache
+    assert time.monotonic() - start < 2.0
+    np.testing.assert_array_equal(a.get_state("n"), s2)
+    a.close()
+    b.close()
+
+
+def test_writes_of_every_kind_from_threads_on_one_file_all_land(tmp_path):
+    """Three handles on one file, three threads writing at once: network
+    saves (COPY, under the file's write lock), neuron states (auto-commit
+    statements) and search-net batches (transactions) and net creation.
+    LadybugDB allows one write at a time and refuses the others ("Only one
+    write transaction at a time"); a refused statement never ran, so it
+    waits for the other write and runs then."""
+    import threading
+
+    from assocmem import SearchNet
+
+    path = tmp_path / "mixed.lbdb"
+    a, b, c = graph.open(path), graph.open(path), graph.open(path)
+    base, _ = _net(n=40, p=3, seed=1)
+    a.save_network(base, "base", progress=False)
+    nets = {f"s{k}": _net(n=200 + 10 * k, p=3, seed=k)[0] for k in range(4)}
+    rng = np.random.default_rng(7)
+    states = [rng.choice(np.array([-1, 1], dtype=np.int8), size=40) for _ in range(30)]
+    sessions = [([f"a{k % 7}", f"b{k % 5}"], [f"u{k % 11}", f"u{(k + 3) % 11}"], f"u{k % 11}") for k in range(60)]
+    mem = SearchNet()
+    errors = []
+
+    def saving():
+        for name, net in nets.items():
+            a.save_network(net, name, progress=False)
+
+    def setting():
+        for s in states:
+            b.set_state("base", s)
+
+    def training():
+        for k in range(0, 60, 10):
+            g = SearchNet(c, name=f"sn{k}")  # creates its net: an auto-commit write
+            g.train_many(sessions[k:k + 10])
+            SearchNet(c, name="sn").train_many(sessions[k:k + 10])
+
+    def run(f):
+        try:
+            f()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in (saving, setting, training)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    mem.train_many(sessions)
+    with graph.open(path) as d:
+        assert sorted(r["name"] for r in d.networks()) == sorted(["base", *nets])
+        for name, net in nets.items():
+            np.testing.assert_array_equal(d.load_network(name, verify=True).counts, net.counts)
+        np.testing.assert_array_equal(d.get_state("base"), states[-1])
+        got = SearchNet(d, name="sn").links()
+        want = mem.links()
+        assert got.keys() == want.keys()
+        for part in want:
+            assert got[part].keys() == want[part].keys()
+            for k in want[part]:
+                assert got[part][k] == pytest.approx(want[part][k], abs=1e-12)
+    for h in (a, b, c):
+        h.close()
+
+
 # ------------------------------------------------------------- Ctrl-C
 def test_ctrl_c_during_graph_save_stops_fast_and_leaves_nothing(tmp_path):
     """SIGINT while `assocmem graph save` is in its COPY: exit 130 within

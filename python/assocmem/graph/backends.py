@@ -15,6 +15,7 @@ import os
 import re
 import struct
 import threading
+import time
 import traceback
 import urllib.parse
 import warnings
@@ -281,6 +282,9 @@ _DATABASES = _SharedDatabases()
 #: Backends whose interrupted statement is still unwinding inside LadybugDB
 #: (see LadybugBackend._interruptible); the CLI exits at once when any is.
 _UNWINDING: set[Any] = set()
+#: How long a LadybugDB statement refused because another write of this
+#: process is under way waits for it, running again now and then.
+WRITE_WAIT_S = 60.0
 #: How long Ctrl-C waits for LadybugDB to stop a statement before giving up.
 INTERRUPT_WAIT_S = 1.0
 
@@ -288,6 +292,24 @@ INTERRUPT_WAIT_S = 1.0
 def unwinding() -> bool:
     """True while an interrupted LadybugDB statement has not yet stopped."""
     return any(not b._busy.done() for b in list(_UNWINDING))
+
+
+def _forget_failed_statements(conn: Any) -> None:
+    """Drop the statements whose preparation failed from ``conn``'s cache.
+    ladybug's Connection prepares a statement text once per parameter
+    types and keeps it, even when the preparation failed: preparing a
+    write while another write of the process is under way fails ("Only
+    one write transaction at a time"), and from then on every run of that
+    text on the connection failed with that message, long after the other
+    write ended (seen with ladybug 0.22; a handle's neuron-state writes and
+    a save's COPY stayed refused for good).  The cache is ladybug's
+    private attribute: without it, there is nothing to drop."""
+    cache, lock = getattr(conn, "_pybind_implicit_prepared_cache", None), getattr(conn, "_prepared_cache_lock", None)
+    if not isinstance(cache, dict) or lock is None:
+        return
+    with lock:
+        for key in [k for k, p in cache.items() if callable(getattr(p, "is_success", None)) and not p.is_success()]:
+            del cache[key]
 
 
 def _one_line(exc: BaseException) -> str:
@@ -364,17 +386,32 @@ class LadybugBackend(Backend):
                 raise GraphError(f"ladybug: the store {self.target!r} is still stopping an interrupted statement")
             _UNWINDING.discard(self)
             self._busy = None
-        try:
-            if threading.current_thread() is threading.main_thread() and not getattr(self._local, "short", False):
-                return self._interruptible(query, params or {})
-            return self._conn.execute(query, params or {})
-        except RuntimeError as exc:
-            message = _one_line(exc)
-            # The failed statement's frames hold LadybugDB objects that keep its database alive: a database
-            # reopened after a failed write (_after_failed_write) would otherwise stay mapped (8 TiB of address
-            # space) until the garbage collector finds the traceback's cycles, after the new one opened the file.
-            traceback.clear_frames(exc.__traceback__)
-            exc.__traceback__ = None
+        waited, pause = 0.0, 0.002
+        while True:
+            try:
+                if threading.current_thread() is threading.main_thread() and not getattr(self._local, "short", False):
+                    return self._interruptible(query, params or {})
+                return self._conn.execute(query, params or {})
+            except RuntimeError as exc:
+                message = _one_line(exc)
+                # The failed statement's frames hold LadybugDB objects that keep its database alive: a database
+                # reopened after a failed write (_after_failed_write) would otherwise stay mapped (8 TiB of
+                # address space) until the garbage collector finds the traceback's cycles, after the new one
+                # opened the file.
+                traceback.clear_frames(exc.__traceback__)
+                exc.__traceback__ = None
+                _forget_failed_statements(self._conn)
+            if _WRITE_CONFLICT not in message:
+                break
+            # Another write of this process is under way (no other process can open the file): this statement
+            # was refused before it ran, so it waits and runs again.  Writes of assocmem's own that must not
+            # interleave hold the file's write lock; this covers single statements and user queries.
+            if waited >= WRITE_WAIT_S:
+                message += f" (waited {WRITE_WAIT_S:g} s for another write of this process to end)"
+                break
+            time.sleep(pause)
+            waited += pause
+            pause = min(2 * pause, 0.1)
         # refused before it ran (its text, or another write under way) or failed while running
         self._local.ran = not (message.startswith(_COMPILE_ERRORS) or _WRITE_CONFLICT in message)
         raise GraphError(f"ladybug: {message}")  # raised here, not in the except: no context to keep alive
