@@ -1003,13 +1003,13 @@ def test_graph_batches_never_copy_even_after_one_failed(tmp_path, checkpoints):
 @pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
 def test_graph_batches_whose_statement_ladybugdb_refuses_leave_the_committed_net(tmp_path, layout, rules):
     """LadybugDB: a batch whose creating LOAD FROM LadybugDB itself refuses
-    half-way (here given its first row twice: a duplicate key).  LadybugDB
-    0.22 can corrupt what it holds of the database in memory when a
-    statement fails while it runs; without the reopening in
-    LadybugBackend._after_failed_write, sequences like this one gave wrong
-    links, or a file that no longer opened ("table 0 doesn't exist in
-    catalog").  Every failed batch must leave the net as if it never ran,
-    in this process and after reopening."""
+    half-way (here given its first row twice: a duplicate key).  With
+    neither the reopening in LadybugBackend._after_failed_write nor the
+    clearing of the failed statement's frames in LadybugBackend._execute
+    (each alone was enough), sequences like this one gave wrong links, or a
+    file that no longer opened ("table 0 doesn't exist in catalog").
+    Every failed batch must leave the net as if it never ran, in this
+    process and after reopening."""
     import random
 
     import pyarrow as pa

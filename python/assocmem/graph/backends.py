@@ -610,20 +610,20 @@ class LadybugBackend(Backend):
     def _after_failed_write(self) -> None:
         """Keep a failed write's damage off the disk.  LadybugDB 0.22 can
         corrupt what it holds of a database in memory when a write fails
-        while it runs (a COPY given a duplicate key or a relationship to a
-        missing node; a LOAD FROM that creates a node twice in a search-net
-        batch; an I/O error would do the same), and its next checkpoint
-        writes that to the file.  In scripts where every other save had a
-        COPY fail, later statements segfaulted or failed ("String
-        dictionary index is outside the offset table"), a network read back
-        with 0 neurons, checkpoints lost the write-ahead log, and reopening
-        failed ("Cannot read PIP page ... out of bounds"); search-net
-        batches whose creating LOAD FROM failed gave wrong links, or a file
-        that no longer opened ("table 0 doesn't exist in catalog").
-        Closing the database without a checkpoint and opening it again,
-        which replays the write-ahead log onto the last checkpoint, gave the
-        committed state every time (seen 2026-12-02; tests in
-        test_trust_graph.py and test_searchnet.py).
+        while it runs, and its next checkpoint writes that to the file.  In
+        scripts where every other save had a COPY refused (a duplicate node
+        key), later statements segfaulted or failed ("String dictionary
+        index is outside the offset table"), a network read back with 0
+        neurons, checkpoints lost the write-ahead log, and reopening failed
+        ("Cannot read PIP page ... out of bounds").  Search-net batches
+        whose creating LOAD FROM was refused gave wrong links, or a file
+        that no longer opened ("table 0 doesn't exist in catalog"), while
+        the failed statements' frames stayed alive (see :meth:`_execute`;
+        clearing them, or this reopening, each prevented it).  Closing the
+        database without a checkpoint and opening it again, which replays
+        the write-ahead log onto the last checkpoint, gave the committed
+        state every time (seen 2026-12-02; tests in test_trust_graph.py and
+        test_searchnet.py).
 
         So: checkpointing on close is switched off at once (a database-wide
         setting), and when this is the file's only handle the database is
