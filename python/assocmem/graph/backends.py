@@ -309,7 +309,10 @@ def _forget_failed_statements(conn: Any) -> None:
         return
     with lock:
         for key in [k for k, p in cache.items() if callable(getattr(p, "is_success", None)) and not p.is_success()]:
-            del cache[key]
+            close = getattr(cache.pop(key), "close", None)
+            if callable(close):  # ladybug's C-API statements hold allocations of their own until closed
+                with contextlib.suppress(RuntimeError):
+                    close()
 
 
 def _one_line(exc: BaseException) -> str:
