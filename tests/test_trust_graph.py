@@ -306,6 +306,143 @@ def test_a_failed_copy_in_memory_refuses_every_statement_after():
             s.networks()
 
 
+def test_a_dead_saves_leftovers_go_when_the_file_is_opened(tmp_path):
+    """A process that died mid-save leaves an incomplete network; the next
+    process to open the file removes it at once (no other process can hold
+    the file, so no save can be under way), not only at the next save of
+    that name.  Older networks and foreign nodes stay."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "dead.lbdb"
+    kept, xk = _net(n=20, seed=3)
+    with graph.open(path) as s:
+        s.save_network(kept, "kept", progress=False)
+        s.query("CREATE (:Neuron {id: 999999, net: 'theirs', idx: 0})")  # foreign, of our label
+    code = f"""
+import os, numpy as np, assocmem
+from assocmem import graph
+s = graph.open({str(path)!r})
+real = s.backend.copy
+def dying(table, data):
+    real(table, data)
+    if table == "Pattern":
+        os._exit(7)  # dies between its COPYs: neurons and patterns written, synapses not
+s.backend.copy = dying
+net = assocmem.Hopfield(30)
+net.store(np.ones((2, 30), dtype=np.int8))
+s.save_network(net, "dead", progress=False)
+"""
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 7
+    with graph.open(path) as s:
+        assert [r["name"] for r in s.networks()] == ["kept"]
+        assert s.query("MATCH (x:Neuron) RETURN count(x) AS k")[0]["k"] == kept.n_neurons + 1
+        assert s.query("MATCH (x:Pattern) RETURN count(x) AS k")[0]["k"] == kept.n_patterns
+        assert s.query("MATCH (k:AssocmemKey) RETURN count(k) AS k")[0]["k"] == 1
+        assert s.query("MATCH (w:Network) RETURN count(w) AS k")[0]["k"] == 1
+        np.testing.assert_array_equal(s.load_network("kept", verify=True).patterns, xk)
+
+
+def test_a_second_handle_opened_mid_save_leaves_the_save_alone(tmp_path):
+    """Opening the file again while this process saves into it must not
+    take the save under way for a dead one."""
+    import threading
+
+    path = tmp_path / "busy.lbdb"
+    net, x = _net(n=40, seed=4)
+    a = graph.open(path)
+    real, inside, go = a.backend.copy, threading.Event(), threading.Event()
+
+    def pausing(table, data):
+        real(table, data)
+        if table == "Neuron":
+            inside.set()
+            assert go.wait(30)
+
+    a.backend.copy = pausing
+    t = threading.Thread(target=a.save_network, args=(net, "slow"), kwargs={"progress": False})
+    t.start()
+    assert inside.wait(30)
+    b = graph.open(path)  # the save's network is incomplete now
+    go.set()
+    t.join(30)
+    a.backend.copy = real
+    assert [r["name"] for r in b.networks()] == ["slow"]
+    np.testing.assert_array_equal(b.load_network("slow", verify=True).patterns, x)
+    a.close()
+    b.close()
+
+
+def test_a_commit_that_fails_leaves_no_transaction_open(tmp_path, monkeypatch):
+    """A COMMIT that raises (here before it reaches the database, as a
+    dropped call or Ctrl-C would) is followed by a ROLLBACK.  Before, the
+    transaction stayed open on the handle: its later statements ran inside
+    it, uncommitted, and every other handle's write was refused."""
+    from assocmem.graph import backends
+
+    monkeypatch.setattr(backends, "WRITE_WAIT_S", 2.0)
+    path = tmp_path / "commit.lbdb"
+    net, x = _net()
+    a, b = graph.open(path), graph.open(path)
+    real = a.backend._execute
+
+    def failing(query, params=None):
+        if query == "COMMIT":
+            raise GraphError("injected: COMMIT never reached the database")
+        return real(query, params)
+
+    a.backend._execute = failing
+    with pytest.raises(GraphError, match="injected"):
+        a.save_network(net, "lost", progress=False)
+    a.backend._execute = real
+    b.save_network(net, "kept", progress=False)  # refused for WRITE_WAIT_S had a's transaction stayed open
+    a.save_network(net, "also", progress=False)
+    a.close()
+    b.close()
+    with graph.open(path) as s:
+        assert sorted(r["name"] for r in s.networks()) == ["also", "kept"]
+        assert s.query("MATCH (x:Neuron) RETURN count(x) AS k")[0]["k"] == 2 * net.n_neurons
+        np.testing.assert_array_equal(s.load_network("also", verify=True).patterns, x)
+
+
+def test_a_commit_durable_but_whose_checkpoint_failed_counts_as_done(tmp_path):
+    """LadybugDB reports "Transaction committed successfully, but the
+    post-commit checkpoint failed" and then refuses writes until the
+    database is reopened.  The batch happened: no error, the database is
+    reopened (replaying it from the log), and the net equals the in-memory
+    one, also after reopening the file.  (The message is injected after a
+    real COMMIT: a checkpoint failure is not something a test can cause.)"""
+    from assocmem import SearchNet
+
+    path = tmp_path / "ckpt.lbdb"
+    sessions = [(["a", "b"], ["u1", "u2"], "u1"), (["b"], ["u2", "u3"], "u3")]
+    mem = SearchNet()
+    with graph.open(path) as s:
+        g = SearchNet(s, name="sn")
+        real = s.backend._execute
+
+        def committed(query, params=None):
+            result = real(query, params)
+            if query == "COMMIT":
+                raise GraphError("ladybug: Transaction committed successfully, but the post-commit checkpoint "
+                                 "failed. The committed data is durable and will be recovered on restart: injected")
+            return result
+
+        s.backend._execute = committed
+        g.train_many(sessions)
+        s.backend._execute = real
+        mem.train_many(sessions)
+        assert g.links() == mem.links()
+        g.train_many(sessions)  # the reopened database takes writes
+        mem.train_many(sessions)
+        assert g.links() == mem.links()
+    with graph.open(path) as s:
+        got, want = SearchNet(s, name="sn").links(), mem.links()
+        assert got.keys() == want.keys()
+        for part in want:
+            assert got[part] == pytest.approx(want[part], abs=1e-12)
+
+
 def test_two_threads_saving_into_one_file_both_land(tmp_path):
     """Saves from two threads through two handles of one file: each takes
     the file's write lock from reading the next free neuron id to its last

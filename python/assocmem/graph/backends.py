@@ -161,6 +161,12 @@ class Backend:
     def supports_copy(self) -> bool:
         return False
 
+    #: True when no save can have been under way as this handle opened the
+    #: database, so that an incomplete network in it is a dead save's
+    #: leftover (LadybugDB: the file's first handle in this process; no
+    #: other process can hold the file).  Never for a server.
+    opened_alone = False
+
     @property
     def arrow_results(self) -> bool:
         """Whether :meth:`columns` reads a result faster than :meth:`run`
@@ -205,6 +211,8 @@ def _open_database(ladybug: Any, path: str) -> Any:
 #: LadybugDB refusing a write because another is under way (in this process:
 #: a write outside the file's write lock, such as an auto-commit statement).
 _WRITE_CONFLICT = "Only one write transaction at a time"
+#: LadybugDB's COMMIT that committed but failed at the checkpoint after it.
+_COMMITTED = "Transaction committed successfully"
 #: LadybugDB refusing a statement's text before running it.
 _COMPILE_ERRORS = ("Parser exception", "Binder exception", "Catalog exception")
 #: Guards the lazy creation of a backend's write lock.
@@ -242,14 +250,16 @@ class _SharedDatabases:
         self._lock = threading.Lock()
         self._open: dict[str, _File] = {}  # real path -> the file
 
-    def acquire(self, ladybug: Any, path: str) -> _File:
+    def acquire(self, ladybug: Any, path: str) -> tuple[_File, bool]:
+        """The file, and whether this call opened its database."""
         key = os.path.realpath(path)
         with self._lock:
             entry = self._open.get(key)
+            opened = entry is None
             if entry is None:
                 entry = self._open[key] = _File(_open_database(ladybug, path), path)
             entry.handles += 1
-            return entry
+            return entry, opened
 
     def release(self, path: str) -> None:
         key = os.path.realpath(path)
@@ -353,7 +363,7 @@ class LadybugBackend(Backend):
                 self._file = _File(ladybug.Database(db_path), None)
                 self._file.handles = 1
             else:
-                self._file = _DATABASES.acquire(ladybug, db_path)
+                self._file, self.opened_alone = _DATABASES.acquire(ladybug, db_path)
                 self._shared_path = db_path
             self._conn = ladybug.Connection(self._file.db)
         except RuntimeError as exc:
@@ -532,18 +542,25 @@ class LadybugBackend(Backend):
         searchnet_store.LOAD_NEW_NODES)."""
         with self.write_lock(), self._guarded():
             self._execute("BEGIN TRANSACTION")
+            committing = False
             try:
                 for statement in statements:
                     self._execute(*statement)
-            except BaseException:
-                ran = getattr(self._local, "ran", False)
-                try:
-                    self._execute("ROLLBACK")
-                except GraphError:
-                    pass  # keep the original error; the transaction is gone either way
-                self._local.ran = ran
-                raise
-            self._execute("COMMIT")
+                committing = True
+                self._execute("COMMIT")
+            except BaseException as exc:
+                if committing and isinstance(exc, GraphError) and _COMMITTED in str(exc):
+                    # durable, but the checkpoint after it failed and LadybugDB refuses writes until it is
+                    # reopened: the transaction happened, so no error; the reopening replays it from the log
+                    self._after_failed_write()
+                else:
+                    ran = getattr(self._local, "ran", False)
+                    try:  # also after a failed COMMIT: a transaction left open would take every later statement
+                        self._execute("ROLLBACK")
+                    except GraphError:
+                        pass  # keep the original error; the transaction is gone either way
+                    self._local.ran = ran
+                    raise
             self._written[0] += sum(_rows_of(s) for s in statements)
 
     def planned(self, query: str, *, few: bool = False) -> str:

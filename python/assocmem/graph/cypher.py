@@ -45,6 +45,7 @@ NETWORKS_NAMED = (
     "w.meta AS meta"
 )
 NETWORK_KEYS = "MATCH (w:Network) RETURN w.key AS key"
+INCOMPLETE_NETWORKS = "MATCH (w:Network) WHERE w.complete = false RETURN w.key AS key, w.n AS n"
 # The registry of what assocmem created: one AssocmemKey node per key it
 # generated, written before anything else of that key and deleted after the
 # rest.  Cleanup and vacuum touch only registered keys, so foreign nodes of

@@ -107,6 +107,9 @@ class GraphStore:
         self._read_neurons = cypher.READ_NEURONS.format(theta=backend.dialect.float_out("x.theta", "theta"))
         self._read_synapses = cypher.READ_SYNAPSES.format(w=backend.dialect.float_out("s.w", "w"))
         backend.ensure_schema()
+        if backend.opened_alone:
+            with backend.write_lock():
+                self._vacuum(None)
 
     # ------------------------------------------------------------ plumbing
     @property
@@ -210,12 +213,17 @@ class GraphStore:
         self._b.run(cypher.DELETE_NETWORK_NODE, {"key": key})
         self._b.run(cypher.UNREGISTER_KEY, {"key": key})
 
-    def _vacuum(self, name: str) -> None:
+    def _vacuum(self, name: str | None) -> None:
         """Remove what failed or overwritten saves left: incomplete networks
-        of this name, and registered keys whose network node is gone.  Only
-        keys in assocmem's registry are touched, never foreign data."""
-        for r in self._b.run(cypher.NETWORKS_NAMED, {"name": name}):
-            if not r["complete"] and cypher.is_key(r["key"]):
+        of this name (``None``: of every name, when no save can be under
+        way), and registered keys whose network node is gone.  Only keys in
+        assocmem's registry are touched, never foreign data."""
+        if name is None:
+            incomplete = self._b.run(cypher.INCOMPLETE_NETWORKS)
+        else:
+            incomplete = [r for r in self._b.run(cypher.NETWORKS_NAMED, {"name": name}) if not r["complete"]]
+        for r in incomplete:
+            if cypher.is_key(r["key"]):
                 self._delete_key(r["key"], r["n"])
         keys = {r["key"] for r in self._b.run(cypher.NETWORK_KEYS)}
         for key in {r["key"] for r in self._b.run(cypher.REGISTERED_KEYS)} - keys:
