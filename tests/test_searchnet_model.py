@@ -1,6 +1,7 @@
 """A graph-backed SearchNet against the in-memory one, driven by hypothesis:
 random interleavings of batches, generate_hidden, queries (also by a second
-handle), removals, commits failing at any statement, cache clears, new
+handle), removals, commits failing at any statement, batches whose creating
+statement LadybugDB itself refuses half-way, cache clears, new
 handles and reopened files, in both layouts, under both rule sets, with
 caches small enough that rows are evicted between and during operations.
 After every step both nets give the same scores (to 1e-12) and the handle's
@@ -148,6 +149,33 @@ class GraphNetMachine(RuleBasedStateMachine):
             assert state["failed"]
         else:
             assert not state["failed"]  # nothing to write (never here: a batch always writes)
+            self.mem.train_many(batch)
+        finally:
+            backend._execute = real
+
+    @precondition(lambda self: self.atomic)
+    @rule(batch=st.lists(sessions(), min_size=1, max_size=6))
+    def train_refused(self, batch) -> None:
+        """LadybugDB itself refuses the batch's creating LOAD FROM half-way
+        (its first row given twice): the database is reopened from its log
+        (LadybugBackend._after_failed_write) and the net must be as if the
+        batch never ran.  A batch that creates nothing is not refused."""
+        import pyarrow as pa
+
+        backend = self.store.backend
+        real = backend._execute
+
+        def doubling(query, params=None):
+            if query.startswith("LOAD FROM $data CREATE (:Sn") and params and params["data"].num_rows:
+                params = {**params, "data": pa.concat_tables([params["data"], params["data"].slice(0, 1)])}
+            return real(query, params)
+
+        backend._execute = doubling
+        try:
+            self.net.train_many(batch)
+        except GraphError as exc:
+            assert "duplicated primary key" in str(exc), exc
+        else:
             self.mem.train_many(batch)
         finally:
             backend._execute = real
