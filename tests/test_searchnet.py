@@ -999,6 +999,20 @@ def test_graph_batches_never_copy_even_after_one_failed(tmp_path, checkpoints):
         _assert_same_links(SearchNet(store, name="sn"), mem)
 
 
+def _doubling_creates(real):
+    """``real`` (a LadybugDB backend's _execute) with the first row of each
+    LOAD FROM that creates search-net nodes given twice, so that LadybugDB
+    refuses it half-way (a duplicate key)."""
+    import pyarrow as pa
+
+    def doubling(query, params=None):
+        if query.startswith("LOAD FROM $data CREATE (:Sn") and params and params["data"].num_rows:
+            params = {**params, "data": pa.concat_tables([params["data"], params["data"].slice(0, 1)])}
+        return real(query, params)
+
+    return doubling
+
+
 @pytest.mark.parametrize("layout", ["links", "neurons"])
 @pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
 def test_graph_batches_whose_statement_ladybugdb_refuses_leave_the_committed_net(tmp_path, layout, rules):
@@ -1011,8 +1025,6 @@ def test_graph_batches_whose_statement_ladybugdb_refuses_leave_the_committed_net
     Every failed batch must leave the net as if it never ran, in this
     process and after reopening."""
     import random
-
-    import pyarrow as pa
 
     rng = random.Random(f"{layout}{rules}")
     path = tmp_path / "refused.lbdb"
@@ -1027,14 +1039,8 @@ def test_graph_batches_whose_statement_ladybugdb_refuses_leave_the_committed_net
             batch.append(([f"w{w}" for w in rng.sample(range(30), rng.randint(1, 3))], urls, rng.choice(urls)))
         backend = store.backend
         real = backend._execute
-
-        def doubling(query, params=None, real=real):
-            if query.startswith("LOAD FROM $data CREATE (:Sn") and params and params["data"].num_rows:
-                params = {**params, "data": pa.concat_tables([params["data"], params["data"].slice(0, 1)])}
-            return real(query, params)
-
         if k % 2 == 0:
-            backend._execute = doubling
+            backend._execute = _doubling_creates(real)
         try:
             g.train_many(batch)
         except GraphError as exc:

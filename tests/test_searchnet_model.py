@@ -34,7 +34,7 @@ from assocmem.errors import ArgumentError, GraphError
 from assocmem.graph import searchnet_store
 from falkordb_server import drop_graphs
 from graph_suite import same_links
-from test_searchnet import _assert_cache_accounted
+from test_searchnet import _assert_cache_accounted, _doubling_creates
 
 # int and str keys stay distinct (3 and "3" are two words)
 WORDS = st.sampled_from([0, 1, 2, 3, 4, 5, "3", "w", "x"])
@@ -160,17 +160,9 @@ class GraphNetMachine(RuleBasedStateMachine):
         (its first row given twice): the database is reopened from its log
         (LadybugBackend._after_failed_write) and the net must be as if the
         batch never ran.  A batch that creates nothing is not refused."""
-        import pyarrow as pa
-
         backend = self.store.backend
         real = backend._execute
-
-        def doubling(query, params=None):
-            if query.startswith("LOAD FROM $data CREATE (:Sn") and params and params["data"].num_rows:
-                params = {**params, "data": pa.concat_tables([params["data"], params["data"].slice(0, 1)])}
-            return real(query, params)
-
-        backend._execute = doubling
+        backend._execute = _doubling_creates(real)
         try:
             self.net.train_many(batch)
         except GraphError as exc:
