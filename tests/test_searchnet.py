@@ -999,6 +999,30 @@ def test_graph_batches_never_copy_even_after_one_failed(tmp_path, checkpoints):
         _assert_same_links(SearchNet(store, name="sn"), mem)
 
 
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_neurons_removal_between_reopenings_keeps_other_weights(tmp_path, rules):
+    """Layout "neurons": batches, the file reopened, a url removed, the file
+    reopened again.  With LadybugDB's compression on, the second checkpoint
+    wrote another hidden neuron's weight array wrongly: (("w",), "100")
+    read back 0.0 instead of 0.4726 (found by test_searchnet_model.py;
+    plain-LadybugDB case in test_ladybug_upstream.py; assocmem now opens
+    databases without compression)."""
+    path = tmp_path / "lists.lbdb"
+    mem = SearchNet(rules=rules)
+    batches = [[(["x", 3, 5], ["u", 102, "100"], 102), ([1, "3", 4], ["100", 102], "100"), (["w"], ["100"], "100")],
+               [([4], [100, 101, 105], 101)]]
+    with graph.open(path) as store:
+        g = SearchNet(store, name="sn", layout="neurons", rules=rules)
+        for batch in batches:
+            g.train_many(batch)
+            mem.train_many(batch)
+    with graph.open(path) as store:
+        SearchNet(store, name="sn").remove_output(101)
+        mem.remove_output(101)
+    with graph.open(path) as store:
+        _assert_same_links(SearchNet(store, name="sn"), mem)
+
+
 def _doubling_creates(real):
     """``real`` (a LadybugDB backend's _execute) with the first row of each
     LOAD FROM that creates search-net nodes given twice, so that LadybugDB
