@@ -106,10 +106,14 @@ class GraphStore:
         self._hebb = backend.dialect.render(cypher.CYPHER_HEBB)
         self._read_neurons = cypher.READ_NEURONS.format(theta=backend.dialect.float_out("x.theta", "theta"))
         self._read_synapses = cypher.READ_SYNAPSES.format(w=backend.dialect.float_out("s.w", "w"))
-        backend.ensure_schema()
-        if backend.opened_alone:
-            with backend.write_lock():
-                self._vacuum(None)
+        try:
+            backend.ensure_schema()
+            if backend.opened_alone:  # a dead save's leftovers (see Backend.opened_alone)
+                with backend.write_lock():
+                    self._vacuum(None)
+        except BaseException:
+            backend.close()
+            raise
 
     # ------------------------------------------------------------ plumbing
     @property
@@ -269,8 +273,8 @@ class GraphStore:
         try:
             self._delete_key(key, n)
         except GraphError:
-            pass  # the server may be gone (or the file refuses statements after a failed COPY): the network
-            # stays incomplete, invisible, and the next save of its name removes it
+            pass  # the server may be gone (or the file refuses statements after a failed write): the network
+            # stays incomplete and invisible; the file's next opening (LadybugDB) or save of its name removes it
 
     @contextmanager
     def _writing(self, name: str, n: int, p: int, layout: str, meta: dict[str, Any],
