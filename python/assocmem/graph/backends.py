@@ -192,8 +192,9 @@ class Backend:
 #: list updates with checkpoints lost a list in about 1 of 300 runs).  Without
 #: compression neither happened (seen 2026-12-02;
 #: tests/test_ladybug_upstream.py keeps the plain-LadybugDB case, and
-#: test_searchnet.py the search net's).  Earlier sessions measured no speed
-#: difference either way; files are larger.
+#: test_searchnet.py the search net's).  The cost: files about 4x larger, and
+#: a bare COPY of 3.1M synapses 0.7x as fast in one measurement
+#: (benchmarks/README.md, thirteenth session).
 COMPRESSION = False
 
 
