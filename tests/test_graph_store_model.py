@@ -29,7 +29,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 import assocmem
 from assocmem import graph
 from assocmem.errors import GraphError, NetworkExistsError, NetworkNotFoundError
-from test_trust_graph import _rejected
+from test_trust_graph import _failing_copy
 
 NAMES = st.sampled_from(["a", "b", "c"])
 #: (kind, n, p, seed): a Hebbian network or a dense memory
@@ -83,6 +83,11 @@ class GraphStoreMachine(RuleBasedStateMachine):
             return self.other
         return self.store
 
+    def _saved(self, name: str, net: assocmem.Hopfield, layout: str) -> None:
+        """``net`` is stored under ``name`` now, its states all +1."""
+        self.model[name] = (net, "memories" if net.rule == "dense" else layout)
+        self.states.pop(name, None)
+
     # ---------------------------------------------------------------- saves
     @rule(name=NAMES, spec=NETS, layout=st.sampled_from(["synapses", "dendrites"]), overwrite=st.booleans(),
           method=st.sampled_from(["copy", "unwind"]), second=st.booleans())
@@ -96,8 +101,7 @@ class GraphStoreMachine(RuleBasedStateMachine):
                 return
             raise AssertionError(f"{name!r} was saved over without overwrite=True")
         store.save_network(net, name, layout=layout, method=method, overwrite=overwrite, progress=False)
-        self.model[name] = (net, "memories" if net.rule == "dense" else layout)
-        self.states.pop(name, None)
+        self._saved(name, net, layout)
 
     @rule(name=NAMES, spec=NETS, layout=st.sampled_from(["synapses", "dendrites"]), at=st.integers(0, 12),
           method=st.sampled_from(["copy", "unwind"]))
@@ -122,8 +126,7 @@ class GraphStoreMachine(RuleBasedStateMachine):
         finally:
             backend._execute = real
         # fewer statements than ``at``: it saved
-        self.model[name] = (net, "memories" if net.rule == "dense" else layout)
-        self.states.pop(name, None)
+        self._saved(name, net, layout)
 
     @rule(name=NAMES, spec=NETS, layout=st.sampled_from(["synapses", "dendrites"]), at=st.integers(0, 2))
     def save_refused(self, name, spec, layout, at) -> None:
@@ -132,20 +135,13 @@ class GraphStoreMachine(RuleBasedStateMachine):
         reopened from its log and the old network stays.  With a second
         handle open the file refuses statements until both are closed."""
         net = _build(*spec)
-        real, seen = self.store.backend.copy, [0]
-
-        def copy(table, data):
-            seen[0] += 1
-            return real(table, data) if seen[0] - 1 != at else _rejected(real, table, data)
-
-        self.store.backend.copy = copy
+        real = _failing_copy(self.store, at)
         try:
             self.store.save_network(net, name, layout=layout, method="copy", overwrite=True, progress=False)
         except GraphError as exc:
             assert "Copy exception" in str(exc), exc
         else:
-            self.model[name] = (net, "memories" if net.rule == "dense" else layout)
-            self.states.pop(name, None)
+            self._saved(name, net, layout)
             return
         finally:
             self.store.backend.copy = real

@@ -8,6 +8,7 @@ import pytest
 import assocmem
 from assocmem import graph
 from assocmem.errors import GraphConnectionError, GraphError
+from graph_suite import same_links
 
 
 def _net(n=12, p=3, seed=0):
@@ -437,10 +438,7 @@ def test_a_commit_durable_but_whose_checkpoint_failed_counts_as_done(tmp_path):
         mem.train_many(sessions)
         assert g.links() == mem.links()
     with graph.open(path) as s:
-        got, want = SearchNet(s, name="sn").links(), mem.links()
-        assert got.keys() == want.keys()
-        for part in want:
-            assert got[part] == pytest.approx(want[part], abs=1e-12)
+        same_links(SearchNet(s, name="sn").links(), mem.links())
 
 
 def test_two_threads_saving_into_one_file_both_land(tmp_path):
@@ -575,13 +573,7 @@ def test_writes_of_every_kind_from_threads_on_one_file_all_land(tmp_path):
         for name, net in nets.items():
             np.testing.assert_array_equal(d.load_network(name, verify=True).counts, net.counts)
         np.testing.assert_array_equal(d.get_state("base"), states[-1])
-        got = SearchNet(d, name="sn").links()
-        want = mem.links()
-        assert got.keys() == want.keys()
-        for part in want:
-            assert got[part].keys() == want[part].keys()
-            for k in want[part]:
-                assert got[part][k] == pytest.approx(want[part][k], abs=1e-12)
+        same_links(SearchNet(d, name="sn").links(), mem.links())
     for h in (a, b, c):
         h.close()
 

@@ -689,7 +689,7 @@ class LadybugBackend(Backend):
         if not busy and _DATABASES.reopen(f, self._ladybug):
             self._conn = self._ladybug.Connection(f.db)
             if threshold is not None:
-                self._conn.execute(f"CALL checkpoint_threshold={threshold}")
+                self.set_checkpoint_threshold(threshold)
             return
         if f.broken is None:
             f.broken = (f"ladybug: {reason}; to keep that off the disk, every statement on {f.path!r} is refused: "
