@@ -1288,3 +1288,110 @@ def test_graph_neurons_layout_remove_output_keeps_arrays_consistent(tmp_path):
         g.train_many(sessions[:5])
         for w, u, _ in sessions[:5]:
             np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+
+
+def _interrupted_at_commit(backend, where):
+    """Ctrl-C that arrives while a write commits and is too late to stop it
+    (LadybugDB finishes a COMMIT it has begun): the write is durable, and
+    KeyboardInterrupt comes out of ``where``: "commit" (LadybugDB: the COMMIT
+    statement, or a url's deletion in layout "links", a statement of its
+    own) or "after" (any backend: run_tx, or that deletion's run, after
+    they returned and before the net took the write in)."""
+    if where == "commit":
+        real = backend._execute
+
+        def execute(query, params=None):
+            out = real(query, params)
+            if query in ("COMMIT", searchnet_store.DELETE_NODE):
+                raise KeyboardInterrupt
+            return out
+
+        return mock_attrs(backend, _execute=execute)
+    real_tx, real_run = backend.run_tx, backend.run
+
+    def run_tx(statements):
+        real_tx(statements)
+        raise KeyboardInterrupt
+
+    def run(query, params=None, **kw):
+        out = real_run(query, params, **kw)
+        if query == searchnet_store.DELETE_NODE:
+            raise KeyboardInterrupt
+        return out
+
+    return mock_attrs(backend, run_tx=run_tx, run=run)
+
+
+@contextlib.contextmanager
+def mock_attrs(obj, **values):
+    """Instance attributes set for the block (shadowing the class's)."""
+    for name, value in values.items():
+        setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        for name in values:
+            delattr(obj, name)
+
+
+@pytest.mark.parametrize("where", ["commit", "after"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_batch_interrupted_after_its_commit_is_not_lost(tmp_path, layout, rules, where):
+    """Ctrl-C while a batch commits (a notebook's "interrupt kernel"), the
+    COMMIT already under way: the batch is stored, so the handle, used on
+    afterwards, must know it too.  It used to roll its cache back to before
+    the batch: later queries scored without it, and the next batch wrote
+    weights computed without it and, layout "links", created its links a
+    second time."""
+    rng = np.random.default_rng(11)
+    sessions = random_sessions(rng, 45)
+    path = tmp_path / "ctrl-c.lbdb"
+    mem = SearchNet(rules=rules)
+    with graph.open(path) as store:
+        g = SearchNet(store, name="sn", layout=layout, rules=rules)
+        for net in (g, mem):
+            net.train_many(sessions[:15])
+        probes = random_sessions(rng, 8)
+        [g.scores(w, u) for w, u, _ in probes]  # cached
+        with _interrupted_at_commit(store.backend, where), pytest.raises(KeyboardInterrupt):
+            g.train_many(sessions[15:30])
+        mem.train_many(sessions[15:30])
+        _assert_same_scores(g, mem, probes + sessions[15:30])
+        for net in (g, mem):
+            net.train_many(sessions[30:])
+        _assert_same_scores(g, mem, probes + sessions)
+        _assert_same_links(g, mem)
+        if layout == "neurons":
+            neurons_consistent(store, "sn")
+    with graph.open(path) as store:
+        _assert_same_links(SearchNet(store, name="sn"), mem)
+
+
+@pytest.mark.parametrize("cache_size", [0, 10**6])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+@pytest.mark.parametrize("where", ["commit", "after"])
+def test_graph_url_removal_interrupted_after_it_committed_is_not_lost(tmp_path, layout, rules, cache_size, where):
+    """The same for remove_output: the url is gone from the store, so the
+    handle must not score it from its cache, nor train its old links."""
+    rng = np.random.default_rng(12)
+    sessions = random_sessions(rng, 30)
+    mem = SearchNet(rules=rules)
+    with graph.open(tmp_path / "rm.lbdb") as store:
+        g = SearchNet(store, name="sn", layout=layout, rules=rules, cache_size=cache_size)
+        for net in (g, mem):
+            net.train_many(sessions[:20])
+        gone = Counter(u for _, urls, _ in sessions[:20] for u in urls).most_common(1)[0][0]
+        [g.scores(w, u) for w, u, _ in sessions[:20]]  # cached
+        with _interrupted_at_commit(store.backend, "delete" if layout == "links" else "commit"), \
+                pytest.raises(KeyboardInterrupt):
+            g.remove_output(gone)
+        mem.remove_output(gone)
+        _assert_same_scores(g, mem, sessions[:20])
+        for net in (g, mem):
+            net.train_many(sessions[20:])
+        _assert_same_scores(g, mem, sessions)
+        _assert_same_links(g, mem)
+        if layout == "neurons":
+            neurons_consistent(store, "sn")

@@ -87,6 +87,7 @@ def test_malformed_line_is_named_and_its_batch_not_committed(tmp_path, capsys, b
     assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "10"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bad.jsonl:21: " in err and needle in err and "20 clicks" in err
+    assert "resume with --from-line 21" in err
     # exactly the two batches before the bad line were committed
     ref = SearchNet()
     sessions = [(json.loads(t)["words"], json.loads(t)["urls"], json.loads(t)["clicked"]) for t in good[:20]]
@@ -147,3 +148,76 @@ def test_training_run_killed_mid_write_keeps_whole_batches(tmp_path, layout):
         mem.train_many(sessions[done:done + batch])
         w, u, _ = sessions[done]
         np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
+
+
+def _ctrl_c_in_batch(monkeypatch, k, times):
+    """Real SIGINTs sent to this process ``times`` times while the run's
+    ``k``-th batch (from 1) trains, before it commits."""
+    import signal
+
+    real, calls = SearchNet.train_many, []
+
+    def train_many(self, sessions):
+        calls.append(len(sessions))
+        if len(calls) == k:
+            for _ in range(times):
+                signal.raise_signal(signal.SIGINT)  # its handler runs here, before the next bytecode
+        return real(self, sessions)
+
+    monkeypatch.setattr(SearchNet, "train_many", train_many)
+    return calls
+
+
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+def test_ctrl_c_stops_after_the_batch_and_the_run_resumes(tmp_path, capsys, monkeypatch, layout):
+    """The first Ctrl-C lets the batch in progress commit whole, stops the
+    run with exit 130 and names the line to resume from; --from-line
+    resumes there, and the net equals one trained on the whole log."""
+    rng = np.random.default_rng(4)
+    sessions = _log(rng, 70)
+    lines = [json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions]
+    lines.insert(33, "")  # a blank line counts as a line, not as a click
+    log = tmp_path / "clicks.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    db = str(tmp_path / "sn.lbdb")
+    train = ["searchnet", "train", str(log), "--db", db, "--batch", "10", "--layout", layout]
+    calls = _ctrl_c_in_batch(monkeypatch, 3, times=1)
+    assert cli.main(train) == 130
+    err = capsys.readouterr().err
+    assert "stopping after the batch in progress" in err
+    assert "the 30 clicks of lines 1-30 are trained and committed; resume with --from-line 31" in err, err
+    assert calls == [10, 10, 10]
+    monkeypatch.undo()
+    ref = SearchNet()
+    for k in range(0, 30, 10):
+        ref.train_many(sessions[k:k + 10])
+    with graph.open(db) as store:
+        same_links(SearchNet(store).links(), ref.links())
+    assert cli.main(train + ["--from-line", "31"]) == 0
+    assert "trained 40 clicks" in capsys.readouterr().out
+    for k in range(30, 70, 10):  # lines 31-41 hold clicks 30-39 and the blank line
+        ref.train_many(sessions[k:k + 10])
+    with graph.open(db) as store:
+        same_links(SearchNet(store).links(), ref.links())
+    assert cli.main(train + ["--from-line", "72"]) == 0  # past the end: nothing to train
+    assert "trained 0 clicks" in capsys.readouterr().out
+    assert cli.main(train + ["--from-line", "0"]) == 2
+    assert "--from-line" in capsys.readouterr().err
+
+
+def test_second_ctrl_c_abandons_the_batch_in_progress(tmp_path, capsys, monkeypatch):
+    rng = np.random.default_rng(5)
+    sessions = _log(rng, 50)
+    log = tmp_path / "clicks.jsonl"
+    log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions) + "\n")
+    db = str(tmp_path / "sn.lbdb")
+    _ctrl_c_in_batch(monkeypatch, 3, times=2)
+    assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "10"]) == 130
+    err = capsys.readouterr().err
+    assert "abandoned the batch of lines 21-30" in err and "the 20 clicks of lines 1-20 are trained" in err, err
+    monkeypatch.undo()
+    ref = SearchNet()
+    for k in (0, 10):
+        ref.train_many(sessions[k:k + 10])
+    with graph.open(db) as store:
+        same_links(SearchNet(store).links(), ref.links())

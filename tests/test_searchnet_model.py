@@ -2,7 +2,8 @@
 random interleavings of batches, generate_hidden, queries (also by a second
 handle), removals, commits failing at any statement, batches whose creating
 statement LadybugDB itself refuses half-way, cache clears, new
-handles and reopened files, in both layouts, under both rule sets, with
+handles and reopened files, batches and removals interrupted (Ctrl-C)
+after they committed, in both layouts, under both rule sets, with
 caches small enough that rows are evicted between and during operations.
 After every step both nets give the same scores (to 1e-12) and the handle's
 cache is within its bound (rules "hypergraphdb": its accounting exact); at
@@ -34,7 +35,7 @@ from assocmem.errors import ArgumentError, GraphError
 from assocmem.graph import searchnet_store
 from falkordb_server import drop_graphs
 from graph_suite import same_links
-from test_searchnet import _assert_cache_accounted, _doubling_creates
+from test_searchnet import _assert_cache_accounted, _doubling_creates, _interrupted_at_commit
 
 # int and str keys stay distinct (3 and "3" are two words)
 WORDS = st.sampled_from([0, 1, 2, 3, 4, 5, "3", "w", "x"])
@@ -171,6 +172,35 @@ class GraphNetMachine(RuleBasedStateMachine):
             self.mem.train_many(batch)
         finally:
             backend._execute = real
+
+    @rule(batch=st.lists(sessions(), min_size=1, max_size=6), late=st.booleans())
+    def train_interrupted(self, batch, late: bool) -> None:
+        """Ctrl-C while the batch commits, too late to stop it: the batch
+        is stored, and the handle must go on as if it had trained it."""
+        with _interrupted_at_commit(self.store.backend, "after" if late or not self.atomic else "commit"):
+            try:
+                self.net.train_many(batch)
+            except KeyboardInterrupt:
+                pass
+        self.mem.train_many(batch)
+
+    @rule(url=URLS, late=st.booleans())
+    def remove_interrupted(self, url, late: bool) -> None:
+        """The same for a url's removal (or its refusal as unknown)."""
+        outcomes = []
+        with _interrupted_at_commit(self.store.backend, "after" if late or not self.atomic else "commit"):
+            try:
+                self.net.remove_output(url)
+            except KeyboardInterrupt:
+                outcomes.append(None)
+            except ArgumentError as exc:
+                outcomes.append(str(exc))
+        try:
+            self.mem.remove_output(url)
+            outcomes.append(None)
+        except ArgumentError as exc:
+            outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1]
 
     @rule(session=sessions())
     def generate(self, session) -> None:

@@ -277,9 +277,13 @@ class LinkStore(Protocol):
         change nothing."""
         ...
 
-    def release(self, token: Any) -> None:
-        """After the transaction of a checkout (committed or rolled back):
-        the store may drop what it no longer needs."""
+    def release(self, token: Any, kept: bool) -> None:
+        """After the transaction of a checkout, whatever its outcome: the
+        store may drop what it no longer needs.  ``kept``: the links kept
+        the transaction's changes (it ended normally); when not, and
+        :meth:`commit` had begun to write them, the store cannot tell
+        whether they became durable (Ctrl-C while a COMMIT runs, or right
+        after it) and must read its links afresh."""
         ...
 
     def score(self, words: list, urls: list, default_wh: float) -> list[float]: ...
@@ -316,7 +320,7 @@ class MemoryLinks:
     def commit(self, links: _Links, token: Any) -> None:
         pass
 
-    def release(self, token: Any) -> None:
+    def release(self, token: Any, kept: bool) -> None:
         pass
 
     def score(self, words: list, urls: list, default_wh: float) -> list[float]:
@@ -485,13 +489,15 @@ class SearchNet:
             hidden = list(dict.fromkeys(self._key(s[0]) for s in sessions
                                         if self._max_words is None or len(s[0]) <= self._max_words))
             links, token = self._links.checkout(words, urls, hidden)
+            kept = False
             try:
                 with links.transaction():
                     for w, u, c in sessions:
                         step(links, w, u, c)
                     self._links.commit(links, token)
+                kept = True
             finally:
-                self._links.release(token)
+                self._links.release(token, kept)
 
     def _train_one(self, links: _Links, words: list, urls: list, clicked: Hashable) -> None:
         self._generate_hidden(links, words, urls)

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
+import threading
 from pathlib import Path
 from typing import Any
+
+PROG = "assocmem searchnet train"
 
 #: Log lines per training batch (one transaction each in the graph).
 DEFAULT_BATCH = 1000
@@ -19,9 +24,13 @@ def add_parser(sub: Any) -> None:
     p = ssub.add_parser("train", help="train from a JSON-lines click log",
                         description="Each line is one click: {\"words\": [...], \"urls\": [...], \"clicked\": URL}. "
                                     "Lines are trained in batches, each written in one transaction; a malformed "
-                                    "line stops the run before its batch is trained.")
+                                    "line stops the run before its batch is trained.  Ctrl-C stops the run after "
+                                    "the batch in progress and prints the line to resume from (--from-line); a "
+                                    "second Ctrl-C abandons that batch.")
     p.add_argument("log", help="click log (.jsonl)")
     p.add_argument("--batch", type=int, default=DEFAULT_BATCH, help=f"lines per batch (default {DEFAULT_BATCH})")
+    p.add_argument("--from-line", type=int, default=1, metavar="N",
+                   help="start at line N of the log (what a stopped run prints; default 1)")
     p.add_argument("--checkpoint-mb", type=int, default=None,
                    help="embedded LadybugDB: checkpoint once the write-ahead log passes this many MiB (default: "
                         "LadybugDB's 16); larger builds big nets faster, at the cost of a longer recovery")
@@ -82,29 +91,83 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{score:+.4f}  {url}")
             return 0
         batch_size = positive_int("--batch", args.batch)
+        first = positive_int("--from-line", args.from_line)
         path = Path(args.log)
         from ._optional import require
 
         tqdm = require("tqdm", "graph").tqdm
-        done = 0
+        done, last = 0, first - 1  # clicks trained, and the last line of the batches trained
+        stopped = False
         batch: list[tuple[list, list, Any]] = []
-        with open(path, encoding="utf-8") as fh, tqdm(desc=f"training {args.name}", unit="click", delay=1.0) as bar:
-            for lineno, text in enumerate(fh, start=1):
-                if not text.strip():
-                    continue
+        with open(path, encoding="utf-8") as fh, _StopAfterBatch() as stop, \
+                tqdm(desc=f"training {args.name}", unit="click", delay=1.0) as bar:
+
+            def train(upto: int) -> None:
+                nonlocal done, last, batch
                 try:
-                    batch.append(_session(lineno, text, str(path)))
-                except FormatError as exc:
-                    raise FormatError(f"{exc} (the {done} clicks of the batches before it are trained and "
-                                      "committed; nothing from its batch or after)") from None
-                if len(batch) == batch_size:
                     net.train_many(batch)
-                    done += len(batch)
-                    bar.update(len(batch))
-                    batch = []
-            if batch:
-                net.train_many(batch)
-                done += len(batch)
-                bar.update(len(batch))
+                except KeyboardInterrupt:
+                    bar.close()
+                    print(f"{PROG}: interrupted: abandoned the batch of lines {last + 1}-{upto}, stored whole or "
+                          f"not at all (whole only if the interruption came as it committed); {_trained(done, first, last)}",
+                          file=sys.stderr)
+                    raise
+                done, last, batch = done + len(batch), upto, []
+                bar.update(done - bar.n)
+
+            lineno = first - 1
+            for lineno, text in enumerate(fh, start=1):
+                if lineno < first:
+                    continue
+                if text.strip():
+                    try:
+                        batch.append(_session(lineno, text, str(path)))
+                    except FormatError as exc:
+                        raise FormatError(f"{exc} (nothing from its batch or after it is trained; "
+                                          f"{_trained(done, first, last)}; mend the line and resume with "
+                                          f"--from-line {last + 1})") from None
+                if len(batch) == batch_size:
+                    train(lineno)
+                    if stop.requested:
+                        stopped = True
+                        break
+            else:
+                if batch:
+                    train(lineno)
+        if stopped:
+            print(f"{PROG}: stopped: {_trained(done, first, last)}; resume with --from-line {last + 1}",
+                  file=sys.stderr)
+            return 130
         print(f"trained {done} clicks into {args.name!r} ({net.n_hidden} hidden neurons) -> {store}")
     return 0
+
+
+def _trained(done: int, first: int, last: int) -> str:
+    if last < first:
+        return "no batch was trained"
+    return f"the {done} clicks of lines {first}-{last} are trained and committed"
+
+
+class _StopAfterBatch:
+    """While training: the first Ctrl-C (SIGINT) asks the run to stop after
+    the batch in progress, which then commits whole; the next one raises
+    KeyboardInterrupt as usual (the batch is abandoned).  Only on the main
+    thread, where Python runs signal handlers."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: Any = None
+
+    def __enter__(self) -> "_StopAfterBatch":
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, self._old)
+        print(f"\n{PROG}: stopping after the batch in progress (Ctrl-C again to abandon it)", file=sys.stderr)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)

@@ -35,10 +35,11 @@ it as absent fails, unwritten, saying so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 import numpy as np
@@ -486,6 +487,29 @@ class GraphLinks:
         self._links = _Links()
         self._fed, self._ref = set(), {}
 
+    def _resync(self) -> None:
+        """After a write whose outcome is unknown (interrupted while or
+        right after it committed): forget every loaded row and the links'
+        count, so that what is stored is read again."""
+        with self._rw.write():
+            self._afresh()
+        self._n_links = None
+
+    @contextlib.contextmanager
+    def _resync_unless_refused(self) -> Iterator[None]:
+        """Around a write and the cache's update after it: a GraphError
+        means the write was rolled back, an ArgumentError that it was not
+        made (the cache still holds the store's links either way); any other
+        exception (Ctrl-C) may have come after it committed, so the cache is
+        dropped (:meth:`_resync`)."""
+        try:
+            yield
+        except (GraphError, ArgumentError):
+            raise
+        except BaseException:
+            self._resync()
+            raise
+
     def _held(self, words: list, urls: list) -> bool:
         if self._cache.capacity == 0:  # every query reads the database
             return False
@@ -809,9 +833,17 @@ class GraphLinks:
             else:
                 self._ensure(words, urls)
                 fed = []
-        return self._links, (words, urls, set(hidden), fed)
+        # the last element: whether commit() sent the batch's transaction
+        # (and no GraphError said it was rolled back)
+        return self._links, (words, urls, set(hidden), fed, [False])
 
-    def release(self, token: Any) -> None:
+    def release(self, token: Any, kept: bool) -> None:
+        if token[4][0] and not kept:
+            # the transaction was sent and the table rolled back: Ctrl-C
+            # (or another BaseException) while it committed or after, so
+            # the store may hold the batch the table lost
+            self._resync()
+            return
         with self._rw.write():
             # rules "hypergraphdb": hidden neurons fed by the checkout that
             # no held url links to (the batch rolled back) are dropped again
@@ -853,7 +885,7 @@ class GraphLinks:
         return layer, np.where(layer == 0, col, row), text.take(a), text.take(b), w, fresh
 
     def commit(self, links: _Links, token: Any) -> None:
-        words, urls, checked, _ = token
+        words, urls, checked, _, sent = token
         created = links.created()
         new_keys = {kind: {k for c, k in created if c == kind} for kind in ("word", "url", "hidden")}
         nodes = [{"id": self._word_id(w), "kind": "word", "key": encode("words", w)} for w in new_keys["word"]]
@@ -902,9 +934,11 @@ class GraphLinks:
             if fresh.any():
                 statements.append((CREATE_LINKS, {"rows": _rows(a.filter(fresh), b.filter(fresh), w[fresh])}))
         if statements:
+            sent[0] = True
             try:
                 self._b.run_tx(statements)
-            except GraphError as exc:
+            except GraphError as exc:  # rolled back
+                sent[0] = False
                 if "duplicated primary key" not in str(exc):
                     raise
                 # a node this handle's cache knew as absent was stored since
@@ -1086,6 +1120,10 @@ class GraphLinks:
         return out
 
     def remove_url(self, url: Hashable) -> None:
+        with self._resync_unless_refused():
+            self._remove_url(url)
+
+    def _remove_url(self, url: Hashable) -> None:
         node = self._url_id(url)
         if self.layout == "neurons":
             ports = self._b.run(PORTS, {"ids": [node]})
