@@ -221,3 +221,39 @@ def test_second_ctrl_c_abandons_the_batch_in_progress(tmp_path, capsys, monkeypa
         ref.train_many(sessions[k:k + 10])
     with graph.open(db) as store:
         same_links(SearchNet(store).links(), ref.links())
+
+
+def test_failed_batch_names_the_line_to_resume_from(tmp_path, capsys, monkeypatch):
+    """A batch the database refuses (here its statement creating links is
+    broken for the third batch) ends the run with exit 2; the message says
+    which lines are stored and where to resume, and resuming there gives
+    the net of the whole log."""
+    from assocmem.graph import searchnet_store
+
+    rng = np.random.default_rng(6)
+    sessions = _log(rng, 40)
+    log = tmp_path / "clicks.jsonl"
+    log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions) + "\n")
+    db = str(tmp_path / "sn.lbdb")
+    real, calls = SearchNet.train_many, []
+
+    def train_many(self, batch):
+        calls.append(len(batch))
+        with monkeypatch.context() as m:
+            if len(calls) == 3:
+                m.setattr(searchnet_store, "LOAD_NEW_LINKS", "MATCH (broken")
+            return real(self, batch)
+
+    monkeypatch.setattr(SearchNet, "train_many", train_many)
+    train = ["searchnet", "train", str(log), "--db", db, "--batch", "10"]
+    assert cli.main(train) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the batch of lines 21-30 is not stored" in err, err
+    assert "the 20 clicks of lines 1-20 are trained and committed; resume with --from-line 21" in err
+    assert cli.main(train + ["--from-line", "21"]) == 0
+    monkeypatch.undo()
+    ref = SearchNet()
+    for k in range(0, 40, 10):
+        ref.train_many(sessions[k:k + 10])
+    with graph.open(db) as store:
+        same_links(SearchNet(store).links(), ref.links())

@@ -79,7 +79,7 @@ def _session(lineno: int, text: str, path: str) -> tuple[list, list, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from ._validate import positive_int
-    from .errors import FormatError
+    from .errors import AssocmemError, FormatError
     from .graph.cli import open_target
     from .searchnet import SearchNet
 
@@ -106,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
                 nonlocal done, last, batch
                 try:
                     net.train_many(batch)
+                except AssocmemError as exc:  # the batch rolled back (a database error)
+                    raise type(exc)(f"{exc} (the batch of lines {last + 1}-{upto} is not stored; "
+                                    f"{_trained(done, first, last)}; resume with --from-line {last + 1})") from None
                 except KeyboardInterrupt:
                     bar.close()
                     print(f"{PROG}: interrupted: abandoned the batch of lines {last + 1}-{upto}, stored whole or "
