@@ -1290,13 +1290,14 @@ def test_graph_neurons_layout_remove_output_keeps_arrays_consistent(tmp_path):
             np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
 
 
-def _interrupted_at_commit(backend, where):
+def _interrupted_at_commit(backend, where, exc=KeyboardInterrupt):
     """Ctrl-C that arrives while a write commits and is too late to stop it
     (LadybugDB finishes a COMMIT it has begun): the write is durable, and
     KeyboardInterrupt comes out of ``where``: "commit" (LadybugDB: the COMMIT
     statement, or a url's deletion in layout "links", a statement of its
     own) or "after" (any backend: run_tx, or that deletion's run, after
-    they returned and before the net took the write in)."""
+    they returned and before the net took the write in; ``exc`` is raised
+    there)."""
     if where == "commit":
         real = backend._execute
 
@@ -1311,12 +1312,12 @@ def _interrupted_at_commit(backend, where):
 
     def run_tx(statements):
         real_tx(statements)
-        raise KeyboardInterrupt
+        raise exc
 
     def run(query, params=None, **kw):
         out = real_run(query, params, **kw)
         if query == searchnet_store.DELETE_NODE:
-            raise KeyboardInterrupt
+            raise exc
         return out
 
     return mock_attrs(backend, run_tx=run_tx, run=run)
@@ -1395,3 +1396,44 @@ def test_graph_url_removal_interrupted_after_it_committed_is_not_lost(tmp_path, 
         _assert_same_links(g, mem)
         if layout == "neurons":
             neurons_consistent(store, "sn")
+
+
+@pytest.mark.parametrize("kind", ["ladybug", pytest.param("falkordb", marks=pytest.mark.falkordb)])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_write_whose_connection_was_lost_as_it_committed_is_read_again(request, tmp_path, layout, kind):
+    """A server's connection lost once a batch or a removal was sent
+    (GraphConnectionError: it may or may not have run; here it ran): the
+    handle reads the stored net again instead of trusting its cache."""
+    from assocmem.errors import GraphConnectionError
+
+    if kind == "falkordb":
+        from falkordb_server import drop_graphs
+
+        store = graph.open(f"{request.getfixturevalue('falkordb_server').uri}?graph=lost{layout}")
+    else:
+        store = graph.open(tmp_path / "lost.lbdb")
+    lost = GraphConnectionError("connection lost (injected, after the write)")
+    rng = np.random.default_rng(13)
+    sessions = random_sessions(rng, 30)
+    mem = SearchNet(rules="hypergraphdb")
+    try:
+        g = SearchNet(store, name="sn", layout=layout, rules="hypergraphdb")
+        for net in (g, mem):
+            net.train_many(sessions[:10])
+        [g.scores(w, u) for w, u, _ in sessions[:10]]  # cached
+        with _interrupted_at_commit(store.backend, "after", lost), pytest.raises(GraphConnectionError):
+            g.train_many(sessions[10:20])
+        mem.train_many(sessions[10:20])
+        _assert_same_scores(g, mem, sessions[:20])
+        gone = sessions[0][1][0]
+        with _interrupted_at_commit(store.backend, "after", lost), pytest.raises(GraphConnectionError):
+            g.remove_output(gone)
+        mem.remove_output(gone)
+        _assert_same_scores(g, mem, sessions[:20])
+        for net in (g, mem):
+            net.train_many(sessions[20:])
+        _assert_same_links(g, mem)
+    finally:
+        if kind == "falkordb":
+            drop_graphs(store)
+        store.close()

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from .._optional import require
-from ..errors import ArgumentError, ArgumentTypeError, GraphError
+from ..errors import ArgumentError, ArgumentTypeError, GraphConnectionError, GraphError
 from .._rwlock import RWLock
 from ..searchnet import _Links
 from .backends import Statement
@@ -500,10 +500,14 @@ class GraphLinks:
         """Around a write and the cache's update after it: a GraphError
         means the write was rolled back, an ArgumentError that it was not
         made (the cache still holds the store's links either way); any other
-        exception (Ctrl-C) may have come after it committed, so the cache is
-        dropped (:meth:`_resync`)."""
+        exception (Ctrl-C, a connection lost while the write was sent) may
+        have come after it committed, so the cache is dropped
+        (:meth:`_resync`)."""
         try:
             yield
+        except GraphConnectionError:
+            self._resync()
+            raise
         except (GraphError, ArgumentError):
             raise
         except BaseException:
@@ -937,8 +941,8 @@ class GraphLinks:
             sent[0] = True
             try:
                 self._b.run_tx(statements)
-            except GraphError as exc:  # rolled back
-                sent[0] = False
+            except GraphError as exc:  # rolled back, unless the connection was lost (it may have committed)
+                sent[0] = isinstance(exc, GraphConnectionError)
                 if "duplicated primary key" not in str(exc):
                     raise
                 # a node this handle's cache knew as absent was stored since
