@@ -173,6 +173,8 @@ def test_ctrl_c_stops_after_the_batch_and_the_run_resumes(tmp_path, capsys, monk
     """The first Ctrl-C lets the batch in progress commit whole, stops the
     run with exit 130 and names the line to resume from; --from-line
     resumes there, and the net equals one trained on the whole log."""
+    import signal
+
     rng = np.random.default_rng(4)
     sessions = _log(rng, 70)
     lines = [json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions]
@@ -193,6 +195,7 @@ def test_ctrl_c_stops_after_the_batch_and_the_run_resumes(tmp_path, capsys, monk
         ref.train_many(sessions[k:k + 10])
     with graph.open(db) as store:
         same_links(SearchNet(store).links(), ref.links())
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
     assert cli.main(train + ["--from-line", "31"]) == 0
     assert "trained 40 clicks" in capsys.readouterr().out
     for k in range(30, 70, 10):  # lines 31-41 hold clicks 30-39 and the blank line
@@ -257,3 +260,24 @@ def test_failed_batch_names_the_line_to_resume_from(tmp_path, capsys, monkeypatc
         ref.train_many(sessions[k:k + 10])
     with graph.open(db) as store:
         same_links(SearchNet(store).links(), ref.links())
+
+
+def test_lost_connection_says_the_batch_may_be_stored(tmp_path, capsys, monkeypatch):
+    from assocmem.errors import GraphConnectionError
+
+    rng = np.random.default_rng(8)
+    log = tmp_path / "clicks.jsonl"
+    log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in _log(rng, 30)) + "\n")
+    real, calls = SearchNet.train_many, []
+
+    def train_many(self, batch):
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise GraphConnectionError("connection lost (injected)")
+        return real(self, batch)
+
+    monkeypatch.setattr(SearchNet, "train_many", train_many)
+    assert cli.main(["searchnet", "train", str(log), "--db", str(tmp_path / "sn.lbdb"), "--batch", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "connection lost (injected) (the batch of lines 11-20 may or may not be stored" in err, err
+    assert "the 10 clicks of lines 1-10 are trained and committed; resume with --from-line 11" in err

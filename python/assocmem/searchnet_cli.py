@@ -79,7 +79,7 @@ def _session(lineno: int, text: str, path: str) -> tuple[list, list, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from ._validate import positive_int
-    from .errors import AssocmemError, FormatError
+    from .errors import AssocmemError, FormatError, GraphConnectionError
     from .graph.cli import open_target
     from .searchnet import SearchNet
 
@@ -106,8 +106,10 @@ def run(args: argparse.Namespace) -> int:
                 nonlocal done, last, batch
                 try:
                     net.train_many(batch)
-                except AssocmemError as exc:  # the batch rolled back (a database error)
-                    raise type(exc)(f"{exc} (the batch of lines {last + 1}-{upto} is not stored; "
+                except AssocmemError as exc:  # the batch rolled back, or (connection lost) maybe not
+                    fate = ("may or may not be stored (the connection was lost once it was sent)"
+                            if isinstance(exc, GraphConnectionError) else "is not stored")
+                    raise type(exc)(f"{exc} (the batch of lines {last + 1}-{upto} {fate}; "
                                     f"{_trained(done, first, last)}; resume with --from-line {last + 1})") from None
                 except KeyboardInterrupt:
                     bar.close()
@@ -159,11 +161,14 @@ class _StopAfterBatch:
 
     def __init__(self) -> None:
         self.requested = False
+        self._installed = False
         self._old: Any = None
 
     def __enter__(self) -> "_StopAfterBatch":
         if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGINT, self._handle)
+            old = signal.signal(signal.SIGINT, self._handle)
+            # None: a handler installed from outside Python; Python's own takes its place
+            self._old, self._installed = signal.default_int_handler if old is None else old, True
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
@@ -172,5 +177,5 @@ class _StopAfterBatch:
         print(f"\n{PROG}: stopping after the batch in progress (Ctrl-C again to abandon it)", file=sys.stderr)
 
     def __exit__(self, *exc: Any) -> None:
-        if self._old is not None:
+        if self._installed:
             signal.signal(signal.SIGINT, self._old)
