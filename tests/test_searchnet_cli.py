@@ -150,6 +150,21 @@ def test_training_run_killed_mid_write_keeps_whole_batches(tmp_path, layout):
         np.testing.assert_allclose(g.scores(w, u), mem.scores(w, u), rtol=0, atol=1e-12)
 
 
+def _write_log(path, sessions):
+    path.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions) + "\n")
+    return path
+
+
+def _assert_stored(db, sessions, batch=10):
+    """The net stored in ``db`` is the in-memory one after these sessions
+    trained in batches of ``batch``."""
+    ref = SearchNet()
+    for k in range(0, len(sessions), batch):
+        ref.train_many(sessions[k:k + batch])
+    with graph.open(db) as store:
+        same_links(SearchNet(store).links(), ref.links())
+
+
 def _ctrl_c_in_batch(monkeypatch, k, times):
     """Real SIGINTs sent to this process ``times`` times while the run's
     ``k``-th batch (from 1) trains, before it commits."""
@@ -190,18 +205,11 @@ def test_ctrl_c_stops_after_the_batch_and_the_run_resumes(tmp_path, capsys, monk
     assert "the 30 clicks of lines 1-30 are trained and committed; resume with --from-line 31" in err, err
     assert calls == [10, 10, 10]
     monkeypatch.undo()
-    ref = SearchNet()
-    for k in range(0, 30, 10):
-        ref.train_many(sessions[k:k + 10])
-    with graph.open(db) as store:
-        same_links(SearchNet(store).links(), ref.links())
+    _assert_stored(db, sessions[:30])
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
     assert cli.main(train + ["--from-line", "31"]) == 0
     assert "trained 40 clicks" in capsys.readouterr().out
-    for k in range(30, 70, 10):  # lines 31-41 hold clicks 30-39 and the blank line
-        ref.train_many(sessions[k:k + 10])
-    with graph.open(db) as store:
-        same_links(SearchNet(store).links(), ref.links())
+    _assert_stored(db, sessions)  # lines 31-41 hold clicks 30-39 and the blank line
     assert cli.main(train + ["--from-line", "72"]) == 0  # past the end: nothing to train
     assert "trained 0 clicks" in capsys.readouterr().out
     assert cli.main(train + ["--from-line", "0"]) == 2
@@ -211,19 +219,14 @@ def test_ctrl_c_stops_after_the_batch_and_the_run_resumes(tmp_path, capsys, monk
 def test_second_ctrl_c_abandons_the_batch_in_progress(tmp_path, capsys, monkeypatch):
     rng = np.random.default_rng(5)
     sessions = _log(rng, 50)
-    log = tmp_path / "clicks.jsonl"
-    log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions) + "\n")
+    log = _write_log(tmp_path / "clicks.jsonl", sessions)
     db = str(tmp_path / "sn.lbdb")
     _ctrl_c_in_batch(monkeypatch, 3, times=2)
     assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "10"]) == 130
     err = capsys.readouterr().err
     assert "abandoned the batch of lines 21-30" in err and "the 20 clicks of lines 1-20 are trained" in err, err
     monkeypatch.undo()
-    ref = SearchNet()
-    for k in (0, 10):
-        ref.train_many(sessions[k:k + 10])
-    with graph.open(db) as store:
-        same_links(SearchNet(store).links(), ref.links())
+    _assert_stored(db, sessions[:20])
 
 
 def test_failed_batch_names_the_line_to_resume_from(tmp_path, capsys, monkeypatch):
@@ -235,8 +238,7 @@ def test_failed_batch_names_the_line_to_resume_from(tmp_path, capsys, monkeypatc
 
     rng = np.random.default_rng(6)
     sessions = _log(rng, 40)
-    log = tmp_path / "clicks.jsonl"
-    log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in sessions) + "\n")
+    log = _write_log(tmp_path / "clicks.jsonl", sessions)
     db = str(tmp_path / "sn.lbdb")
     real, calls = SearchNet.train_many, []
 
@@ -255,19 +257,14 @@ def test_failed_batch_names_the_line_to_resume_from(tmp_path, capsys, monkeypatc
     assert "the 20 clicks of lines 1-20 are trained and committed; resume with --from-line 21" in err
     assert cli.main(train + ["--from-line", "21"]) == 0
     monkeypatch.undo()
-    ref = SearchNet()
-    for k in range(0, 40, 10):
-        ref.train_many(sessions[k:k + 10])
-    with graph.open(db) as store:
-        same_links(SearchNet(store).links(), ref.links())
+    _assert_stored(db, sessions)
 
 
 def test_lost_connection_says_the_batch_may_be_stored(tmp_path, capsys, monkeypatch):
     from assocmem.errors import GraphConnectionError
 
     rng = np.random.default_rng(8)
-    log = tmp_path / "clicks.jsonl"
-    log.write_text("\n".join(json.dumps({"words": w, "urls": u, "clicked": c}) for w, u, c in _log(rng, 30)) + "\n")
+    log = _write_log(tmp_path / "clicks.jsonl", _log(rng, 30))
     real, calls = SearchNet.train_many, []
 
     def train_many(self, batch):
