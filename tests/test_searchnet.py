@@ -1437,3 +1437,37 @@ def test_graph_write_whose_connection_was_lost_as_it_committed_is_read_again(req
         if kind == "falkordb":
             drop_graphs(store)
         store.close()
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_refuses_node_ids_over_the_size_limit_before_writing(tmp_path, layout):
+    """A node id (net name, kind, key) over MAX_ID_BYTES in UTF-8 is an
+    ArgumentError naming the argument, raised before anything is written; a
+    click of 20,000 words used to fail deep in a batch load with ArrowInvalid
+    ("overflowed binary array capacity"), after 10,000 words took 7 s.  At
+    the limit exactly, the node is stored and reads back."""
+    limit = searchnet_store.MAX_ID_BYTES
+    mem = SearchNet(rules="hypergraphdb")
+    with graph.open(tmp_path / "ids.lbdb") as store:
+        g = SearchNet(store, name="sn", layout=layout, rules="hypergraphdb")
+        for net in (g, mem):
+            net.train(["a", "b"], ["u1", "u2"], "u1")
+        prefix = len("sn|w|s")  # a str word's id: net|kind|s + the word
+        # the word's hidden neuron (its combination of one) has the longer id: sn|h|["s + the word + "]
+        at_limit = "a" * (limit - len('sn|h|["s"]'))
+        refused = [
+            (["w%d" % i for i in range(20_000)], ["u1"], "words: a combination of 20,000 words makes a hidden neuron id"),
+            (["x" * (limit - prefix + 1)], ["u1"], "words: word 'xxx"),
+            (["\N{GRINNING FACE}" * ((limit - prefix) // 4 + 1)], ["u1"], "words: word '"),  # 4 bytes a character
+            (["a"], ["u" * limit], "urls: url 'uuu"),
+            ([at_limit + "a"], ["u1"], "words: a combination of 1 word makes a hidden neuron id of 4,001 bytes"),
+        ]
+        for words, urls, message in refused:
+            with pytest.raises(ArgumentError, match=message.replace("(", r"\(")) as info:
+                g.train(words, urls, urls[0])
+            assert f"at most {limit:,} bytes" in str(info.value)
+        _assert_same_links(g, mem)  # nothing of those was written
+        for net in (g, mem):
+            net.train([at_limit], ["u2"], "u2")
+        _assert_same_links(g, mem)
+        _assert_same_scores(g, mem, [([at_limit, "a"], ["u1", "u2"])])

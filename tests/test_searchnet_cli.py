@@ -278,3 +278,23 @@ def test_lost_connection_says_the_batch_may_be_stored(tmp_path, capsys, monkeypa
     err = capsys.readouterr().err
     assert "connection lost (injected) (the batch of lines 11-20 may or may not be stored" in err, err
     assert "the 10 clicks of lines 1-10 are trained and committed; resume with --from-line 11" in err
+
+
+def test_click_too_long_for_a_graph_store_is_named(tmp_path, capsys):
+    """A click whose word combination makes a node id over the store's limit
+    (searchnet_store.MAX_ID_BYTES): its batch is refused with a message
+    naming the combination, the batches before it are stored."""
+    rng = np.random.default_rng(9)
+    sessions = _log(rng, 25)
+    sessions[14] = ([f"word{i}" for i in range(2000)], ["u1"], "u1")
+    log = _write_log(tmp_path / "clicks.jsonl", sessions)
+    db = str(tmp_path / "sn.lbdb")
+    assert cli.main(["searchnet", "train", str(log), "--db", db, "--batch", "10", "--rules", "hypergraphdb"]) == 2
+    err = capsys.readouterr().err
+    assert "words: a combination of 2,000 words makes a hidden neuron id of" in err, err
+    assert "the batch of lines 11-20 is not stored; the 10 clicks of lines 1-10 are trained and committed; " \
+           "mend its click and resume with --from-line 11" in err, err
+    ref = SearchNet(rules="hypergraphdb")
+    ref.train_many(sessions[:10])
+    with graph.open(db) as store:
+        same_links(SearchNet(store).links(), ref.links())

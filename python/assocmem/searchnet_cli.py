@@ -79,7 +79,7 @@ def _session(lineno: int, text: str, path: str) -> tuple[list, list, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from ._validate import positive_int
-    from .errors import AssocmemError, FormatError, GraphConnectionError
+    from .errors import ArgumentError, AssocmemError, FormatError, GraphConnectionError
     from .graph.cli import open_target
     from .searchnet import SearchNet
 
@@ -109,8 +109,9 @@ def run(args: argparse.Namespace) -> int:
                 except AssocmemError as exc:  # the batch rolled back, or (connection lost) maybe not
                     fate = ("may or may not be stored (the connection was lost once it was sent)"
                             if isinstance(exc, GraphConnectionError) else "is not stored")
+                    mend = "mend its click and " if isinstance(exc, ArgumentError) else ""
                     raise type(exc)(f"{exc} (the batch of lines {last + 1}-{upto} {fate}; "
-                                    f"{_trained(done, first, last)}; resume with --from-line {last + 1})") from None
+                                    f"{_trained(done, first, last)}; {mend}resume with --from-line {last + 1})") from None
                 except KeyboardInterrupt:
                     bar.close()
                     print(f"{PROG}: interrupted: abandoned the batch of lines {last + 1}-{upto}, stored whole or "

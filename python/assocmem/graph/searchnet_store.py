@@ -57,6 +57,14 @@ SET_FORMAT = "MATCH (n:SnNet) WHERE n.name = $name SET n.format = $format"
 #: a "neurons" net hold their positions in their hidden nodes' arrays (see
 #: PORTS); opening a net of format 1 adds them (GraphLinks._upgrade).
 FORMAT = 2
+#: The longest node id (the net's name, the kind and the key, in UTF-8) a
+#: graph store creates.  A hidden neuron's id holds its whole word
+#: combination, and a batch's loads repeat a node's id in every row of its
+#: links, so a click of 20,000 words made 3 GB of ids (an ArrowInvalid
+#: "overflowed binary array capacity"; 10,000 words took 7 s); Neo4j's index
+#: keys end at 8,167 bytes.  Longer ones are refused (ArgumentError) before
+#: anything is written.
+MAX_ID_BYTES = 4000
 NET_PORTS = "MATCH (n:SnPort) WHERE n.net = $net RETURN n.id AS id, n.kind AS kind, n.hidden AS hidden"
 NET_HIDDEN = "MATCH (h:SnHidden) WHERE h.net = $net RETURN h.id AS id, h.ins AS ins, h.outs AS outs"
 SET_POS = "UNWIND $rows AS r MATCH (n:SnPort {id: r.id}) SET n.pos = r.pos"
@@ -254,6 +262,23 @@ def encode(name: str, key: Hashable) -> str:
     if isinstance(key, int) and not isinstance(key, bool):
         return "i" + str(key)
     raise ArgumentTypeError(f"{name}: a graph-backed SearchNet stores str and int keys; got {type(key).__name__} {key!r}")
+
+
+def _check_id_sizes(nodes: list[dict[str, Any]]) -> None:
+    """ArgumentError if a node to create has an id over MAX_ID_BYTES."""
+    for r in nodes:
+        node = r["id"]
+        if len(node) <= MAX_ID_BYTES // 4 or len(node.encode()) <= MAX_ID_BYTES:  # at most 4 bytes a character
+            continue
+        size = f"{len(node.encode()):,} bytes; a graph store creates node ids (net name, kind and key in UTF-8) of " \
+               f"at most {MAX_ID_BYTES:,} bytes"
+        if r["kind"] == "hidden":
+            n = len(json.loads(r["key"]))
+            raise ArgumentError(f"words: a combination of {n:,} word{'s' if n != 1 else ''} makes a hidden neuron "
+                                f"id of {size}")
+        key = repr(decode(r["key"]))
+        raise ArgumentError(f"{r['kind']}s: {r['kind']} {key[:60]}{'...' if len(key) > 60 else ''} makes a node id "
+                            f"of {size}")
 
 
 def decode(text: str) -> Hashable:
@@ -896,6 +921,7 @@ class GraphLinks:
         nodes += [{"id": self._url_id(u), "kind": "url", "key": encode("urls", u)} for u in new_keys["url"]]
         hidden_text = {k: encode_hidden(k) for k in new_keys["hidden"]}
         nodes += [{"id": self._id("hidden", text), "kind": "hidden", "key": text} for text in hidden_text.values()]
+        _check_id_sizes(nodes)
         layer, hidx, a, b, w, fresh = self._changes(links, words, urls)
         old = ~fresh
         statements: list[Any] = []
