@@ -211,6 +211,22 @@ def test_graph_cli(tmp_path):
     assert cli.main(["graph", "load", "--db", db, "--name", "missing", "--memory", str(out)]) == 2
 
 
+@pytest.mark.parametrize("command", [["graph", "list"], ["graph", "load", "--name", "n", "--memory", "out.npz"],
+                                     ["graph", "recall", "probe.png", "--name", "n", "--out", "r.png"],
+                                     ["searchnet", "rank", "w", "--urls", "u"]])
+def test_reading_commands_refuse_a_path_without_a_database(tmp_path, capsys, command):
+    """A mistyped --db for a command that only reads is an error naming the
+    path, and creates nothing there (it used to create an empty database,
+    and `graph list` then printed nothing, `searchnet rank` scores of 0)."""
+    from assocmem import cli
+
+    db = tmp_path / "typo.lbdb"
+    assert cli.main(command + ["--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--db: no database at {str(db)!r}" in err, err
+    assert not db.exists()
+
+
 def test_explainability_needs_synapses_and_writes_nothing_else():
     net = assocmem.Hopfield(8)
     net.store(np.array([[1, -1] * 4]))

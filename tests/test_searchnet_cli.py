@@ -298,3 +298,19 @@ def test_click_too_long_for_a_graph_store_is_named(tmp_path, capsys):
     ref.train_many(sessions[:10])
     with graph.open(db) as store:
         same_links(SearchNet(store).links(), ref.links())
+
+
+def test_rank_refuses_a_net_the_store_lacks(tmp_path, capsys):
+    """A mistyped --name for rank: an error listing the stored nets, and no
+    net created (it used to create an empty one and rank every url 0)."""
+    from assocmem.graph import searchnet_store
+
+    log = _write_log(tmp_path / "clicks.jsonl", _log(np.random.default_rng(10), 5))
+    db = str(tmp_path / "sn.lbdb")
+    assert cli.main(["searchnet", "train", str(log), "--db", db, "--name", "main"]) == 0
+    capsys.readouterr()
+    assert cli.main(["searchnet", "rank", "w1", "--urls", "u1", "u2", "--db", db, "--name", "mian"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--name: no search net 'mian'" in err and "(stored: 'main')" in err, err
+    with graph.open(db) as store:
+        assert searchnet_store.stored_nets(store) == ["main"]

@@ -83,9 +83,17 @@ def run(args: argparse.Namespace) -> int:
     from .graph.cli import open_target
     from .searchnet import SearchNet
 
-    with open_target(args) as store:
+    ranking = args.searchnet_command == "rank"
+    with open_target(args, create=not ranking) as store:
+        if ranking:
+            from .graph.searchnet_store import stored_nets
+
+            nets = stored_nets(store)
+            if args.name not in nets:  # a new net would rank every url 0
+                listed = ", ".join(map(repr, nets)) or "none"
+                raise ArgumentError(f"--name: no search net {args.name!r} in {store} (stored: {listed})")
         net = SearchNet(store, rules=args.rules, name=args.name, layout=args.layout)
-        if args.searchnet_command == "rank":
+        if ranking:
             scores = net.scores(args.words, args.urls)
             for url, score in sorted(zip(args.urls, scores), key=lambda t: -t[1]):
                 print(f"{score:+.4f}  {url}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from typing import Any
 
@@ -72,9 +73,13 @@ def add_graph_parser(sub: Any) -> None:
     _target_options(p)
 
 
-def open_target(args: argparse.Namespace):
-    """The store named by --db / --uri (with --user, --password, --database)."""
+def open_target(args: argparse.Namespace, *, create: bool = True):
+    """The store named by --db / --uri (with --user, --password, --database).
+    ``create=False`` (commands that only read): a --db path where no
+    database exists is an error, not a new empty database."""
+    from .._optional import require
     from .._validate import positive_int
+    from ..errors import ArgumentError
     from . import open as open_store
 
     checkpoint_mb = getattr(args, "checkpoint_mb", None)  # searchnet train's
@@ -84,7 +89,11 @@ def open_target(args: argparse.Namespace):
     if args.uri:
         auth = (args.user or "", args.password or "") if args.user or args.password else None
         return open_store(args.uri, auth=auth, database=args.database, checkpoint_threshold=threshold)
-    return open_store(args.db or DEFAULT_DB, checkpoint_threshold=threshold)
+    path = args.db or DEFAULT_DB
+    require("ladybug", "graph")  # a missing extra is named first
+    if not create and not os.path.exists(path):
+        raise ArgumentError(f"--db: no database at {path!r} (graph save and searchnet train create one)")
+    return open_store(path, checkpoint_threshold=threshold)
 
 
 def _params(items: list[str]) -> dict[str, Any]:
@@ -106,7 +115,7 @@ def run_graph(args: argparse.Namespace) -> int:
     from ..hopfield import Hopfield
 
     cmd = args.graph_command
-    with open_target(args) as store:
+    with open_target(args, create=cmd in ("save", "query", "bench")) as store:
         if cmd == "save":
             net = Hopfield.load(args.memory)
             t = time.perf_counter()

@@ -52,6 +52,7 @@ from .backends import Statement
 
 NET = "MATCH (n:SnNet) WHERE n.name = $name RETURN n.rules AS rules, n.layout AS layout, n.format AS format"
 CREATE_NET = "CREATE (:SnNet {name: $name, rules: $rules, layout: $layout, format: $format})"
+NETS = "MATCH (n:SnNet) RETURN n.name AS name ORDER BY name"
 SET_FORMAT = "MATCH (n:SnNet) WHERE n.name = $name SET n.format = $format"
 #: The stored form a net has (SnNet.format; none stored: 1).  2: the ports of
 #: a "neurons" net hold their positions in their hidden nodes' arrays (see
@@ -262,6 +263,11 @@ def encode(name: str, key: Hashable) -> str:
     if isinstance(key, int) and not isinstance(key, bool):
         return "i" + str(key)
     raise ArgumentTypeError(f"{name}: a graph-backed SearchNet stores str and int keys; got {type(key).__name__} {key!r}")
+
+
+def stored_nets(store: Any) -> list[str]:
+    """The names of the search nets kept in a graph store, sorted."""
+    return [r["name"] for r in store.backend.run(NETS)]
 
 
 def _check_id_sizes(nodes: list[dict[str, Any]]) -> None:
