@@ -101,8 +101,10 @@ def fraction(name: str, value: Any) -> float:
 def seed(name: str, value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise ArgumentTypeError(f"{name}: expected None or a non-negative integer; got {value!r}")
+    if value < 0:  # the right type, a wrong value (as numpy's default_rng says, a ValueError)
+        raise ArgumentError(f"{name}: expected None or a non-negative integer; got {value!r}")
     return int(value)
 
 
