@@ -314,3 +314,41 @@ def test_rank_refuses_a_net_the_store_lacks(tmp_path, capsys):
     assert err.count("\n") == 1 and "--name: no search net 'mian'" in err and "(stored: 'main')" in err, err
     with graph.open(db) as store:
         assert searchnet_store.stored_nets(store) == ["main"]
+
+
+def test_log_from_gzip_and_standard_input(tmp_path, capsys, monkeypatch):
+    """A .gz log is read as gzip, "-" reads standard input; both give the
+    net of the plain log.  A gzip log cut short, or a log that is not UTF-8,
+    ends the run naming the line and what is trained (exit 2)."""
+    import gzip
+    import io
+    import sys
+
+    sessions = _log(np.random.default_rng(11), 30)
+    plain = _write_log(tmp_path / "clicks.jsonl", sessions)
+    packed = tmp_path / "clicks.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert cli.main(["searchnet", "train", str(packed), "--db", str(tmp_path / "gz.lbdb"), "--batch", "10"]) == 0
+    _assert_stored(str(tmp_path / "gz.lbdb"), sessions)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(plain.read_bytes()), encoding="utf-8"))
+    assert cli.main(["searchnet", "train", "-", "--db", str(tmp_path / "in.lbdb"), "--batch", "10"]) == 0
+    assert not sys.stdin.closed  # read, and left open
+    _assert_stored(str(tmp_path / "in.lbdb"), sessions)
+    capsys.readouterr()
+
+    cut = tmp_path / "cut.jsonl.gz"
+    whole = gzip.compress(plain.read_bytes())
+    cut.write_bytes(whole[:len(whole) * 2 // 3])
+    assert cli.main(["searchnet", "train", str(cut), "--db", str(tmp_path / "cut.lbdb"), "--batch", "10"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{cut}:" in err and "cannot read the log" in err, err
+    assert "resume with --from-line" in err
+
+    lines = plain.read_bytes().splitlines(keepends=True)
+    lines[16] = lines[16].replace(b'"u', b'"\xe9u', 1)  # line 17 is not UTF-8
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(b"".join(lines))
+    assert cli.main(["searchnet", "train", str(latin), "--db", str(tmp_path / "l.lbdb"), "--batch", "10"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{latin}:17: not UTF-8 text" in err, err
+    assert "the 10 clicks of lines 1-10 are trained and committed; resume with --from-line 11" in err

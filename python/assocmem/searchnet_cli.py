@@ -4,11 +4,14 @@ log, rank urls for a query."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gzip
+import io
 import json
 import signal
 import sys
 import threading
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 PROG = "assocmem searchnet train"
@@ -27,7 +30,7 @@ def add_parser(sub: Any) -> None:
                                     "line stops the run before its batch is trained.  Ctrl-C stops the run after "
                                     "the batch in progress and prints the line to resume from (--from-line); a "
                                     "second Ctrl-C abandons that batch.")
-    p.add_argument("log", help="click log (.jsonl)")
+    p.add_argument("log", help="click log (.jsonl; .gz read as gzip; - for standard input)")
     p.add_argument("--batch", type=int, default=DEFAULT_BATCH, help=f"lines per batch (default {DEFAULT_BATCH})")
     p.add_argument("--from-line", type=int, default=1, metavar="N",
                    help="start at line N of the log (what a stopped run prints; default 1)")
@@ -100,14 +103,14 @@ def run(args: argparse.Namespace) -> int:
             return 0
         batch_size = positive_int("--batch", args.batch)
         first = positive_int("--from-line", args.from_line)
-        path = Path(args.log)
+        path = "<stdin>" if args.log == "-" else args.log
         from ._optional import require
 
         tqdm = require("tqdm", "graph").tqdm
         done, last = 0, first - 1  # clicks trained, and the last line of the batches trained
         stopped = False
         batch: list[tuple[list, list, Any]] = []
-        with open(path, encoding="utf-8") as fh, _StopAfterBatch() as stop, \
+        with _open_log(args.log) as fh, _StopAfterBatch() as stop, \
                 tqdm(desc=f"training {args.name}", unit="click", delay=1.0) as bar:
 
             def train(upto: int) -> None:
@@ -130,12 +133,12 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(done - bar.n)
 
             lineno = first - 1
-            for lineno, text in enumerate(fh, start=1):
+            for lineno, text in enumerate(_lines(fh, path, lambda: (_trained(done, first, last), last + 1)), start=1):
                 if lineno < first:
                     continue
                 if text.strip():
                     try:
-                        batch.append(_session(lineno, text, str(path)))
+                        batch.append(_session(lineno, text, path))
                     except FormatError as exc:
                         raise FormatError(f"{exc} (nothing from its batch or after it is trained; "
                                           f"{_trained(done, first, last)}; mend the line and resume with "
@@ -154,6 +157,43 @@ def run(args: argparse.Namespace) -> int:
             return 130
         print(f"trained {done} clicks into {args.name!r} ({net.n_hidden} hidden neurons) -> {store}")
     return 0
+
+
+def _open_log(log: str) -> Any:
+    """The click log as a binary stream: standard input for "-", a gzip
+    file by its name's .gz, else a plain file."""
+    if log == "-":
+        return contextlib.nullcontext(getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode()))
+    if log.endswith(".gz"):
+        return gzip.open(log, "rb")
+    return open(log, "rb")
+
+
+def _lines(fh: Any, path: str, progress: Any) -> Iterator[str]:
+    """The log's lines, each decoded as UTF-8 on its own (so that an error
+    names its line).  A line that is not UTF-8, or a read that fails (a
+    gzip file cut short, or not gzip at all), is a FormatError naming the
+    line, what is trained and where to resume (``progress()``: both)."""
+    from .errors import FormatError
+
+    def fail(where: str, why: str) -> FormatError:
+        trained, resume = progress()
+        return FormatError(f"{path}:{where}: {why}; nothing from its batch or after it is trained; {trained}; "
+                           f"resume with --from-line {resume} once the log reads")
+
+    lineno = 0
+    while True:
+        try:
+            raw = fh.readline()
+        except (OSError, EOFError) as exc:
+            raise fail(f" after line {lineno}" if lineno else "1", f"cannot read the log ({exc})") from None
+        if not raw:
+            return
+        lineno += 1
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise fail(str(lineno), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def _trained(done: int, first: int, last: int) -> str:
