@@ -156,13 +156,18 @@ def _issue_log(n=6000, seed=0):
 def test_per_click_cost_early_vs_late(benchmark, rules):
     """The issue's log of 6,000 clicks (2,000 words, 20,000 urls), in
     memory: clicks 5,401-6,000 against clicks 1-600.  A click costs its
-    sub-network (the weights of its hidden layer), and that grows with the
-    log: 13x under "hypergraphdb" (new urls join existing hidden neurons),
-    about 400x under the book's rules (a url joins every hidden neuron of
-    every query it is shown in: the book's semantics, the dict port's too).
-    Asserted: the time per sub-network weight stays flat (<= 1.5x), so no
-    step costs more than the click's own sub-network; the time per click is
-    printed (issue #12's goal, <= 1.5x: measured 1.47x under hypergraphdb).
+    sub-network (the weights of its hidden layer).  Under "hypergraphdb"
+    that is the neurons linked to both a query word and a query url (the
+    only ones a click can change): 1.1x late against early (13x when every
+    neuron linked to a query url took part).  Under the book's rules about
+    400x (a url joins every hidden neuron of every query it is shown in: the
+    book's semantics, the dict port's too).  Asserted: the time per
+    sub-network weight stays flat (<= 1.5x), so no step costs more than the
+    click's own sub-network, and under "hypergraphdb" the time per click
+    stays under 2x (issue #12's goal, <= 1.5x: measured 1.19-1.49x; 2.46x
+    before the smaller hidden layer).  Each block's time is its fastest of
+    three rounds under "hypergraphdb" (one round of the book's rules takes
+    minutes).
     Scores are checked against the dict port (pci) or a second net trained
     click by click."""
     import time
@@ -171,7 +176,10 @@ def test_per_click_cost_early_vs_late(benchmark, rules):
     # urls, 4 GB, after 6,000 clicks): untimed runs (CI) stop at 1,800
     n = 6000 if not benchmark.disabled or rules == "hypergraphdb" else 1800
     log = _issue_log(n)
-    blocks = []
+    # each block's fastest time over the rounds: a "hypergraphdb" block takes
+    # about 10 ms, which one hiccup of a shared machine can double
+    rounds = 3 if rules == "hypergraphdb" else 1
+    blocks = [(np.inf, 0)] * (n // 600)
 
     def run():
         net = SearchNet(rules=rules)
@@ -179,10 +187,10 @@ def test_per_click_cost_early_vs_late(benchmark, rules):
         for b in range(n // 600):
             t, work = time.perf_counter(), table.weights_trained
             net.train_many(log[600 * b:600 * (b + 1)])
-            blocks.append((time.perf_counter() - t, table.weights_trained - work))
+            blocks[b] = (min(blocks[b][0], time.perf_counter() - t), table.weights_trained - work)
         return net
 
-    net = benchmark.pedantic(run, rounds=1, iterations=1)
+    net = benchmark.pedantic(run, rounds=rounds, iterations=1)
     words, urls, _ = log[-1]
     if rules == "pci":
         ref = DictNet()
@@ -204,6 +212,8 @@ def test_per_click_cost_early_vs_late(benchmark, rules):
           f"per weight {per_weight:.2f}x")
     if not benchmark.disabled:
         assert per_weight <= 1.5
+        if rules == "hypergraphdb":  # the goal is <= 1.5x: measured 1.19-1.49x (2.46x before the smaller layer)
+            assert per_click <= 2.0
 
 
 @pytest.mark.benchmark(group="searchnet-train-flat")
