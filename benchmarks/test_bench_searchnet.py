@@ -403,16 +403,21 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules, cl
     0.01x fresh (measured 0.02x; 0.06-0.07x by COPY) and >= 0.005x late
     (0.01x), neurons >= 0.01x (measured 0.02-0.03x).  Under
     rules="hypergraphdb" the same log makes 3,600 links: measured
-    0.06-0.15x in both layouts, asserted >= 0.04x.  The database's cost per
-    transaction (checkout, BEGIN, COMMIT: about 30 ms) weighs less in a
-    larger batch: a batch of 1,000 clicks (the `assocmem searchnet train`
-    default) measured 0.16-0.23x (asserted >= 0.1x), one of 3,000 clicks
-    0.27-0.43x, asserted >= 0.2x (the goal).  Each graph run also prints
-    the time its database statements took and the ratio they alone would
-    allow: 0.01-0.04x under the book's rules, 0.12-0.28x for 300-click
-    batches under "hypergraphdb" (with the training itself, which takes
-    what it takes in memory, 0.11-0.22x), so no Python work saved could
-    reach 0.2x there (benchmarks/README.md, fourteenth session).
+    0.06-0.15x in both layouts.  The database's cost per transaction
+    (checkout, BEGIN, COMMIT: about 30 ms) weighs less in a larger batch: a
+    batch of 1,000 clicks (the `assocmem searchnet train` default) measured
+    0.16-0.23x, one of 3,000 clicks 0.27-0.43x, until the in-memory net's
+    smaller hidden layer under "hypergraphdb" (fourteenth session) made
+    memory 1.5-2.7x faster on these batches and the ratios 0.04-0.15x,
+    0.09-0.15x and 0.13-0.22x (two runs): the graph side did not change.
+    Asserted, as guards against regressions: >= 0.03x, 0.06x and 0.08x.
+    Each graph run also prints the time its database statements took and
+    the ratio they alone would allow: 0.01-0.04x under the book's rules,
+    and under "hypergraphdb" now 0.07-0.23x (300 clicks), 0.14-0.29x
+    (1,000) and 0.20-0.48x (3,000): out of reach for small batches on
+    LadybugDB 0.22; for 3,000 clicks the work outside the statements
+    (80-170 ms, of which the training 40-55) decides (benchmarks/README.md,
+    fourteenth session).
     The book's rules write 700 links a click (a batch of 1,000 clicks:
     0.08x / 0.02x), so they are measured at 300 only."""
     before = _graph_log(seed=8, n=clicks) if phase == "late" else []
@@ -461,7 +466,7 @@ def test_train_many_graph_vs_memory(benchmark, tmp_path, where, phase, rules, cl
                   f"{(total - db) * 1e3:.1f} ms (memory trains the batch in {mem_s * 1e3:.1f} ms); "
                   f"with nothing outside them the ratio would be {mem_s / db:.2f}")
             if rules == "hypergraphdb":
-                assert ratio >= {300: 0.04, 1000: 0.1}.get(clicks, 0.2)
+                assert ratio >= {300: 0.03, 1000: 0.06}.get(clicks, 0.08)
             elif where == "graph-links":
                 assert ratio >= (0.01 if phase == "fresh" else 0.005)
             else:
