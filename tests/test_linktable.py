@@ -424,3 +424,49 @@ def test_hidden_order_is_stable_across_processes_and_tells_types_apart():
     assert _searchnet.orders([repr(k) for k in keys]).tolist() == here
     with pytest.raises(TypeError):
         _searchnet.orders([b"bytes"])
+
+
+@pytest.mark.parametrize("learn", [False, True])
+def test_a_click_without_learn_trains_only_neurons_of_both_a_word_and_a_url(learn):
+    """Without learn (rules "hypergraphdb") a click's hidden layer is the
+    neurons linked to both a query word and a query url: the 40 neurons a
+    url gathered from other words, and the 30 a word feeds towards other
+    urls, are left out (their rows keep every bit), and the weights come out
+    as the model (which takes every neuron of the words and urls) computes
+    them.  With learn (the book's rules) every one of them takes part."""
+    t, m = LinkTable(), Model()
+    for layer, n in ((0, 3), (1, 72), (2, 3)):
+        for k in range(n):
+            assert t.add_row(layer, (k * 7) % 11) == m.add(layer, (k * 7) % 11)
+    rng = np.random.default_rng(3)
+
+    def link(layer, a, b):
+        v = float(rng.uniform(-1, 1))
+        t.set(layer, a, b, v)
+        (m.wh, m.hu)[layer][a][b] = v
+
+    for h in (0, 1):  # fed by word 0, linked to url 0: the layer
+        link(0, 0, h)
+        link(1, h, 0)
+    for h in range(2, 42):  # url 0's neurons of other words
+        link(0, 1, h)
+        link(1, h, 0)
+    for h in range(42, 72):  # word 0's neurons of other urls
+        link(0, 0, h)
+        link(1, h, 1)
+    before = [t.row(1, h) for h in range(72)], [t.row(0, w) for w in range(3)]
+    work = t.weights_trained
+    t.train(np.array([0], dtype=np.int64), np.array([0, 2], dtype=np.int64), 0, 0.5, 0.0, learn)
+    m.train([0], [0, 2], 0, 0.5, 0.0, learn)
+    layer = 2 if not learn else 72
+    assert t.weights_trained - work == layer * (1 + 2)
+    if not learn:
+        assert [t.row(1, h) for h in range(2, 72)] == before[0][2:]  # untouched, to the bit
+        assert t.row(0, 1) == before[1][1]
+        assert {h: t.row(0, 0)[h] for h in range(42, 72)} == {h: before[1][0][h] for h in range(42, 72)}
+    for w in range(3):
+        assert set(t.row(0, w)) == set(m.wh[w])
+        np.testing.assert_allclose([t.row(0, w)[h] for h in m.wh[w]], list(m.wh[w].values()), rtol=0, atol=1e-15)
+    for h in range(72):
+        assert set(t.row(1, h)) == set(m.hu[h])
+        np.testing.assert_allclose([t.row(1, h)[u] for u in m.hu[h]], list(m.hu[h].values()), rtol=0, atol=1e-15)
