@@ -247,10 +247,13 @@ int am_upper_pairs_i32(const int32_t *counts, int64_t n, int64_t lo,
  * (n_hidden int64).  Words and urls of a query must be distinct (AM_EVALUE
  * otherwise); an id out of range gives AM_ERANGE.
  *
- * am_lt_train: one click.  The hidden layer of (words, urls) in hidden order,
- * its dense weights gathered (a missing word->hidden weight is default_wh,
- * a missing hidden->url weight 0; with learn != 0 every missing weight
- * takes part and is created by the step, otherwise only stored ones), one
+ * am_lt_train: one click.  The hidden layer of (words, urls) in hidden order
+ * (with learn != 0 every hidden neuron linked to a query word or url; with
+ * learn == 0 those linked to both, the only ones the step can change: the
+ * result is the same to the bit as with all of them), its dense weights
+ * gathered (a missing word->hidden weight is default_wh, a missing
+ * hidden->url weight 0; with learn != 0 every missing weight takes part and
+ * is created by the step, otherwise only stored ones), one
  * am_sn_backprop step with target 1 for urls[clicked] and 0 for the others,
  * the weights written back; *n_hidden_out (if not NULL) receives the size
  * of the hidden layer.  Every id must exist (AM_ERANGE), words and urls be
