@@ -377,9 +377,70 @@ def test_cold_query_vs_round_trip(benchmark, graph_net, what):
         ratio = benchmark.stats.stats.min / _t["return-1"]
         print(f"\ncold query ({layout}) {benchmark.stats.stats.min * 1e3:.2f} ms = {ratio:.1f} x RETURN 1 "
               f"({_t['return-1'] * 1e3:.2f} ms)")
-        # measured 8-11x in either layout (neurons: 21-27x before its ports held their positions in the hidden
-        # nodes' arrays; benchmarks/README.md)
-        assert ratio <= 15
+        # measured 8-11x in either layout while RETURN 1 took 0.25-0.3 ms (neurons: 21-27x before its ports
+        # held their positions in the hidden nodes' arrays); on 2026-12-02's later machine RETURN 1 took
+        # 0.045 ms and the query 0.6-0.9 ms (its statement 0.33, Python 0.33): 12-18x (benchmarks/README.md)
+        assert ratio <= 25
+
+
+_NEW_PROCESS = """
+import json, sys, time
+from assocmem import SearchNet, graph
+path, layout, words, urls = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+t0 = time.perf_counter()
+with graph.open(path) as store:
+    b = store.backend
+    net = SearchNet(store, name="bench-" + layout, cache_size=0)
+    t = [time.perf_counter()]
+    b.run_small("RETURN 1 AS x"); t.append(time.perf_counter())
+    b.run_small("RETURN 1 AS x"); t.append(time.perf_counter())
+    got = net.scores(words, urls); t.append(time.perf_counter())
+    net.scores(words, urls); t.append(time.perf_counter())
+print(json.dumps({"open": t[0] - t0, "return1_first": t[1] - t[0], "return1": t[2] - t[1],
+                  "cold_first": t[3] - t[2], "cold": t[4] - t[3], "scores": got}))
+"""
+
+
+@pytest.mark.benchmark(group="searchnet-graph-cold-process")
+@pytest.mark.parametrize("layout", ["links", "neurons"])
+def test_cold_query_in_a_new_process(benchmark, tmp_path, layout):
+    """The goal's cold query taken literally: a new process opens the store
+    and asks one query, nothing cached.  Measured inside the process: the
+    open (graph.open and SearchNet(), which imports pyarrow and compiles
+    the cold query's statement, GraphLinks._warm), its first RETURN 1 and
+    its first query, and a second of each (as test_cold_query_vs_round_trip
+    measures).  Before _warm the first query took 25 ms ("links") and 43 ms
+    ("neurons"): 29x and 50x the first RETURN 1; now 3.6 and 5.7 ms (4x,
+    6x).  The scores are the in-memory net's.  The benchmark's own time is
+    the whole process (imports, open)."""
+    import json
+    import subprocess
+    import sys
+
+    sessions = _graph_log()
+    path = tmp_path / "cold.lbdb"
+    with graph.open(path) as store:
+        SearchNet(store, name=f"bench-{layout}", layout=layout).train_many(sessions)
+    mem = SearchNet()
+    mem.train_many(sessions)
+    words, urls, _ = sessions[5]
+    runs = []
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", _NEW_PROCESS, str(path), layout, json.dumps(words),
+                              json.dumps(urls)], check=True, capture_output=True, text=True)
+        runs.append(json.loads(out.stdout))
+
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    for r in runs:
+        np.testing.assert_allclose(r["scores"], mem.scores(words, urls), rtol=0, atol=1e-12)
+    if not benchmark.disabled:
+        best = {k: min(r[k] for r in runs) for k in ("open", "return1_first", "return1", "cold_first", "cold")}
+        print(f"\nnew process, {layout}: open and SearchNet() {best['open'] * 1e3:.1f} ms; "
+              f"first RETURN 1 {best['return1_first'] * 1e3:.2f} ms, then "
+              f"{best['return1'] * 1e3:.2f} ms; first query {best['cold_first'] * 1e3:.2f} ms "
+              f"({best['cold_first'] / best['return1_first']:.1f}x the first RETURN 1), then "
+              f"{best['cold'] * 1e3:.2f} ms ({best['cold'] / best['return1']:.1f}x)")
 
 
 @pytest.mark.benchmark(group="searchnet-graph-train")

@@ -454,6 +454,27 @@ class GraphLinks:
         # scoring reads the tables shared; loading, evicting and training
         # change them exclusively
         self._rw = RWLock()
+        self._warm()
+
+    def _warm(self) -> None:
+        """LadybugDB: make the first query of a new process cost what a
+        later cold one costs.  That query paid for importing pyarrow (20 ms)
+        and for compiling its statement, which LadybugDB does on a text's
+        first run and keeps for the connection's life (6 ms in layout
+        "links", 21 ms in "neurons"): a new process's first query took 25 ms
+        ("links") and 43 ms ("neurons") against 1.5 and 1.1 ms for a second
+        cold one (benchmarks/test_bench_searchnet.py, "new process").  So
+        opening a net imports pyarrow and runs that statement over no ids,
+        with the text the next query runs (Backend.planned: the plan is
+        made on the data there is now, as the query's would be)."""
+        if not self._b.arrow_results:
+            return
+        require("pyarrow", "graph")
+        if self._by_urls:
+            query = self._score_load if self.layout == "links" else self._score_neurons
+        else:
+            query = self._load_rows if self.layout == "links" else self._load_neurons_query
+        self._b.run_small(self._plan(query, 0), {"ids": []})
 
     def __repr__(self) -> str:
         return f"{self._s!r}, net {self.name!r}"
