@@ -352,3 +352,7 @@ def test_log_from_gzip_and_standard_input(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{latin}:17: not UTF-8 text" in err, err
     assert "the 10 clicks of lines 1-10 are trained and committed; resume with --from-line 11" in err
+    # lines before --from-line are skipped unread: resuming past the bad line trains the rest
+    assert cli.main(["searchnet", "train", str(latin), "--db", str(tmp_path / "l.lbdb"), "--batch", "10",
+                     "--from-line", "21"]) == 0
+    assert "trained 10 clicks" in capsys.readouterr().out

@@ -133,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(done - bar.n)
 
             lineno = first - 1
-            for lineno, text in enumerate(_lines(fh, path, lambda: (_trained(done, first, last), last + 1)), start=1):
+            progress = lambda: (_trained(done, first, last), last + 1)  # noqa: E731
+            for lineno, text in enumerate(_lines(fh, path, progress, first), start=1):
                 if lineno < first:
                     continue
                 if text.strip():
@@ -169,11 +170,12 @@ def _open_log(log: str) -> Any:
     return open(log, "rb")
 
 
-def _lines(fh: Any, path: str, progress: Any) -> Iterator[str]:
+def _lines(fh: Any, path: str, progress: Any, first: int = 1) -> Iterator[str]:
     """The log's lines, each decoded as UTF-8 on its own (so that an error
-    names its line).  A line that is not UTF-8, or a read that fails (a
-    gzip file cut short, or not gzip at all), is a FormatError naming the
-    line, what is trained and where to resume (``progress()``: both)."""
+    names its line; lines before ``first`` are skipped undecoded, as "").  A
+    line that is not UTF-8, or a read that fails (a gzip file cut short, or
+    not gzip at all), is a FormatError naming the line, what is trained and
+    where to resume (``progress()``: both)."""
     from .errors import FormatError
 
     def fail(where: str, why: str) -> FormatError:
@@ -190,6 +192,9 @@ def _lines(fh: Any, path: str, progress: Any) -> Iterator[str]:
         if not raw:
             return
         lineno += 1
+        if lineno < first:
+            yield ""
+            continue
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as exc:
