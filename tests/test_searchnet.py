@@ -1103,6 +1103,9 @@ def test_graph_batch_loads_by_arrow_columns_equal_row_loads(tmp_path, monkeypatc
         ids = ([links._word_id(w) for w in range(150)] + [links._url_id(u) for u in range(100, 400)]
                + [links._word_id("bare"), links._word_id("absent")])
         assert len(ids) > searchnet_store.SMALL_LOAD
+        # nothing cached: the batch's checkout below reads its hundreds of ids (opened here: opening runs the
+        # cold query's read once, over no ids, GraphLinks._warm)
+        cold = SearchNet(store, name="sn")
         real, calls = store.backend.columns, []
 
         def columns(query, params=None, **kw):
@@ -1119,7 +1122,6 @@ def test_graph_batch_loads_by_arrow_columns_equal_row_loads(tmp_path, monkeypatc
         by_rows = links._load_links(ids)
         assert len(calls) == 1 and by_rows == by_columns
         monkeypatch.undo()
-        cold = SearchNet(store, name="sn")  # nothing cached: the batch's checkout reads its hundreds of ids
         batch = random_sessions(rng, 150, n_words=150, n_urls=300)
         cold.train_many(batch)
         mem.train_many(batch)
@@ -1308,7 +1310,7 @@ def _interrupted_at_commit(backend, where, exc=KeyboardInterrupt):
                 raise KeyboardInterrupt
             return out
 
-        return mock_attrs(backend, _execute=execute)
+        return _patched(backend, _execute=execute)
     real_tx, real_run = backend.run_tx, backend.run
 
     def run_tx(statements):
@@ -1321,19 +1323,16 @@ def _interrupted_at_commit(backend, where, exc=KeyboardInterrupt):
             raise exc
         return out
 
-    return mock_attrs(backend, run_tx=run_tx, run=run)
+    return _patched(backend, run_tx=run_tx, run=run)
 
 
 @contextlib.contextmanager
-def mock_attrs(obj, **values):
-    """Instance attributes set for the block (shadowing the class's)."""
-    for name, value in values.items():
-        setattr(obj, name, value)
-    try:
+def _patched(obj, **values):
+    """These attributes of ``obj`` set for the block (pytest's MonkeyPatch)."""
+    with pytest.MonkeyPatch.context() as m:
+        for name, value in values.items():
+            m.setattr(obj, name, value)
         yield
-    finally:
-        for name in values:
-            delattr(obj, name)
 
 
 @pytest.mark.parametrize("where", ["commit", "after"])
@@ -1386,8 +1385,7 @@ def test_graph_url_removal_interrupted_after_it_committed_is_not_lost(tmp_path, 
             net.train_many(sessions[:20])
         gone = Counter(u for _, urls, _ in sessions[:20] for u in urls).most_common(1)[0][0]
         [g.scores(w, u) for w, u, _ in sessions[:20]]  # cached
-        with _interrupted_at_commit(store.backend, "delete" if layout == "links" else "commit"), \
-                pytest.raises(KeyboardInterrupt):
+        with _interrupted_at_commit(store.backend, where), pytest.raises(KeyboardInterrupt):
             g.remove_output(gone)
         mem.remove_output(gone)
         _assert_same_scores(g, mem, sessions[:20])

@@ -270,13 +270,23 @@ def stored_nets(store: Any) -> list[str]:
     return [r["name"] for r in store.backend.run(NETS)]
 
 
+def _may_have_committed(exc: BaseException) -> bool:
+    """Whether a write that raised ``exc`` may be durable all the same: a
+    GraphError means it was rolled back, an ArgumentError that it was not
+    made, except a lost connection (it may or may not have run); anything
+    else (Ctrl-C) may have come while or after it committed."""
+    return isinstance(exc, GraphConnectionError) or not isinstance(exc, (GraphError, ArgumentError))
+
+
 def _check_id_sizes(nodes: list[dict[str, Any]]) -> None:
     """ArgumentError if a node to create has an id over MAX_ID_BYTES."""
     for r in nodes:
-        node = r["id"]
-        if len(node) <= MAX_ID_BYTES // 4 or len(node.encode()) <= MAX_ID_BYTES:  # at most 4 bytes a character
+        if len(r["id"]) <= MAX_ID_BYTES // 4:  # at most 4 bytes a character
             continue
-        size = f"{len(node.encode()):,} bytes; a graph store creates node ids (net name, kind and key in UTF-8) of " \
+        nbytes = len(r["id"].encode())
+        if nbytes <= MAX_ID_BYTES:
+            continue
+        size = f"{nbytes:,} bytes; a graph store creates node ids (net name, kind and key in UTF-8) of " \
                f"at most {MAX_ID_BYTES:,} bytes"
         if r["kind"] == "hidden":
             n = len(json.loads(r["key"]))
@@ -465,16 +475,15 @@ class GraphLinks:
         ("links") and 43 ms ("neurons") against 1.5 and 1.1 ms for a second
         cold one (benchmarks/test_bench_searchnet.py, "new process").  So
         opening a net imports pyarrow and runs that statement over no ids,
-        with the text the next query runs (Backend.planned: the plan is
-        made on the data there is now, as the query's would be)."""
+        by the read a query makes (Backend.planned: the plan is made on the
+        data there is now, as the query's would be)."""
         if not self._b.arrow_results:
             return
         require("pyarrow", "graph")
         if self._by_urls:
-            query = self._score_load if self.layout == "links" else self._score_neurons
+            self._url_rows([])
         else:
-            query = self._load_rows if self.layout == "links" else self._load_neurons_query
-        self._b.run_small(self._plan(query, 0), {"ids": []})
+            (self._load_links if self.layout == "links" else self._load_neurons)([])
 
     def __repr__(self) -> str:
         return f"{self._s!r}, net {self.name!r}"
@@ -549,21 +558,14 @@ class GraphLinks:
 
     @contextlib.contextmanager
     def _resync_unless_refused(self) -> Iterator[None]:
-        """Around a write and the cache's update after it: a GraphError
-        means the write was rolled back, an ArgumentError that it was not
-        made (the cache still holds the store's links either way); any other
-        exception (Ctrl-C, a connection lost while the write was sent) may
-        have come after it committed, so the cache is dropped
-        (:meth:`_resync`)."""
+        """Around a write and the cache's update after it: drop the cache
+        (:meth:`_resync`) when the write may have committed
+        (:func:`_may_have_committed`)."""
         try:
             yield
-        except GraphConnectionError:
-            self._resync()
-            raise
-        except (GraphError, ArgumentError):
-            raise
-        except BaseException:
-            self._resync()
+        except BaseException as exc:
+            if _may_have_committed(exc):
+                self._resync()
             raise
 
     def _held(self, words: list, urls: list) -> bool:
@@ -778,6 +780,14 @@ class GraphLinks:
                 ws.append(w)
         return out
 
+    def _url_rows(self, ids: list[str]) -> list[list[Any]]:
+        """Rules "hypergraphdb": the columns a, h, w, xs, ws of these url
+        ids' rows (SCORE_LOAD, or SCORE_NEURONS in layout "neurons")."""
+        weights = self._b.dialect.float_list_in
+        query = self._score_load if self.layout == "links" else self._score_neurons
+        return self._columns(query, ids, ("a", "h", "w", "xs", "ws"),
+                             {"w": self._w, "ws": lambda r: weights(r, "ws")})
+
     def _load_urls(self, urls: list) -> None:
         """Rules "hypergraphdb": load the rows of these urls that the cache
         does not hold (every link into them), and every input of their
@@ -790,10 +800,8 @@ class GraphLinks:
         if not cold:
             return
         uids = {self._url_id(u): u for u in cold}
-        weights = self._b.dialect.float_list_in
-        query, word = (self._score_load, decode) if self.layout == "links" else (self._score_neurons, decode_node)
-        names, hidden, out_w, inputs, in_w = self._columns(
-            query, list(uids), ("a", "h", "w", "xs", "ws"), {"w": self._w, "ws": lambda r: weights(r, "ws")})
+        word = decode if self.layout == "links" else decode_node
+        names, hidden, out_w, inputs, in_w = self._url_rows(list(uids))
         # layout "links": a url without links has one row, h null (stored:
         # it gets an id, so a batch does not create it again); layout
         # "neurons": a port without hidden neurons has none (a commit merges
@@ -994,8 +1002,8 @@ class GraphLinks:
             sent[0] = True
             try:
                 self._b.run_tx(statements)
-            except GraphError as exc:  # rolled back, unless the connection was lost (it may have committed)
-                sent[0] = isinstance(exc, GraphConnectionError)
+            except GraphError as exc:
+                sent[0] = _may_have_committed(exc)
                 if "duplicated primary key" not in str(exc):
                     raise
                 # a node this handle's cache knew as absent was stored since
