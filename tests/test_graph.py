@@ -274,3 +274,20 @@ def test_short_reads_skip_the_interruptible_hand_off_only_while_they_run(tmp_pat
             t.join()
         assert handed == ["RETURN 2 AS two", "RETURN 3 AS three"]
         b._interruptible = real
+
+
+def test_short_reads_run_on_one_thread_and_other_statements_on_all(tmp_path):
+    """A short read runs on one of LadybugDB's threads; the connection
+    stays so between short reads and gets the database's limit back
+    before any other statement (Backend._short, _execute)."""
+    threads = "CALL current_setting('threads') RETURN *"
+    with graph.open(tmp_path / "t.lbdb") as s:
+        b = s.backend
+        full = b.run(threads)[0]["threads"]
+        if full == "1":
+            pytest.skip("LadybugDB runs on one thread on this machine: nothing to tell apart")
+        for _ in range(3):
+            assert b.run_small(threads) == [{"threads": "1"}]
+        assert b.run(threads) == [{"threads": full}]
+        assert b.run_small(threads) == [{"threads": "1"}]
+        assert b.columns(threads).to_pylist() == [{"threads": full}]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -275,6 +276,63 @@ def test_rollback_drops_new_rows_and_restores_removed_order():
     t.set(1, 1, 0, 5.0)
     t.commit()
     assert t.row(2, 0) == {0: None, 1: None} and t.column(0) == {0: 0.25, 1: 5.0}
+
+
+def test_add_rows_is_add_row_many_times():
+    """Rows added in one call get the ids and (hidden) orders add_row gives
+    them, and a rollback drops them."""
+    one, many = LinkTable(), LinkTable()
+    orders = np.array([5, -3, 5, 0, 2**62], dtype=np.int64)
+    for layer in range(3):
+        ids = [one.add_row(layer, int(o)) for o in orders]
+        assert many.add_rows(layer, orders).tolist() == ids == list(range(5))
+        assert many.add_rows(layer, np.zeros(0, dtype=np.int64)).tolist() == []
+    for t in (one, many):  # the hidden rows sort by their orders: one url, linked from each
+        t.set_many(1, np.arange(5), np.zeros(5, dtype=np.int64), np.arange(5) / 8)
+    assert state(one) == state(many)
+    assert one.score([], 0, [0], 0.0) == many.score([], 0, [0], 0.0)
+    many.begin()
+    assert many.add_rows(1, orders[:2]).tolist() == [5, 6]
+    many.rollback()
+    assert many.rows(1) == 5
+    for bad in (-1, 3):
+        with pytest.raises(ShapeError, match="layer: expected 0, 1 or 2"):
+            many.add_rows(bad, orders)
+        with pytest.raises(ShapeError, match="layer: expected 0, 1 or 2"):
+            many.add_row(bad)
+    assert [many.rows(layer) for layer in range(3)] == [5, 5, 5]
+
+
+def test_split_links_sorts_loaded_rows_into_layers():
+    """Loaded entries (node, hidden key text or None, weight) become each
+    layer's (rows, cols, weights) and each node's link count, as a plain
+    loop makes them."""
+    from assocmem._searchnet import split_links
+
+    rng = np.random.default_rng(3)
+    port = {f"w{i}": (0, i) for i in range(4)} | {f"u{i}": (1, 10 + i) for i in range(5)}
+    hidden_id = {f"h{i}": 100 + i for i in range(7)}
+    nodes = [str(x) for x in rng.choice(list(port), size=60)]
+    hidden = [None if rng.random() < 0.1 else f"h{int(rng.integers(7))}" for _ in nodes]
+    weights = [None if h is None else float(rng.normal()) for h in hidden]
+    out, into, count = split_links(nodes, hidden, weights, port, hidden_id)
+    want = ([], [], []), ([], [], [])
+    for n, h, w in zip(nodes, hidden, weights):
+        if h is not None:
+            layer, i = port[n]
+            rows, cols, ws = want[layer]
+            rows.append(i if layer == 0 else hidden_id[h])
+            cols.append(hidden_id[h] if layer == 0 else i)
+            ws.append(w)
+    assert [a.tolist() for a in out] == list(want[0]) and [a.tolist() for a in into] == list(want[1])
+    assert count == dict(Counter(n for n, h in zip(nodes, hidden) if h is not None))
+    assert [a.dtype for a in out + into] == [np.int64, np.int64, np.float64] * 2
+    empty = split_links([], [], [], port, hidden_id)
+    assert [len(a) for a in empty[0] + empty[1]] == [0] * 6 and empty[2] == {}
+    with pytest.raises(ShapeError, match="hidden, weights: expected one per node"):
+        split_links(nodes, hidden[:-1], weights, port, hidden_id)
+    with pytest.raises(KeyError):
+        split_links(["nobody"], ["h0"], [1.0], port, hidden_id)
 
 
 def test_remove_url_keeps_the_reverse_index():

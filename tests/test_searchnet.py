@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from assocmem import SearchNet, graph
 from assocmem.errors import ArgumentError, ArgumentTypeError, GraphError
 from assocmem.graph import searchnet_store
+from assocmem.searchnet import hidden_order
 from graph_suite import neurons_consistent, same_links
 from pci_searchnet import searchnet as BookNet
 
@@ -804,14 +805,21 @@ def test_graph_cache_ids_stay_bounded(tmp_path, monkeypatch):
         SearchNet(store, name="sn").train_many(sessions)
         g = SearchNet(store, name="sn", cache_size=10)
         table = g._links
-        peak, tables = 0, set()
+        peak, tables, memo = 0, set(), 0
         for words, urls, _ in random_sessions(rng, 40, n_words=40, n_urls=80):
             assert g.scores(words, urls) == mem.scores(words, urls)  # the same bits, whatever was cached
             links = table._links
             tables.add(id(links))
             peak = max(peak, len(links.word_id) + len(links.url_id) + len(links.hidden_key))
+            memo = max(memo, len(table._keys))
             assert table.cache_size <= 10
+            # the decoded keys and orders kept across tables (GraphLinks._hidden_ids) are the keys' own
+            assert table._keys.keys() == table._orders.keys()
+            for text, key in table._keys.items():
+                assert searchnet_store.decode_hidden(text) == key
+                assert table._orders[text] == hidden_order(key)
         assert peak <= 60 + 60  # the bound, plus at most one query's ids before the trim
+        assert 0 < memo <= 60 + 60  # so is the memo of hidden keys
         assert len(tables) > 1  # the table did start afresh
 
 
@@ -1115,12 +1123,14 @@ def test_graph_batch_loads_by_arrow_columns_equal_row_loads(tmp_path, monkeypatc
         store.backend.columns = columns
         by_columns = links._load_links(ids)
         assert len(calls) == 1
-        assert by_columns[links._word_id("bare")] == ([], []) and links._word_id("absent") not in by_columns
+        rows = sorted(zip(*by_columns), key=repr)
+        assert [r for r in rows if r[0] == links._word_id("bare")] == [(links._word_id("bare"), None, None)]
+        assert links._word_id("absent") not in by_columns[0]
         # every link once: a word's row holds its links out, a url's the links into it
-        assert sum(len(h) for h, _ in by_columns.values()) == sum(map(len, mem.links().values()))
+        assert sum(h is not None for _, h, _ in rows) == sum(map(len, mem.links().values()))
         monkeypatch.setattr(type(store.backend), "arrow_results", property(lambda self: False))
         by_rows = links._load_links(ids)
-        assert len(calls) == 1 and by_rows == by_columns
+        assert len(calls) == 1 and sorted(zip(*by_rows), key=repr) == rows
         monkeypatch.undo()
         batch = random_sessions(rng, 150, n_words=150, n_urls=300)
         cold.train_many(batch)

@@ -26,6 +26,9 @@ class LinkTable:
     def add_row(self, layer: int, order: int = 0) -> int:
         """A new row (word, hidden neuron or url); its id.  A hidden neuron
         sorts by order (ties by id)."""
+    def add_rows(self, layer: int, orders: I64) -> I64:
+        """len(orders) new rows of a layer (a hidden neuron sorts by its
+        order); their ids, consecutive."""
     def set(self, layer: int, row: int, col: int, w: float) -> None: ...
     def set_many(self, layer: int, rows: I64, cols: I64, weights: F64) -> None:
         """Set or create the links rows[i] -> cols[i] of a layer to weights[i]."""
@@ -59,3 +62,8 @@ def orders(texts: list[str]) -> I64:
 def backprop(wi: F64, mi: U8, wo: F64, mo: U8, targets: F64, rate: float) -> tuple[F64, F64]:
     """One backpropagation step in place on a dense sub-network; (ah, ao)
     before the step.  mi / mo: 1 where a weight may learn."""
+
+def split_links(nodes: list[str], hidden: list[str | None], weights: list[float | None], port: dict[str, tuple[int, int]],
+                hidden_id: dict[str, int]) -> tuple[tuple[I64, I64, F64], tuple[I64, I64, F64], dict[str, int]]:
+    """Loaded rows as the two layers' set_many arguments, and each node's
+    number of links."""

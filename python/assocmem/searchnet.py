@@ -144,16 +144,26 @@ class _Links:
                 self._undo.append(("url", key))
         return i
 
-    def hidden_many(self, keys: list[tuple]) -> list[int]:
-        """The ids of these hidden neurons, new ones added (their orders
-        hashed in one call)."""
-        new = list(dict.fromkeys(k for k in keys if k not in self.hidden_id))
-        for key, order in zip(new, _searchnet.orders([repr(k) for k in new]).tolist()):
-            self.hidden_id[key] = self.table.add_row(1, order)
-            self.hidden_key.append(key)
-            if self._undo is not None:
-                self._undo.append(("hidden", key))
-        return [self.hidden_id[k] for k in keys]
+    def hidden_many(self, keys: list[tuple], orders: Sequence[int] | None = None) -> list[int]:
+        """The ids of these hidden neurons, new ones added in one call;
+        ``orders``: each key's :func:`hidden_order` where the caller knows
+        them (else the new keys' are hashed here, in one call)."""
+        hid = self.hidden_id
+        if orders is None:
+            new = list(dict.fromkeys(k for k in keys if k not in hid))
+            new_orders = _searchnet.orders([repr(k) for k in new])
+        else:
+            pending = {k: o for k, o in zip(keys, orders) if k not in hid}
+            new = list(pending)
+            new_orders = np.fromiter(pending.values(), dtype=np.int64, count=len(new))
+        if not new:
+            return [hid[k] for k in keys]
+        ids = self.table.add_rows(1, new_orders).tolist()
+        hid.update(zip(new, ids))
+        self.hidden_key += new
+        if self._undo is not None:
+            self._undo += [("hidden", k) for k in new]
+        return ids if len(new) == len(keys) else [hid[k] for k in keys]  # all new and distinct: in order
 
     def hidden(self, key: tuple) -> tuple[int, bool]:
         """The id of a hidden neuron, and whether it was added now."""

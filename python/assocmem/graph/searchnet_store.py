@@ -47,6 +47,7 @@ import numpy as np
 from .._optional import require
 from ..errors import ArgumentError, ArgumentTypeError, GraphConnectionError, GraphError
 from .._rwlock import RWLock
+from .. import _searchnet
 from ..searchnet import _Links
 from .backends import Statement
 
@@ -447,6 +448,9 @@ class GraphLinks:
         # the loaded rows, in the C link table; words and urls whose rows are
         # in it (or known to have none) are in _cache
         self._links = _Links()
+        # hidden key text -> key, and -> hidden_order(key), for _hidden_ids
+        self._keys: dict[str, tuple] = {}
+        self._orders: dict[str, int] = {}
         # rules "hypergraphdb": the table holds urls' rows (in _cache) and
         # the inputs of hidden neurons (_fed: their table ids), whose links
         # count in the cache's size but belong to no row; _ref[h]: the held
@@ -569,8 +573,6 @@ class GraphLinks:
             raise
 
     def _held(self, words: list, urls: list) -> bool:
-        if self._cache.capacity == 0:  # every query reads the database
-            return False
         touch = self._cache.touch
         if self._by_urls:  # a query's score depends on its urls' rows only
             return all([touch(("u", u)) for u in urls])
@@ -653,7 +655,7 @@ class GraphLinks:
         the cache size."""
         links, cache = self._links, self._cache
         ids = len(links.word_id) + len(links.url_id) + len(links.hidden_key)
-        if cache.capacity == 0 or ids > max(self.ID_BOUND, 4 * cache.capacity):
+        if cache.capacity == 0 or ids > self._id_bound():
             self._afresh()
         else:
             self._evict(set())
@@ -668,33 +670,48 @@ class GraphLinks:
             wids = {w: self._word_id(w) for w in cold_w}
             uids = {u: self._url_id(u) for u in cold_u}
             ids = [*wids.values(), *uids.values()]
-            loaded = self._load_links(ids) if self.layout == "links" else self._load_neurons(ids)
+            a, h, wt = self._load_links(ids) if self.layout == "links" else self._load_neurons(ids)
             links = self._links
-            # hidden neurons by key text -> table id, each key decoded and ordered once
-            texts = list(dict.fromkeys(t for hs, _ in loaded.values() for t in hs))
-            tid = dict(zip(texts, links.hidden_many(decode_hidden_many(texts))))
-            # a word's row holds its links out (layer 0), a url's the links
-            # into it (layer 1); each layer's go into the table by one call
-            for kind, nodes, make, layer in (("w", wids, links.word, 0), ("u", uids, links.url, 1)):
-                own: list[int] = []
-                hidden: list[int] = []
-                values: list[float] = []
-                for k, node in nodes.items():
-                    row = loaded.get(node)
-                    if row is None:  # not stored (layout "neurons": or a port without hidden neurons)
-                        self._cache.put((kind, k), 1)
-                        continue
-                    # stored (layout "links": with links or without): it has
-                    # an id, so a batch links it and does not create it again
-                    hs, ws = row
-                    i = make(k)
-                    own += [i] * len(hs)
-                    hidden += [tid[t] for t in hs]
-                    values += ws
-                    self._cache.put((kind, k), 1 + len(hs))
-                rows, cols = (own, hidden) if layer == 0 else (hidden, own)
-                links.set_many(layer, rows, cols, values)
+            # hidden neurons by key text -> table id
+            texts = [t for t in dict.fromkeys(h) if t is not None]
+            tid = dict(zip(texts, self._hidden_ids(texts)))
+            # a stored node gets an id, with links or without, so a batch
+            # links it and does not create it again; a word's row holds its
+            # links out (layer 0), a url's the links into it (layer 1), and
+            # each layer's go into the table by one call
+            stored = set(a)
+            port = {i: (0, links.word(k)) for k, i in wids.items() if i in stored}
+            port.update((i, (1, links.url(k))) for k, i in uids.items() if i in stored)
+            out, into, count = _searchnet.split_links(a, h, wt, port, tid)
+            links.table.set_many(0, *out)
+            links.table.set_many(1, *into)
+            for kind, nodes in (("w", wids), ("u", uids)):
+                for k, i in nodes.items():
+                    self._cache.put((kind, k), 1 + count.get(i, 0))
         self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
+
+    def _hidden_ids(self, texts: list[str]) -> list[int]:
+        """The table ids of these hidden neurons (distinct key texts), rows
+        added for those the table lacks.  Each text is decoded and its
+        order hashed once while it is in ``_keys``, which outlives the
+        table (a cold query with cache size 0 starts a new table, and
+        decoding and hashing its hundred hidden keys took 0.16 ms of its
+        0.8 ms); ``_keys`` is bounded as the table's ids are (:meth:`_trim`)."""
+        keys, orders = self._keys, self._orders
+        if len(keys) > self._id_bound():
+            keys.clear()
+            orders.clear()
+        new = [t for t in texts if t not in keys]
+        if new:
+            decoded = decode_hidden_many(new)
+            keys.update(zip(new, decoded))
+            orders.update(zip(new, _searchnet.orders([repr(k) for k in decoded]).tolist()))
+        return self._links.hidden_many(list(map(keys.__getitem__, texts)), list(map(orders.__getitem__, texts)))
+
+    def _id_bound(self) -> int:
+        """Ids (and hidden key texts, ``_keys``) a handle keeps before it
+        starts afresh: at least ID_BOUND, and 4 per cached link."""
+        return max(self.ID_BOUND, 4 * self._cache.capacity)
 
     def _plan(self, query: str, n: int) -> str:
         """The text to run a read of ``n`` ids or rows by (Backend.planned):
@@ -728,39 +745,46 @@ class GraphLinks:
         rows = self._read(query, ids)
         return [[floats[c](r) for r in rows] if c in floats else [r[c] for r in rows] for c in names]
 
-    def _load_links(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
+    def _load_links(self, ids: list[str]) -> tuple[list[str], list[str | None], list[float | None]]:
         """Layout "links": the rows of these word and url ids that are
-        stored (their hidden neurons' key texts and the weights; empty lists
-        for a node without links), in one statement."""
+        stored, in one statement, as flat columns: for each link the node's
+        id, the hidden neuron's key text and the weight (a word's links go
+        out, a url's come in); a stored node without links has one entry
+        whose key text and weight are None; an unstored one none."""
         if len(ids) <= SMALL_LOAD:  # a row per link
-            out: dict[str, tuple[list[str], list[float]]] = {}
-            for a, h, w in zip(*self._columns(self._load_rows, ids, ("a", "h", "w"), {"w": self._w}, per_link=True)):
-                hs, ws = out.setdefault(a, ([], []))
-                if h is not None:
-                    hs.append(h)
-                    ws.append(w)
-            return out
+            a, h, w = self._columns(self._load_rows, ids, ("a", "h", "w"), {"w": self._w}, per_link=True)
+            return a, h, w
         names, hs, ws = self._columns(self._load, ids, ("a", "h", "w"), {"w": self._ws})
-        return {a: (h, w if h else []) for a, h, w in zip(names, hs, ws)}
+        a = []
+        h: list[str | None] = []
+        w: list[float | None] = []
+        for name, keys, weights in zip(names, hs, ws):
+            if keys:
+                a += [name] * len(keys)
+                h += keys
+                w += weights
+            else:
+                a.append(name)
+                h.append(None)
+                w.append(None)
+        return a, h, w
 
-    def _load_neurons(self, ids: list[str]) -> dict[str, tuple[list[str], list[float]]]:
+    def _load_neurons(self, ids: list[str]) -> tuple[list[str], list[str | None], list[float | None]]:
         """Layout "neurons": the rows of these word and url ids (their
         hidden neurons' key texts and the weights), from their ports and the
-        hidden nodes those name.  A query's dozen ids take one statement
-        returning one weight per (port, hidden node) (the database reads a
-        hidden node once per port naming it, so at most LOAD_NEURONS_MAX
-        times); more ids (a batch's) take two, the ports and then each of
-        their hidden nodes once, whole (per-port look-ups would scan a
-        hidden node's arrays for each of its hundreds of ports)."""
-        out: dict[str, tuple[list[str], list[float]]] = {}
+        hidden nodes those name, as :meth:`_load_links`'s columns (a port
+        without hidden neurons has no entry, as an unstored one).  A query's
+        dozen ids take one statement returning one weight per (port, hidden
+        node) (the database reads a hidden node once per port naming it, so
+        at most LOAD_NEURONS_MAX times); more ids (a batch's) take two, the
+        ports and then each of their hidden nodes once, whole (per-port
+        look-ups would scan a hidden node's arrays for each of its hundreds
+        of ports)."""
         if len(ids) <= LOAD_NEURONS_MAX:
             skip = len(self._id("hidden", ""))  # a hidden node's id is its key text after the net's prefix
-            for port, hid, w in zip(*self._columns(self._load_neurons_query, ids, ("port", "hid", "w"),
-                                                   {"w": self._w}, per_link=True)):
-                hs, ws = out.setdefault(port, ([], []))
-                hs.append(hid[skip:])
-                ws.append(w)
-            return out
+            port, hid, w = self._columns(self._load_neurons_query, ids, ("port", "hid", "w"), {"w": self._w},
+                                         per_link=True)
+            return port, [t[skip:] for t in hid], w
         pa = require("pyarrow", "graph")
         import pyarrow.compute as pc
 
@@ -768,17 +792,17 @@ class GraphLinks:
         hids = list(dict.fromkeys(h for r in ports for h in r["hidden"] or ()))
         stored = self._hidden_table(hids)
         wanted = pa.array(ids, pa.string())
+        a: list[str] = []
+        h: list[str | None] = []
+        w: list[float | None] = []
         for names, weights in (("ins", "inw"), ("outs", "outw")):
             flat = stored.column(names).combine_chunks()
-            ports = pc.list_flatten(flat)
-            mine = pc.is_in(ports, value_set=wanted)  # the elements naming these ports
-            keys = stored.column("key").combine_chunks().take(pc.list_parent_indices(flat)).filter(mine)
-            values = pc.list_flatten(stored.column(weights).combine_chunks()).filter(mine)
-            for name, key, w in zip(ports.filter(mine).to_pylist(), keys.to_pylist(), values.to_pylist()):
-                hs, ws = out.setdefault(name, ([], []))
-                hs.append(key)
-                ws.append(w)
-        return out
+            items = pc.list_flatten(flat)
+            mine = pc.is_in(items, value_set=wanted)  # the elements naming these ports
+            a += items.filter(mine).to_pylist()
+            h += stored.column("key").combine_chunks().take(pc.list_parent_indices(flat)).filter(mine).to_pylist()
+            w += pc.list_flatten(stored.column(weights).combine_chunks()).filter(mine).to_pylist()
+        return a, h, w
 
     def _url_rows(self, ids: list[str]) -> list[list[Any]]:
         """Rules "hypergraphdb": the columns a, h, w, xs, ws of these url
@@ -809,7 +833,7 @@ class GraphLinks:
         table, fed, ref = self._links, self._fed, self._ref
         url = {a: table.url(uids[a]) for a in dict.fromkeys(names)}
         texts = list(dict.fromkeys(t for t in hidden if t is not None))
-        tid = dict(zip(texts, table.hidden_many(decode_hidden_many(texts))))
+        tid = dict(zip(texts, self._hidden_ids(texts)))
         linked = [k for k, t in enumerate(hidden) if t is not None]
         hs = [tid[hidden[k]] for k in linked]
         table.set_many(1, hs, [url[names[k]] for k in linked], [out_w[k] for k in linked])
@@ -1151,12 +1175,13 @@ class GraphLinks:
         (rules "hypergraphdb": these urls' rows), loaded first if the cache
         does not hold them."""
         rw = self._rw
-        rw.acquire_read()
-        try:
-            if self._held(words, urls):
-                return compute(self._links)
-        finally:
-            rw.release_read()
+        if self._cache.capacity:  # (else nothing is held)
+            rw.acquire_read()
+            try:
+                if self._held(words, urls):
+                    return compute(self._links)
+            finally:
+                rw.release_read()
         with rw.write():  # no thread reads the table while it changes, nor evicts these rows
             if self._by_urls:
                 self._load_urls(urls)
