@@ -379,8 +379,9 @@ def test_cold_query_vs_round_trip(benchmark, graph_net, what):
               f"({_t['return-1'] * 1e3:.2f} ms)")
         # measured 8-11x in either layout while RETURN 1 took 0.25-0.3 ms (neurons: 21-27x before its ports
         # held their positions in the hidden nodes' arrays); on 2026-12-02's later machine RETURN 1 took
-        # 0.045 ms and the query 0.6-0.9 ms (its statement 0.33, Python 0.33): 12-18x (benchmarks/README.md)
-        assert ratio <= 25
+        # 0.045 ms and the query 0.6-0.9 ms (its statement 0.33, Python 0.33): 12-18x; after the fifteenth
+        # session's cuts of the Python part 0.46-0.56 ms, 10.3-12.2x (benchmarks/README.md)
+        assert ratio <= 20
 
 
 _NEW_PROCESS = """

@@ -818,6 +818,8 @@ def test_graph_cache_ids_stay_bounded(tmp_path, monkeypatch):
             for text, key in table._keys.items():
                 assert searchnet_store.decode_hidden(text) == key
                 assert table._orders[text] == hidden_order(key)
+            assert len(table._texts) <= 60 + 60
+            assert all(searchnet_store.encode_hidden(key) == text for key, text in table._texts.items())
         assert peak <= 60 + 60  # the bound, plus at most one query's ids before the trim
         assert 0 < memo <= 60 + 60  # so is the memo of hidden keys
         assert len(tables) > 1  # the table did start afresh
