@@ -793,35 +793,47 @@ def test_graph_batch_trains_a_hidden_neuron_whose_only_url_its_checkout_evicts(t
         _assert_same_scores(g, mem, [([0, 1], [106, 100]), ([0], [101, 102, 103])])
 
 
-def test_graph_cache_ids_stay_bounded(tmp_path, monkeypatch):
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_cache_ids_stay_bounded(tmp_path, monkeypatch, rules):
     """Evicted rows keep their ids (reused when they come back); once the ids
-    pass the bound the table starts afresh, and scores stay exact."""
+    pass the bound the table starts afresh, and scores stay exact.  So are
+    the handle's memos of hidden keys (GraphLinks._hidden_ids,
+    _hidden_text), which outlive its tables."""
     monkeypatch.setattr(searchnet_store.GraphLinks, "ID_BOUND", 60)
     rng = np.random.default_rng(23)
-    sessions = random_sessions(rng, 60, n_words=40, n_urls=80)
-    mem = SearchNet()
+    sessions = random_sessions(rng, 400, n_words=100, n_urls=2000)
+    mem = SearchNet(rules=rules)
     mem.train_many(sessions)
+    m = mem._mem
     with graph.open(tmp_path / "ids.lbdb") as store:
-        SearchNet(store, name="sn").train_many(sessions)
+        SearchNet(store, name="sn", rules=rules).train_many(sessions)
         g = SearchNet(store, name="sn", cache_size=10)
         table = g._links
-        peak, tables, memo = 0, set(), 0
-        for words, urls, _ in random_sessions(rng, 40, n_words=40, n_urls=80):
+        peak, tables, memo, most = 0, set(), 0, 0
+        for words, urls, _ in random_sessions(rng, 120, n_words=100, n_urls=2000):
             assert g.scores(words, urls) == mem.scores(words, urls)  # the same bits, whatever was cached
             links = table._links
             tables.add(id(links))
+            # at most the ids of one query's rows: its words' links (pci), its urls' links, their hidden
+            # neurons and (hypergraphdb) those neurons' input words
+            loaded = {h for u in urls if u in m.url_id for h in m.column_hu(m.url_id[u])}
+            if rules == "pci":
+                loaded |= {h for w in words if w in m.word_id for h in m.row_wh(m.word_id[w])}
+            most = max(most, len(words) + len(urls) + len(loaded) + sum(len(m.hidden_key[h]) for h in loaded))
             peak = max(peak, len(links.word_id) + len(links.url_id) + len(links.hidden_key))
-            memo = max(memo, len(table._keys))
+            memo = max(memo, len(table._keys), len(table._texts))
             assert table.cache_size <= 10
-            # the decoded keys and orders kept across tables (GraphLinks._hidden_ids) are the keys' own
+            # the decoded keys, orders and texts kept across tables (GraphLinks._hidden_ids) are the keys' own
             assert table._keys.keys() == table._orders.keys()
             for text, key in table._keys.items():
                 assert searchnet_store.decode_hidden(text) == key
                 assert table._orders[text] == hidden_order(key)
-            assert len(table._texts) <= 60 + 60
             assert all(searchnet_store.encode_hidden(key) == text for key, text in table._texts.items())
-        assert peak <= 60 + 60  # the bound, plus at most one query's ids before the trim
-        assert 0 < memo <= 60 + 60  # so is the memo of hidden keys
+        # the bound, plus at most one query's ids before the trim; so are the memos of hidden keys
+        assert peak <= 60 + most
+        assert 0 < memo <= 60 + most
+        if rules == "hypergraphdb":  # (a pci query's words link to most hidden neurons)
+            assert 60 + most < len(m.hidden_key)
         assert len(tables) > 1  # the table did start afresh
 
 

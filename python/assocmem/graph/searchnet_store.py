@@ -698,11 +698,14 @@ class GraphLinks:
         order hashed once while it is in ``_keys``, which outlives the
         table (a cold query with cache size 0 starts a new table, and
         decoding and hashing its hundred hidden keys took 0.16 ms of its
-        0.8 ms); ``_keys`` is bounded as the table's ids are (:meth:`_trim`)."""
-        keys, orders = self._keys, self._orders
-        if len(keys) > self._id_bound():
+        0.8 ms); ``_keys`` (and ``_texts``, filled here too) are bounded
+        as the table's ids are (:meth:`_trim`)."""
+        keys, orders, bound = self._keys, self._orders, self._id_bound()
+        if len(keys) > bound:
             keys.clear()
             orders.clear()
+        if len(self._texts) > bound:
+            self._texts.clear()
         new = [t for t in texts if t not in keys]
         if new:
             decoded = decode_hidden_many(new)
