@@ -377,9 +377,14 @@ class _Cache:
         self.size = 0
 
     def touch(self, key: tuple[str, Hashable]) -> bool:
-        """Whether the row is held (and mark it used); atomic under the GIL."""
+        """Whether the row is held (and mark it used).  A miss costs a look-up,
+        not a KeyError (a cold query missed its dozen keys that way, 1 us
+        each); a row dropped by another thread in between is a miss."""
+        rows = self.rows
+        if key not in rows:
+            return False
         try:
-            self.rows.move_to_end(key)
+            rows.move_to_end(key)
         except KeyError:
             return False
         return True
@@ -690,7 +695,8 @@ class GraphLinks:
             for kind, nodes in (("w", wids), ("u", uids)):
                 for k, i in nodes.items():
                     self._cache.put((kind, k), 1 + count.get(i, 0))
-        self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
+        if self._cache.capacity:  # (else the table holds this operation's rows only, and _trim drops them)
+            self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
 
     def _hidden_ids(self, texts: list[str]) -> list[int]:
         """The table ids of these hidden neurons (distinct key texts), rows
@@ -1203,7 +1209,8 @@ class GraphLinks:
         with rw.write():  # no thread reads the table while it changes, nor evicts these rows
             if self._by_urls:
                 self._load_urls(urls)
-                self._evict({("u", u) for u in urls})
+                if self._cache.capacity:  # (see _ensure)
+                    self._evict({("u", u) for u in urls})
             else:
                 self._ensure(words, urls)
             out = compute(self._links)
