@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 import assocmem
+from assocmem.graph import cypher
 from assocmem.errors import (
     ArgumentError,
+    GraphConnectionError,
+    GraphError,
     NetworkExistsError,
     NetworkNotFoundError,
     ShapeError,
@@ -124,6 +127,66 @@ class GraphSuite:
         # nothing of the old network is left behind
         assert store.query("MATCH (x:Neuron) RETURN count(x) AS k", network="x")[0]["k"] == 14
         assert len(store.backend.synapse_types()) == 1
+
+    @staticmethod
+    def _interrupt_overwrite(store, monkeypatch, where, old_key):
+        """Make the next overwriting save stop at ``where``: Ctrl-C right
+        after the transaction that swaps the networks committed, Ctrl-C or
+        a lost server while the old network's data is removed after it, or
+        the swap refused (rolled back)."""
+        swap = store.backend.run_tx
+
+        def run_tx(statements):
+            swapping = any(q == cypher.COMPLETE_NETWORK for q, _ in statements)
+            if swapping and where == "swap refused":
+                raise GraphError("refused")
+            if swapping and where == "swap: connection lost":  # it may or may not have run: here it did not
+                raise GraphConnectionError("connection lost")
+            swap(statements)
+            if swapping and where == "after the swap":
+                raise KeyboardInterrupt
+
+        delete = store._delete_key
+
+        def delete_key(key, n):
+            if key == old_key and where.startswith("removing the old"):
+                raise KeyboardInterrupt if where.endswith("Ctrl-C") else GraphError("connection lost")
+            delete(key, n)
+
+        monkeypatch.setattr(store.backend, "run_tx", run_tx)
+        monkeypatch.setattr(store, "_delete_key", delete_key)
+
+    @pytest.mark.parametrize("where", ["after the swap", "removing the old network: Ctrl-C",
+                                       "removing the old network: lost", "swap refused", "swap: connection lost"])
+    def test_overwrite_stopped_keeps_one_whole_network(self, store, monkeypatch, where):
+        """An overwriting save that stops anywhere leaves the old network or
+        the new one, whole, never neither: once the swap committed, the new
+        one stays (an error or Ctrl-C while the old one's data is removed
+        leaves that data to the next save's clean-up)."""
+        a, xa, _ = small_net(n=10, p=2, seed=1)
+        b, xb, _ = small_net(n=14, p=5, seed=2)
+        store.save_network(a, "x", progress=False)
+        old_key = store.networks()[0]["key"]
+        self._interrupt_overwrite(store, monkeypatch, where, old_key)
+        expected = KeyboardInterrupt if "Ctrl-C" in where or where == "after the swap" else GraphError
+        if where == "removing the old network: lost":
+            store.save_network(b, "x", progress=False, overwrite=True)  # stored: the clean-up's failure is moot
+        else:
+            with pytest.raises(expected):
+                store.save_network(b, "x", progress=False, overwrite=True)
+        monkeypatch.undo()
+        want = xa if where.startswith("swap") else xb
+        assert [r["name"] for r in store.networks()] == ["x"]
+        np.testing.assert_array_equal(store.load_network("x", verify=True).patterns, want)
+        # the clean-up that opening a store (or the next save of the name) runs removes what the stopped save
+        # left: an incomplete network, or the data of a key whose network node is gone
+        store._vacuum(None)
+        assert {r["key"] for r in store.backend.run(cypher.REGISTERED_KEYS)} == {r["key"] for r in store.networks()}
+        np.testing.assert_array_equal(store.load_network("x", verify=True).patterns, want)
+        for r in store.networks():
+            assert store.query("MATCH (x:Neuron) WHERE x.net = $key RETURN count(x) AS k", network=r["name"],
+                               key=r["key"]) == [{"k": r["n"]}]
+        assert store.networks()[0]["n"] == len(want[0])
 
     def test_cypher_store_gives_kernel_weights(self, store):
         net, x, _ = small_net(n=16, p=5)

@@ -16,6 +16,7 @@ from .._optional import require
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,
+    GraphConnectionError,
     GraphError,
     NetworkExistsError,
     NetworkNotFoundError,
@@ -260,14 +261,31 @@ class GraphStore:
         ])
         return key, base, existing
 
-    def _finish(self, key: str, existing: dict[str, Any] | None) -> None:
-        """Make the new network visible and the old one invisible at once."""
+    def _finish(self, key: str, n: int, existing: dict[str, Any] | None) -> None:
+        """Make the new network visible and the old one invisible at once
+        (one transaction), then remove the old one's data.  Once that
+        transaction may have committed the new network is never removed: a
+        refused swap (a GraphError other than a lost connection) removes
+        it; Ctrl-C or a lost connection during the swap leave it complete
+        or incomplete, and the next save of the name or opening of the
+        store removes it if incomplete; a failure while the old data is
+        removed leaves that data to the next clean-up (its network node is
+        gone: :meth:`_vacuum`), and only Ctrl-C is raised then, the save
+        being done."""
         statements = [(cypher.COMPLETE_NETWORK, {"key": key})]
         if existing is not None:
             statements.insert(0, (cypher.DELETE_NETWORK_NODE, {"key": existing["key"]}))
-        self._b.run_tx(statements)
+        try:
+            self._b.run_tx(statements)
+        except GraphError as exc:
+            if not isinstance(exc, GraphConnectionError):  # rolled back
+                self._abort(key, n)
+            raise
         if existing is not None:
-            self._delete_key(existing["key"], existing["n"])
+            try:
+                self._delete_key(existing["key"], existing["n"])
+            except GraphError:
+                pass  # stored; what is left of the old network goes with the next clean-up
 
     def _abort(self, key: str, n: int) -> None:
         try:
@@ -281,17 +299,18 @@ class GraphStore:
                  overwrite: bool) -> Iterator[tuple[str, int]]:
         """Write a network under a new key: yields (key, base); on success
         the network becomes visible (replacing an old one of the name in
-        the same transaction), on any failure what was written is removed.
+        the same transaction), on a failure before that what was written is
+        removed (see :meth:`_finish` for one during the swap).
         This process's other saves into the database wait meanwhile, so that
         two never take the same neuron ids."""
         with self._b.write_lock():
             key, base, existing = self._begin(name, n, p, layout, meta, overwrite)
             try:
                 yield key, base
-                self._finish(key, existing)
             except BaseException:
                 self._abort(key, n)
                 raise
+            self._finish(key, n, existing)
 
     # ---------------------------------------------------------------- save
     def save_network(
