@@ -188,6 +188,35 @@ class GraphSuite:
                                key=r["key"]) == [{"k": r["n"]}]
         assert store.networks()[0]["n"] == len(want[0])
 
+    def test_delete_stopped_midway_leaves_no_half_network(self, store, monkeypatch):
+        """Ctrl-C while a network's data is deleted (after its synapses went,
+        before its neurons): the network is already invisible, never
+        visible with half its data; the clean-up finishes the deletion."""
+        a, xa, _ = small_net(n=10, p=2, seed=1)
+        b, xb, _ = small_net(n=12, p=3, seed=2)
+        store.save_network(a, "x", progress=False)
+        store.save_network(b, "keep", progress=False)
+
+        real = store.backend.delete_network_data
+
+        def delete_network_data(key, n):
+            monkeypatch.setattr(store.backend, "delete_network_data", real)  # (FalkorDB's drop calls it)
+            store.backend.drop_synapse_type(key)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(store.backend, "delete_network_data", delete_network_data)
+        with pytest.raises(KeyboardInterrupt):
+            store.delete_network("x")
+        monkeypatch.undo()
+        assert [r["name"] for r in store.networks()] == ["keep"]
+        with pytest.raises(NetworkNotFoundError):
+            store.load_network("x")
+        store._vacuum(None)  # what opening the store runs
+        assert {r["key"] for r in store.backend.run(cypher.REGISTERED_KEYS)} == {r["key"] for r in store.networks()}
+        np.testing.assert_array_equal(store.load_network("keep", verify=True).patterns, xb)
+        store.save_network(a, "x", progress=False)  # the name is free again
+        np.testing.assert_array_equal(store.load_network("x", verify=True).patterns, xa)
+
     def test_cypher_store_gives_kernel_weights(self, store):
         net, x, _ = small_net(n=16, p=5)
         store.cypher_store("cy", x, thresholds=net.thresholds)

@@ -212,10 +212,12 @@ class GraphStore:
         return found
 
     def _delete_key(self, key: str, n: int) -> None:
-        """Delete everything of one registered key; the registry entry goes
-        last, so an interrupted delete is finished by a later vacuum."""
-        self._b.delete_network_data(key, n)
+        """Delete everything of one registered key: the network node first
+        (a network is never visible with part of its data), the registry
+        entry last, so an interrupted delete is finished by a later vacuum
+        (a registered key without a network node)."""
         self._b.run(cypher.DELETE_NETWORK_NODE, {"key": key})
+        self._b.delete_network_data(key, n)
         self._b.run(cypher.UNREGISTER_KEY, {"key": key})
 
     def _vacuum(self, name: str | None) -> None:
