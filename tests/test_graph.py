@@ -291,3 +291,38 @@ def test_short_reads_run_on_one_thread_and_other_statements_on_all(tmp_path):
         assert b.run(threads) == [{"threads": full}]
         assert b.run_small(threads) == [{"threads": "1"}]
         assert b.columns(threads).to_pylist() == [{"threads": full}]
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
+def test_a_state_write_stopped_midway_leaves_the_old_state(tmp_path, monkeypatch, stop):
+    """A neuron-state write of several UNWIND batches is one transaction:
+    stopped at its third batch (Ctrl-C, or the statement failing), the
+    stored state is the old one, not a mix of old and new."""
+    from assocmem.graph import store as store_module
+
+    monkeypatch.setattr(store_module, "STATE_ROWS", 3)  # 10 neurons: four batches
+    net, x, rng = small_net(n=10, p=2, seed=4)
+    with graph.open(tmp_path / "st.lbdb") as s:
+        s.save_network(net, "n", progress=False)
+        old = x[0].astype(np.int8)
+        s.set_state("n", old)
+        new = -old
+        b, real, seen = s.backend, s.backend._execute, []
+
+        def execute(query, params=None):
+            if query == cypher.SET_STATES:
+                seen.append(query)
+                if len(seen) == 3:
+                    if stop is KeyboardInterrupt:
+                        raise KeyboardInterrupt
+                    query = "UNWIND $rows AS r MATCH (x:Neuron {id: r.id}) SET x.state = r.nosuch.field"
+            return real(query, params)
+
+        monkeypatch.setattr(b, "_execute", execute)
+        with pytest.raises(KeyboardInterrupt if stop is KeyboardInterrupt else GraphError):
+            s.set_state("n", new)
+        monkeypatch.setattr(b, "_execute", real)
+        np.testing.assert_array_equal(s.get_state("n"), old)
+        s.set_state("n", new)
+        assert len(seen) == 3
+        np.testing.assert_array_equal(s.get_state("n"), new)

@@ -32,6 +32,8 @@ __all__ = ["GraphStore", "NAME_PATTERN"]
 tqdm = require("tqdm", "graph").tqdm
 
 #: Network names: letters, digits, '_', '.', '-'; at most 128 characters.
+#: Neurons per UNWIND statement of a state write (GraphStore._set_state).
+STATE_ROWS = 5000
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
 
 
@@ -504,9 +506,16 @@ class GraphStore:
         self._set_state(found, s)
 
     def _set_state(self, found: dict[str, Any], s: np.ndarray) -> None:
+        """Write the whole state or none of it: the UNWIND batches of a
+        network over STATE_ROWS neurons go in one transaction (one
+        statement where a network has a graph of its own: FalkorDB runs no
+        transaction of several), so an interrupted or failed write leaves
+        the old state, not a mix."""
         rows = [{"id": found["base"] + i, "s": int(v)} for i, v in enumerate(s.tolist())]
-        for batch in batched(rows, 5000):
-            self._b.unwind(cypher.SET_STATES, batch, net=found["key"])
+        if self._b.graph_per_network or len(rows) <= STATE_ROWS:
+            self._b.unwind(cypher.SET_STATES, rows, net=found["key"])
+        else:
+            self._b.run_tx([(cypher.SET_STATES, {"rows": batch}) for batch in batched(rows, STATE_ROWS)])
 
     def get_state(self, name: str) -> np.ndarray:
         """(n,) int8 neuron states of a network, read from the database."""
