@@ -303,3 +303,54 @@ def test_failed_statement_is_a_graph_error_and_store_goes_on(fstore):
     with pytest.raises(GraphError, match="falkordb"):
         fstore.query("MATCH (broken")
     assert fstore.networks() == []
+
+
+@pytest.mark.parametrize("when", ["at its swap", "while it writes"])
+def test_a_save_whose_network_another_writer_cleaned_up_fails_and_leaves_nothing(falkordb_server, monkeypatch, when):
+    """Two processes save the same name at once (two handles on one server
+    graph): the later save's clean-up removes the earlier one's unfinished
+    network as a failed save's leftover.  The earlier save then raises
+    saying so (it reported success with nothing stored) and removes what
+    it wrote after the clean-up; the later network stays."""
+    from assocmem.graph import cypher
+
+    uri = f"{falkordb_server.uri}?graph=t{uuid.uuid4().hex[:12]}"
+    first, other = graph.open(uri), graph.open(uri)
+    try:
+        a, _, _ = small_net(n=10, p=2, seed=1)
+        b, xb, _ = small_net(n=14, p=5, seed=2)
+        if when == "at its swap":
+            real = first._finish
+
+            def finish(name, key, n, existing):
+                other.save_network(b, "x", progress=False)
+                return real(name, key, n, existing)
+
+            monkeypatch.setattr(first, "_finish", finish)
+        else:
+            real_run, done = first.backend.run, []
+
+            def run(query, params=None, **kw):
+                if kw.get("net") and not done:  # its first statement into its network's graph: the other save first
+                    done.append(True)
+                    other.save_network(b, "x", progress=False)
+                return real_run(query, params, **kw)
+
+            monkeypatch.setattr(first.backend, "run", run)
+        with pytest.raises(GraphError, match="'x' was not stored: another save of that name"):
+            first.save_network(a, "x", progress=False, method="unwind")
+        monkeypatch.undo()
+        if when == "while it writes":
+            assert done
+        assert [(r["name"], r["n"]) for r in first.networks()] == [("x", 14)]
+        np.testing.assert_array_equal(first.load_network("x", verify=True).patterns, xb)
+        keys = {r["key"] for r in first.networks()}
+        assert {r["key"] for r in first.backend.run(cypher.REGISTERED_KEYS)} == keys
+        # no graph of the failed save is left on the server
+        graphs = [g.decode() if isinstance(g, bytes) else g for g in first.backend._r.execute_command("GRAPH.LIST")]
+        prefix = first.backend._graph + ":net:"
+        assert {g[len(prefix):] for g in graphs if g.startswith(prefix)} == keys
+    finally:
+        _drop_graphs(first)
+        first.close()
+        other.close()

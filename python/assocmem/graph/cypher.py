@@ -58,6 +58,7 @@ CREATE_NETWORK = (
     "meta: $meta})"
 )
 COMPLETE_NETWORK = "MATCH (w:Network) WHERE w.key = $key SET w.complete = true"
+NETWORK_COMPLETE = "MATCH (w:Network) WHERE w.key = $key RETURN w.complete AS complete"
 DELETE_NETWORK_NODE = "MATCH (w:Network) WHERE w.key = $key DELETE w"
 # The largest id or index as one entry of an ordered index where there is
 # one (Neo4j: the id constraint's index, the (net, idx) index), not a scan of

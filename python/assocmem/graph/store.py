@@ -265,7 +265,7 @@ class GraphStore:
         ])
         return key, base, existing
 
-    def _finish(self, key: str, n: int, existing: dict[str, Any] | None) -> None:
+    def _finish(self, name: str, key: str, n: int, existing: dict[str, Any] | None) -> None:
         """Make the new network visible and the old one invisible at once
         (one transaction), then remove the old one's data.  Once that
         transaction may have committed the new network is never removed: a
@@ -275,7 +275,9 @@ class GraphStore:
         store removes it if incomplete; a failure while the old data is
         removed leaves that data to the next clean-up (its network node is
         gone: :meth:`_vacuum`), and only Ctrl-C is raised then, the save
-        being done."""
+        being done.  A swap that found no network node to complete (another
+        process's save of the name removed it as a leftover) removes what
+        this save wrote and raises."""
         statements = [(cypher.COMPLETE_NETWORK, {"key": key})]
         if existing is not None:
             statements.insert(0, (cypher.DELETE_NETWORK_NODE, {"key": existing["key"]}))
@@ -285,6 +287,14 @@ class GraphStore:
             if not isinstance(exc, GraphConnectionError):  # rolled back
                 self._abort(key, n)
             raise
+        if not self._b.run(cypher.NETWORK_COMPLETE, {"key": key}):
+            # the swap found no network node to complete: on a server, another process's save of the name
+            # cleaned it up as a failed save's leftover (_vacuum) while this one wrote; what this save wrote
+            # after that is removed here
+            self._abort(key, n)
+            raise GraphError(f"name: network {name!r} was not stored: another save of that name (another process) "
+                             "removed this save's unfinished network while it was written; save again, one writer "
+                             "per name at a time")
         if existing is not None:
             try:
                 self._delete_key(existing["key"], existing["n"])
@@ -314,7 +324,7 @@ class GraphStore:
             except BaseException:
                 self._abort(key, n)
                 raise
-            self._finish(key, n, existing)
+            self._finish(name, key, n, existing)
 
     # ---------------------------------------------------------------- save
     def save_network(
