@@ -135,9 +135,7 @@ def run(args: argparse.Namespace) -> int:
             lineno = first - 1
             progress = lambda: (_trained(done, first, last), last + 1)  # noqa: E731
             for lineno, text in enumerate(_lines(fh, path, progress, first), start=1):
-                if lineno < first:
-                    continue
-                if text.strip():
+                if text.strip():  # (lines before --from-line come as "")
                     try:
                         batch.append(_session(lineno, text, path))
                     except FormatError as exc:

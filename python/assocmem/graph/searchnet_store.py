@@ -587,8 +587,12 @@ class GraphLinks:
 
     def _evict(self, keep: set) -> None:
         """Drop least recently used rows until the cache fits (never those of
-        ``keep``: the words and urls being used).  Outside transactions."""
+        ``keep``: the words and urls being used).  Outside transactions.
+        With cache size 0 nothing: every operation ends by starting the
+        table afresh (:meth:`_trim`), so it holds the operation's own rows."""
         cache, links = self._cache, self._links
+        if not cache.capacity:
+            return
         kept: list[tuple[tuple[str, Hashable], int]] = []
         urls: list[Hashable] = []
         # from the least recently used end, costing the rows dropped (and the
@@ -695,8 +699,7 @@ class GraphLinks:
             for kind, nodes in (("w", wids), ("u", uids)):
                 for k, i in nodes.items():
                     self._cache.put((kind, k), 1 + count.get(i, 0))
-        if self._cache.capacity:  # (else the table holds this operation's rows only, and _trim drops them)
-            self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
+        self._evict({*(("w", w) for w in words), *(("u", u) for u in urls)})
 
     def _hidden_ids(self, texts: list[str]) -> list[int]:
         """The table ids of these hidden neurons (distinct key texts), rows
@@ -706,12 +709,8 @@ class GraphLinks:
         decoding and hashing its hundred hidden keys took 0.16 ms of its
         0.8 ms); ``_keys`` (and ``_texts``, filled here too) are bounded
         as the table's ids are (:meth:`_trim`)."""
-        keys, orders, bound = self._keys, self._orders, self._id_bound()
-        if len(keys) > bound:
-            keys.clear()
-            orders.clear()
-        if len(self._texts) > bound:
-            self._texts.clear()
+        self._fit_memos()
+        keys, orders = self._keys, self._orders
         new = [t for t in texts if t not in keys]
         if new:
             decoded = decode_hidden_many(new)
@@ -724,13 +723,21 @@ class GraphLinks:
         """encode_hidden(key), kept in ``_texts`` (a batch names a hidden
         neuron's node up to three times: 7,800 encodings for a late batch of
         3,000 clicks); bounded as ``_keys``."""
-        texts = self._texts
-        text = texts.get(key)
+        text = self._texts.get(key)
         if text is None:
-            if len(texts) > self._id_bound():
-                texts.clear()
-            text = texts[key] = encode_hidden(key)
+            self._fit_memos()
+            text = self._texts[key] = encode_hidden(key)
         return text
+
+    def _fit_memos(self) -> None:
+        """Empty a memo of hidden keys (``_keys`` with ``_orders``,
+        ``_texts``) that holds more than the handle's id bound."""
+        bound = self._id_bound()
+        if len(self._keys) > bound:
+            self._keys.clear()
+            self._orders.clear()
+        if len(self._texts) > bound:
+            self._texts.clear()
 
     def _id_bound(self) -> int:
         """Ids (and hidden key texts, ``_keys``) a handle keeps before it
@@ -1209,8 +1216,7 @@ class GraphLinks:
         with rw.write():  # no thread reads the table while it changes, nor evicts these rows
             if self._by_urls:
                 self._load_urls(urls)
-                if self._cache.capacity:  # (see _ensure)
-                    self._evict({("u", u) for u in urls})
+                self._evict({("u", u) for u in urls})
             else:
                 self._ensure(words, urls)
             out = compute(self._links)

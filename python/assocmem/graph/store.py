@@ -31,9 +31,9 @@ __all__ = ["GraphStore", "NAME_PATTERN"]
 
 tqdm = require("tqdm", "graph").tqdm
 
-#: Network names: letters, digits, '_', '.', '-'; at most 128 characters.
 #: Neurons per UNWIND statement of a state write (GraphStore._set_state).
 STATE_ROWS = 5000
+#: Network names: letters, digits, '_', '.', '-'; at most 128 characters.
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
 
 
