@@ -235,7 +235,7 @@ def test_training_cost_independent_of_net_size(benchmark, rules, size):
 
     def setup():
         net = SearchNet(rules=rules)
-        net._edit([(w, u, None) for w, u in others], lambda links, w, u, _: net._generate_hidden(links, w, u))
+        net._edit([(w, u, None) for w, u in others])
         return (net,), {}
 
     nets = _train_rounds(benchmark, setup, log, rounds=3)
@@ -273,8 +273,7 @@ def _generate(net, combos, step):
     seconds = []
     for k in range(0, len(combos), step):
         t = time.perf_counter()
-        net._edit([(list(w), u, None) for w, u in combos[k:k + step]],
-                  lambda links, w, u, _: net._generate_hidden(links, w, u))
+        net._edit([(list(w), u, None) for w, u in combos[k:k + step]])
         seconds.append(time.perf_counter() - t)
     return seconds
 

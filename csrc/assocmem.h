@@ -308,6 +308,22 @@ int am_lt_changes(const am_links *L, int64_t cap, int64_t *n, int8_t *layer, int
 int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
                 const int64_t *urls, int64_t clicked, double rate,
                 double default_wh, int learn, int64_t *n_hidden_out);
+/* am_lt_train_clicks: n clicks in order, click i being words[w_ptr[i] ..
+ * w_ptr[i + 1]) and urls[u_ptr[i] .. u_ptr[i + 1]).  First its hidden neuron
+ * hidden[i] (-1: none) gets its links (the book's generatehiddennode): when
+ * created[i], a link from each word (new_word_weight / the number of
+ * words) and to each url (new_url_weight); otherwise, with link_new_urls,
+ * a link to each url it lacks (new_url_weight).  Then, unless clicked[i] is
+ * -1, the click trains as am_lt_train (clicked[i]: the position in its
+ * urls).  *trained: the sum of nh (nw + nu) over the trained clicks;
+ * *n_done: the clicks done.  On an error the clicks before *n_done are
+ * done and click *n_done may be half done: call it inside a transaction
+ * and roll back. */
+int am_lt_train_clicks(am_links *L, int64_t n, const int64_t *w_ptr, const int64_t *words,
+                       const int64_t *u_ptr, const int64_t *urls, const int64_t *clicked,
+                       const int64_t *hidden, const uint8_t *created, double new_word_weight,
+                       double new_url_weight, int link_new_urls, double rate, double default_wh,
+                       int learn, int64_t *trained, int64_t *n_done);
 int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
                   const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
                   const int64_t *qu_ptr, const int64_t *qu, int64_t *hmark,

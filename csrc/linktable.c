@@ -855,6 +855,50 @@ done:
     return st;
 }
 
+int am_lt_train_clicks(am_links *L, int64_t n, const int64_t *w_ptr, const int64_t *words,
+                       const int64_t *u_ptr, const int64_t *urls, const int64_t *clicked,
+                       const int64_t *hidden, const uint8_t *created, double new_word_weight,
+                       double new_url_weight, int link_new_urls, double rate, double default_wh,
+                       int learn, int64_t *trained, int64_t *n_done)
+{
+    if (L == NULL || w_ptr == NULL || u_ptr == NULL || clicked == NULL || hidden == NULL ||
+        created == NULL || trained == NULL || n_done == NULL || n < 0)
+        return AM_EINVAL;
+    *trained = 0;
+    *n_done = 0;
+    int st = AM_OK;
+    for (int64_t i = 0; i < n && st == AM_OK; ++i) {
+        const int64_t nw = w_ptr[i + 1] - w_ptr[i], nu = u_ptr[i + 1] - u_ptr[i], h = hidden[i];
+        const int64_t *cw = words + w_ptr[i], *cu = urls + u_ptr[i];
+        if (nw < 0 || nu < 0 || (nw > 0 && words == NULL) || (nu > 0 && urls == NULL))
+            return AM_EINVAL;
+        /* the click's hidden neuron (the book's generatehiddennode): new,
+           it gets a link from each word and to each url; else (with
+           link_new_urls) to each url it lacks */
+        if (h >= 0 && created[i]) {
+            for (int64_t a = 0; a < nw && st == AM_OK; ++a)
+                st = am_lt_set(L, AM_LT_WH, cw[a], h, new_word_weight / (double)nw);
+            for (int64_t k = 0; k < nu && st == AM_OK; ++k)
+                st = am_lt_set(L, AM_LT_HU, h, cu[k], new_url_weight);
+        } else if (h >= 0 && link_new_urls) {
+            for (int64_t k = 0; k < nu && st == AM_OK; ++k) {
+                double w = 0.0;
+                int found = 0;
+                if ((st = am_lt_get(L, AM_LT_HU, h, cu[k], &w, &found)) == AM_OK && !found)
+                    st = am_lt_set(L, AM_LT_HU, h, cu[k], new_url_weight);
+            }
+        }
+        if (st == AM_OK && clicked[i] >= 0) {
+            int64_t nh = 0;
+            st = am_lt_train(L, nw, cw, nu, cu, clicked[i], rate, default_wh, learn, &nh);
+            *trained += nh * (nw + nu);
+        }
+        if (st == AM_OK)
+            *n_done = i + 1;
+    }
+    return st;
+}
+
 /* --------------------------------------------------------------- scoring */
 
 int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,

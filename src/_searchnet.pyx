@@ -34,6 +34,26 @@ cdef class _Scratch:
         self.q_u = np.zeros(64, dtype=np.int64)
 
 
+def plain_keys(keys):
+    """keys as a new list when they are a non-empty list or tuple of
+    distinct keys of exactly str or int; else None (the caller then runs
+    the full check, with its errors).  The scoring hot path's check."""
+    cdef Py_ssize_t k, n
+    if type(keys) is not list and type(keys) is not tuple:
+        return None
+    out = list(keys)
+    n = len(out)
+    if n == 0:
+        return None
+    for k in range(n):
+        t = type(out[k])
+        if t is not str and t is not int:
+            return None
+    if n > 1 and len(set(out)) != n:
+        return None
+    return out
+
+
 def orders(list texts):
     """A stable 63-bit hash of each str (FNV-1a over its UTF-8 bytes, then
     the splitmix64 finaliser), as int64: the hidden order of the keys whose
@@ -319,6 +339,44 @@ cdef class LinkTable:
         _check(st, "am_lt_train")
         self.weights_trained += nh * (nw + nu)
 
+    def train_clicks(self, const int64_t[::1] w_ptr, const int64_t[::1] words, const int64_t[::1] u_ptr,
+                     const int64_t[::1] urls, const int64_t[::1] clicked, const int64_t[::1] hidden,
+                     const uint8_t[::1] created, double new_word_weight, double new_url_weight,
+                     bint link_new_urls, double rate, double default_wh, bint learn):
+        """Many clicks in one call (am_lt_train_clicks): click i is word ids
+        ``words[w_ptr[i]:w_ptr[i + 1]]`` and url ids likewise, its hidden
+        neuron ``hidden[i]`` (-1: none; ``created[i]``: give it its first
+        links) and ``clicked[i]``, the clicked url's position in its urls
+        (-1: create the hidden neuron's links only).  Adds the size of the
+        sub-networks trained to ``weights_trained``.  A failure leaves click
+        i half done: call it inside a transaction."""
+        cdef int st
+        cdef int64_t n = clicked.shape[0], i, trained = 0, done = 0, zero = 0
+        if w_ptr.shape[0] != n + 1 or u_ptr.shape[0] != n + 1 or hidden.shape[0] != n or created.shape[0] != n:
+            raise ShapeError("clicks: w_ptr and u_ptr must have n + 1 entries, hidden and created n "
+                             "(n: the length of clicked)")
+        if w_ptr[0] != 0 or u_ptr[0] != 0 or w_ptr[n] != words.shape[0] or u_ptr[n] != urls.shape[0]:
+            raise ShapeError("clicks: pointers must start at 0 and end at the number of entries")
+        for i in range(n):
+            if w_ptr[i + 1] < w_ptr[i] or u_ptr[i + 1] <= u_ptr[i]:
+                raise ShapeError(f"clicks[{i}]: pointers must not decrease, and a click needs a url")
+            if clicked[i] < -1 or clicked[i] >= u_ptr[i + 1] - u_ptr[i]:
+                raise ShapeError(f"clicked[{i}]: expected -1 or a position in the click's urls; got {clicked[i]}")
+        if n == 0:
+            return
+        self._idle()
+        self._writing = True  # the GIL is released: readers must see the change running
+        try:
+            with nogil:
+                st = am_lt_train_clicks(self.L, n, &w_ptr[0], &words[0] if words.shape[0] else &zero, &u_ptr[0],
+                                        &urls[0], &clicked[0], &hidden[0], &created[0], new_word_weight,
+                                        new_url_weight, link_new_urls, rate, default_wh, learn, &trained, &done)
+        finally:
+            self._writing = False
+        self.weights_trained += trained
+        if st != AM_OK:
+            _check(st, f"am_lt_train_clicks (click {done})")
+
     cdef _Scratch _take(self):
         cdef int64_t nh = am_lt_rows(self.L, 1), nu = am_lt_rows(self.L, 2)
         cdef _Scratch sc
@@ -352,6 +410,33 @@ cdef class LinkTable:
         finally:
             self._readers -= 1
 
+    def score_keys(self, dict word_id, dict url_id, list words, list urls, double default_wh):
+        """Scores (list of floats) of one query given as keys: the words
+        and urls are mapped to ids through word_id and url_id (an unknown
+        word is left out, an unknown url scores 0)."""
+        self._read()
+        try:
+            return self._score_keys(word_id, url_id, words, urls, default_wh)
+        finally:
+            self._readers -= 1
+
+    cdef list _score_keys(self, dict word_id, dict url_id, list words, list urls, double default_wh):
+        cdef Py_ssize_t k, nw = 0, nu = len(urls)
+        cdef _Scratch sc = self._take()
+        if sc.q_w.shape[0] < len(words):
+            sc.q_w = np.zeros(2 * len(words), dtype=np.int64)
+        if sc.q_u.shape[0] < nu:
+            sc.q_u = np.zeros(2 * nu, dtype=np.int64)
+        for w in words:
+            i = word_id.get(w)
+            if i is not None:
+                sc.q_w[nw] = i
+                nw += 1
+        for k in range(nu):
+            i = url_id.get(urls[k])
+            sc.q_u[k] = -1 if i is None else i
+        return self._run_one(sc, len(words), default_wh, nw, nu)
+
     cdef list _score(self, list words, int64_t n_words, list urls, double default_wh, Py_ssize_t nw, Py_ssize_t nu):
         cdef Py_ssize_t k
         cdef _Scratch sc = self._take()
@@ -363,6 +448,10 @@ cdef class LinkTable:
             sc.q_w[k] = words[k]
         for k in range(nu):
             sc.q_u[k] = urls[k]
+        return self._run_one(sc, n_words, default_wh, nw, nu)
+
+    cdef list _run_one(self, _Scratch sc, int64_t n_words, double default_wh, Py_ssize_t nw, Py_ssize_t nu):
+        """Score the query in sc.q_w[:nw] / sc.q_u[:nu]."""
         out = np.empty(max(nu, 1), dtype=np.float64)
         cdef double[::1] ov = out
         cdef int64_t wp[2]

@@ -110,6 +110,11 @@ cdef extern from "assocmem.h" nogil:
     int am_lt_train(am_links *L, int64_t nw, const int64_t *words, int64_t nu,
                     const int64_t *urls, int64_t clicked, double rate,
                     double default_wh, int learn, int64_t *n_hidden_out)
+    int am_lt_train_clicks(am_links *L, int64_t n, const int64_t *w_ptr, const int64_t *words,
+                           const int64_t *u_ptr, const int64_t *urls, const int64_t *clicked,
+                           const int64_t *hidden, const uint8_t *created, double new_word_weight,
+                           double new_url_weight, int link_new_urls, double rate, double default_wh,
+                           int learn, int64_t *trained, int64_t *n_done)
     int am_lt_forward(const am_links *L, double default_wh, int64_t n_queries,
                       const int64_t *qw_ptr, const int64_t *qw, const int64_t *qn,
                       const int64_t *qu_ptr, const int64_t *qu, int64_t *hmark,

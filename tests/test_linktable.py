@@ -528,3 +528,93 @@ def test_a_click_without_learn_trains_only_neurons_of_both_a_word_and_a_url(lear
     for h in range(72):
         assert set(t.row(1, h)) == set(m.hu[h])
         np.testing.assert_allclose([t.row(1, h)[u] for u in m.hu[h]], list(m.hu[h].values()), rtol=0, atol=1e-15)
+
+
+def _clicks_one_by_one(t: LinkTable, clicks, nww: float, nuw: float, link_new: bool, learn: bool) -> None:
+    """What am_lt_train_clicks documents, as single calls: the hidden
+    neuron's links (generatehiddennode), then the click's training."""
+    i64 = lambda v: np.array(v, dtype=np.int64)  # noqa: E731
+    for words, urls, clicked, h, created in clicks:
+        if h >= 0 and created:
+            for w in words:
+                t.set(0, w, h, nww / len(words))
+            for u in urls:
+                t.set(1, h, u, nuw)
+        elif h >= 0 and link_new:
+            for u in urls:
+                if t.get(1, h, u) is None:
+                    t.set(1, h, u, nuw)
+        if clicked >= 0:
+            t.train(i64(words), i64(urls), clicked, 0.5, -0.2, learn)
+
+
+def _pack(clicks):
+    i64 = lambda v: np.array(v, dtype=np.int64)  # noqa: E731
+    w_ptr, u_ptr = np.cumsum([0] + [len(c[0]) for c in clicks]), np.cumsum([0] + [len(c[1]) for c in clicks])
+    return (i64(w_ptr), i64([w for c in clicks for w in c[0]]), i64(u_ptr), i64([u for c in clicks for u in c[1]]),
+            i64([c[2] for c in clicks]), i64([c[3] for c in clicks]), np.array([c[4] for c in clicks], dtype=np.uint8))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10 ** 6), st.integers(-1, 4), st.booleans()), max_size=40),
+       st.booleans(), st.booleans())
+def test_train_clicks_is_the_single_calls_in_one(program, link_new, learn):
+    """A batch of clicks in one C call leaves exactly (to the bit) what the
+    same clicks leave done one call at a time, and counts the same weights."""
+    one, batch = LinkTable(), LinkTable()
+    for t in (one, batch):
+        for layer, k in ((0, 6), (1, 5), (2, 8)):
+            for _ in range(k):
+                t.add_row(layer, 0)
+    clicks, seen = [], set()
+    for r, h, click in program:
+        words = list(dict.fromkeys([r % 6, (r // 7) % 6, (r // 11) % 6]))[: 1 + r % 3]
+        urls = list(dict.fromkeys([(r // 13) % 8, (r // 17) % 8, (r // 19) % 8]))
+        created = h >= 0 and h not in seen
+        seen.add(h)
+        clicks.append((words, urls, (r // 23) % len(urls) if click else -1, h, created))
+    _clicks_one_by_one(one, clicks, 1.0, 0.1, link_new, learn)
+    batch.train_clicks(*_pack(clicks), 1.0, 0.1, link_new, 0.5, -0.2, learn)
+    assert state(batch) == state(one)
+    assert batch.weights_trained == one.weights_trained
+
+
+def test_train_clicks_refuses_bad_batches_and_stops_at_a_failing_click():
+    t = LinkTable()
+    for layer in range(3):
+        for _ in range(3):
+            t.add_row(layer)
+    good = [([0, 1], [0, 1], 1, 0, True), ([2], [2], 0, 1, True)]
+    args = _pack(good)
+    for i, name in ((0, "w_ptr"), (2, "u_ptr"), (5, "hidden"), (6, "created")):
+        bad = list(args)
+        bad[i] = bad[i][:-1]
+        with pytest.raises(ShapeError, match="clicks: w_ptr and u_ptr"):
+            t.train_clicks(*bad, 1.0, 0.1, False, 0.5, 0.0, True)
+    bad = list(args)
+    bad[1] = bad[1][:-1]  # words shorter than w_ptr says
+    with pytest.raises(ShapeError, match="pointers must start at 0"):
+        t.train_clicks(*bad, 1.0, 0.1, False, 0.5, 0.0, True)
+    bad = list(args)
+    bad[2] = np.array([0, 2, 2], dtype=np.int64)  # click 1 without a url
+    bad[3] = bad[3][:2]
+    with pytest.raises(ShapeError, match=r"clicks\[1\]: .*a click needs a url"):
+        t.train_clicks(*bad, 1.0, 0.1, False, 0.5, 0.0, True)
+    for c in (2, -2):
+        bad = list(args)
+        bad[4] = np.array([c, 0], dtype=np.int64)
+        with pytest.raises(ShapeError, match=rf"clicked\[0\]: expected -1 or a position .*got {c}"):
+            t.train_clicks(*bad, 1.0, 0.1, False, 0.5, 0.0, True)
+    with pytest.raises((TypeError, ValueError)):
+        t.train_clicks(*args[:6], args[6].astype(np.int64), 1.0, 0.1, False, 0.5, 0.0, True)
+    assert state(t) == ((3, 3, 3), [{}] * 3, [{}] * 3, [[]] * 3)  # nothing was done
+    # a click naming a url the table lacks: the clicks before it are done,
+    # the error names it, and inside a transaction a rollback undoes all
+    t.begin()
+    with pytest.raises(KernelError, match=r"am_lt_train_clicks \(click 1\)"):
+        t.train_clicks(*_pack(good[:1] + [([2], [7], 0, 1, True)]), 1.0, 0.1, False, 0.5, 0.0, True)
+    assert t.row(1, 0) and t.weights_trained > 0
+    t.rollback()
+    assert state(t) == ((3, 3, 3), [{}] * 3, [{}] * 3, [[]] * 3)
+    t.train_clicks(*_pack([]), 1.0, 0.1, False, 0.5, 0.0, True)  # no clicks: nothing
+    assert state(t) == ((3, 3, 3), [{}] * 3, [{}] * 3, [[]] * 3)

@@ -113,7 +113,7 @@ def test_hypergraphdb_rules():
     # a new url for an existing hidden neuron is linked at 0.1, then trained
     net2 = SearchNet(rules="hypergraphdb")
     net2.train(["x", "y"], ["u1"], "u1")
-    net2._generate_hidden(net2._mem, ["x", "y"], ["u1", "u3"])
+    net2.generate_hidden(["x", "y"], ["u1", "u3"])
     assert net2.links()["hidden_url"][(("x", "y"), "u3")] == 0.1
     # missing links count nothing: a word with no links does not change scores
     assert net.scores(["x", "y"], ["u1"]) == net.scores(["x", "y"], ["u1"])
@@ -172,6 +172,39 @@ def test_bad_input(call, exc, match):
     net.train(["w"], ["u"], "u")
     with pytest.raises(exc, match=match):
         call(net)
+
+
+class _Str(str):
+    pass
+
+
+_key_lists = st.lists(st.one_of(st.integers(-3, 3), st.sampled_from(["a", "b", "1", ""]), st.booleans(),
+                                st.just(1.0), st.builds(_Str, st.sampled_from(["a", "c"])), st.none()), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_key_lists, _key_lists.map(tuple), _key_lists.map(iter), st.text(max_size=3)))
+def test_compiled_key_check_takes_only_what_the_full_check_accepts_as_is(keys):
+    """plain_keys (the scoring hot path's check) returns a new list equal
+    to the input only where the full check returns the same list; anything
+    else it leaves to the full check, which accepts or names the error."""
+    from assocmem import _searchnet
+    from assocmem.searchnet import _check_keys
+
+    given_keys = keys if isinstance(keys, (list, tuple, str)) else None
+    fast = _searchnet.plain_keys(keys)
+    if fast is not None:
+        assert fast == list(given_keys) and fast is not given_keys
+        assert [type(k) for k in fast] == [type(k) for k in given_keys]
+        assert all(type(k) in (str, int) for k in fast) and len(set(fast)) == len(fast) > 0
+        return
+    try:
+        out = _check_keys("words", keys)
+    except (ArgumentError, ArgumentTypeError) as e:
+        assert str(e).startswith("words: ")
+        return
+    assert given_keys is None or any(type(k) not in (str, int) for k in given_keys)  # subclasses or an iterator
+    assert all(type(k) in (str, int) for k in out)
 
 
 def test_bad_constructor_arguments():

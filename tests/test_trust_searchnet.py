@@ -112,6 +112,20 @@ def test_keys_other_than_str_and_int_are_refused(bad):
     assert net.links() == {"word_hidden": {}, "hidden_url": {}}
 
 
+def _failing_after(real, n_ok: int):
+    """_Links.train_clicks that makes every id of the batch, trains its
+    first n_ok clicks for real (the table changes), then fails."""
+    def flaky(self, sessions, keys, *args):
+        for words, urls, _ in sessions:
+            [self.word(w) for w in words] + [self.url(u) for u in urls]
+        self.hidden_many([k for k in keys if k is not None])
+        before = self.table.weights_trained
+        real(self, sessions[:n_ok], keys[:n_ok], *args)
+        assert self.table.weights_trained > before  # the clicks trained
+        raise MemoryError("simulated failure")
+    return flaky
+
+
 def test_failed_train_leaves_the_net_exactly_as_it_was(monkeypatch):
     """A batch that fails half-way (here the kernel raises on the third
     session) is rolled back entirely: links, ids and hidden neurons."""
@@ -123,20 +137,12 @@ def test_failed_train_leaves_the_net_exactly_as_it_was(monkeypatch):
     scores_before = net.scores(["w1", "new-word"], ["u1", "u2", "new-url"])
     from assocmem.searchnet import _Links
 
-    real = _Links.train
-    calls = {"k": 0}
-
-    def flaky(*args):
-        calls["k"] += 1
-        if calls["k"] == 3:
-            raise MemoryError("simulated failure")
-        return real(*args)
-
-    monkeypatch.setattr(_Links, "train", flaky)
+    real = _Links.train_clicks
+    monkeypatch.setattr(_Links, "train_clicks", _failing_after(real, 2))
     batch = _log(rng, 5) + [(["new-word"], ["new-url", "u1"], "new-url")]
     with pytest.raises(MemoryError):
         net.train_many(batch)
-    monkeypatch.setattr(_Links, "train", real)
+    monkeypatch.setattr(_Links, "train_clicks", real)
     after = (net.links(), net._mem.word_id, net._mem.url_id, net._mem.hidden_id, net._mem.hidden_key)
     assert after == before
     assert net.scores(["w1", "new-word"], ["u1", "u2", "new-url"]) == scores_before
@@ -164,16 +170,7 @@ def test_rollback_restores_every_structure(monkeypatch, batch):
     before = state()
     from assocmem.searchnet import _Links
 
-    real = _Links.train
-    calls = {"k": 0}
-
-    def flaky(*args):
-        calls["k"] += 1
-        if calls["k"] == (3 if batch else 1):
-            raise MemoryError("simulated failure")
-        return real(*args)
-
-    monkeypatch.setattr(_Links, "train", flaky)
+    monkeypatch.setattr(_Links, "train_clicks", _failing_after(_Links.train_clicks, 2 if batch else 1))
     with pytest.raises(MemoryError):
         if batch:
             net.train_many(_log(rng, 5) + [(["brand-new"], ["new-url", "u1"], "new-url")])

@@ -1,5 +1,7 @@
 """Type stubs of the compiled search-net kernels (src/_searchnet.pyx)."""
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -50,11 +52,24 @@ class LinkTable:
     def train(self, words: I64, urls: I64, clicked: int, rate: float, default_wh: float, learn: bool) -> None:
         """One click: word ids, url ids, the clicked url's position in urls
         (adds its sub-network's weights to weights_trained)."""
+    def train_clicks(self, w_ptr: I64, words: I64, u_ptr: I64, urls: I64, clicked: I64, hidden: I64,
+                     created: npt.NDArray[np.uint8], new_word_weight: float, new_url_weight: float,
+                     link_new_urls: bool, rate: float, default_wh: float, learn: bool) -> None:
+        """Many clicks in order, each creating its hidden neuron's links
+        first (hidden[i] -1: none; clicked[i] -1: no training)."""
     def score(self, words: list[int], n_words: int, urls: list[int], default_wh: float) -> list[float]:
         """Scores of one query: known word ids, the number of query words,
         url ids (-1 for an unknown url)."""
+    def score_keys(self, word_id: dict[Any, int], url_id: dict[Any, int], words: list[Any], urls: list[Any],
+                   default_wh: float) -> list[float]:
+        """Scores of one query given as keys, mapped to ids through word_id
+        and url_id (unknown words left out, unknown urls score 0)."""
     def run(self, qw_ptr: I64, qw: I64, qn: I64, qu_ptr: I64, qu: I64, default_wh: float) -> F64:
         """Scores of many queries' urls, concatenated."""
+
+def plain_keys(keys: Any) -> list[str | int] | None:
+    """keys as a new list when a non-empty list or tuple of distinct exact
+    str / int keys; else None."""
 
 def orders(texts: list[str]) -> I64:
     """A stable 63-bit hash of each str (the hidden order of the keys whose repr they are)."""

@@ -58,8 +58,11 @@ def _is_key(k: Any) -> bool:
 
 def _check_keys(name: str, keys: Any) -> list[Hashable]:
     """A non-empty list of distinct str/int keys (plain types), or an error
-    naming the argument.  On the scoring hot path: lists of plain keys take
-    the fast route."""
+    naming the argument.  On the scoring hot path: lists of distinct plain
+    keys take the compiled route (``plain_keys``)."""
+    out = _searchnet.plain_keys(keys)
+    if out is not None:
+        return out
     if type(keys) is list or type(keys) is tuple:
         out = list(keys)
     elif isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
@@ -185,9 +188,6 @@ class _Links:
         self.table.set_many(layer, np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
                             np.asarray(weights, dtype=np.float64))
 
-    def has_hu(self, h: int, u: int) -> bool:
-        return self.table.get(1, h, u) is not None
-
     def row_wh(self, w: int) -> dict[int, float]:
         """Word w's links {hidden: weight}."""
         return self.table.row(0, w)
@@ -229,17 +229,42 @@ class _Links:
         transaction, in order."""
         return list(self._undo or ())
 
-    def train(self, words: list[int], urls: list[int], clicked: int, rate: float, default_wh: float,
-              learn: bool) -> None:
-        """One click on ids (the clicked url's position in urls), in C."""
+    def train_clicks(self, sessions: list[tuple[list, list, Any]], keys: list[tuple | None], rate: float,
+                     default_wh: float, learn: bool, link_new_urls: bool) -> None:
+        """Clicks (words, urls, clicked url or None for no training) in order,
+        in one C call: each click's hidden neuron ``keys[i]`` (None: none)
+        first gets its links (the book's ``generatehiddennode``: a new one a
+        link from each word at NEW_WORD_WEIGHT / len(words) and to each url
+        at NEW_URL_WEIGHT; an existing one, with ``link_new_urls``, to each
+        url it lacks), then the click trains.  Every id the clicks name is
+        made first (an id without links changes no result)."""
+        hid = self.hidden_id
+        made = {k: None for k in keys if k is not None and k not in hid}
+        ids = self.hidden_many([k for k in keys if k is not None])
+        hidden = np.full(len(sessions), -1, dtype=np.int64)
+        created = np.zeros(len(sessions), dtype=np.uint8)
+        word, url = self.word, self.url
+        w_ptr, u_ptr, words, urls, clicked = [0], [0], [], [], []
+        j = 0
+        for i, ((ws, us, c), k) in enumerate(zip(sessions, keys)):
+            words += [word(w) for w in ws]
+            urls += [url(u) for u in us]
+            w_ptr.append(len(words))
+            u_ptr.append(len(urls))
+            clicked.append(-1 if c is None else us.index(c))
+            if k is not None:
+                hidden[i] = ids[j]
+                j += 1
+                if k in made:  # its first click
+                    del made[k]
+                    created[i] = 1
         arr = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
-        self.table.train(arr(words), arr(urls), clicked, rate, default_wh, learn)
+        self.table.train_clicks(arr(w_ptr), arr(words), arr(u_ptr), arr(urls), arr(clicked), hidden, created,
+                                NEW_WORD_WEIGHT, NEW_URL_WEIGHT, link_new_urls, rate, default_wh, learn)
 
     # scoring
     def score(self, words: Sequence[Hashable], urls: Sequence[Hashable], default_wh: float) -> list[float]:
-        wid, uid = self.word_id, self.url_id
-        known = [wid[w] for w in words if w in wid]
-        return self.table.score(known, len(words), [uid.get(u, -1) for u in urls], default_wh)
+        return self.table.score_keys(self.word_id, self.url_id, list(words), list(urls), default_wh)
 
     def forward(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]], default_wh: float) -> list[list[float]]:
         qw_ptr, qu_ptr, qn, qw, qu = [0], [0], [], [], []
@@ -478,7 +503,7 @@ class SearchNet:
             if not _is_key(clicked) or clicked not in urls:
                 raise ArgumentError(f"clicked: expected one of the urls; got {clicked!r}")
             checked.append((words, urls, clicked))
-        self._edit(checked, self._train_one)
+        self._edit(checked)
 
     def generate_hidden(self, words: Sequence[Hashable], urls: Sequence[Hashable]) -> None:
         """Create the hidden neuron of a word combination and its links,
@@ -486,53 +511,35 @@ class SearchNet:
         exists (under ``rules="hypergraphdb"`` new urls are linked to it)."""
         words = _check_keys("words", words)
         urls = _check_keys("urls", urls)
-        self._edit([(words, urls, None)], lambda links, w, u, _: self._generate_hidden(links, w, u))
+        self._edit([(words, urls, None)])
 
-    def _edit(self, sessions: list[tuple[list, list, Any]], step: Any) -> None:
-        """Check out the sessions' sub-network, run ``step`` on each session,
-        commit; a failure anywhere leaves the net (and the cache) unchanged."""
+    def _edit(self, sessions: list[tuple[list, list, Any]]) -> None:
+        """Check out the sessions' sub-network, create each session's hidden
+        neuron and train it (clicked None: create only), commit; a failure
+        anywhere leaves the net (and the cache) unchanged."""
         if not sessions:
             return
         with self._lock.write():
             words = list(dict.fromkeys(w for s in sessions for w in s[0]))
             urls = list(dict.fromkeys(u for s in sessions for u in s[1]))
-            hidden = list(dict.fromkeys(self._key(s[0]) for s in sessions
-                                        if self._max_words is None or len(s[0]) <= self._max_words))
+            keys = [self._key(s[0]) if self._max_words is None or len(s[0]) <= self._max_words else None
+                    for s in sessions]
+            hidden = list(dict.fromkeys(k for k in keys if k is not None))
             links, token = self._links.checkout(words, urls, hidden)
             kept = False
             try:
                 with links.transaction():
-                    for w, u, c in sessions:
-                        step(links, w, u, c)
+                    links.train_clicks(sessions, keys, self.learning_rate, self._default_wh, self._learn_missing,
+                                       self._link_new_urls)
                     self._links.commit(links, token)
                 kept = True
             finally:
                 self._links.release(token, kept)
 
-    def _train_one(self, links: _Links, words: list, urls: list, clicked: Hashable) -> None:
-        self._generate_hidden(links, words, urls)
-        links.train([links.word(w) for w in words], [links.url(u) for u in urls], urls.index(clicked),
-                    self.learning_rate, self._default_wh, self._learn_missing)
-
     @staticmethod
     def _key(words: list) -> tuple:
         """The key of the hidden neuron of a word combination."""
         return tuple(sorted(words, key=_order_key))
-
-    def _generate_hidden(self, links: _Links, words: list, urls: list) -> None:
-        if self._max_words is not None and len(words) > self._max_words:
-            return
-        h, created = links.hidden(self._key(words))
-        if created:
-            for w in words:
-                links.set_wh(links.word(w), h, NEW_WORD_WEIGHT / len(words))
-            for u in urls:
-                links.set_hu(h, links.url(u), NEW_URL_WEIGHT)
-        elif self._link_new_urls:
-            for u in urls:
-                uid = links.url(u)
-                if not links.has_hu(h, uid):
-                    links.set_hu(h, uid, NEW_URL_WEIGHT)
 
     # -------------------------------------------------------------- edits
     def remove_output(self, url: Hashable) -> None:
