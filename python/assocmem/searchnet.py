@@ -147,6 +147,16 @@ class _Links:
                 self._undo.append(("url", key))
         return i
 
+    def make_many(self, kind: str, keys: Iterable[Hashable]) -> None:
+        """Give an id to each of these words or urls (``kind``) that has
+        none, in one call (journalled like :meth:`word` and :meth:`url`)."""
+        ids, layer = (self.word_id, 0) if kind == "word" else (self.url_id, 2)
+        new = [k for k in dict.fromkeys(keys) if k not in ids]
+        if new:
+            ids.update(zip(new, self.table.add_rows(layer, np.zeros(len(new), dtype=np.int64)).tolist()))
+            if self._undo is not None:
+                self._undo += [(kind, k) for k in new]
+
     def hidden_many(self, keys: list[tuple], orders: Sequence[int] | None = None) -> list[int]:
         """The ids of these hidden neurons, new ones added in one call;
         ``orders``: each key's :func:`hidden_order` where the caller knows
@@ -241,17 +251,13 @@ class _Links:
         hid = self.hidden_id
         made = {k: None for k in keys if k is not None and k not in hid}
         ids = self.hidden_many([k for k in keys if k is not None])
+        self.make_many("word", (w for s in sessions for w in s[0]))
+        self.make_many("url", (u for s in sessions for u in s[1]))
+        wid, uid = self.word_id, self.url_id
         hidden = np.full(len(sessions), -1, dtype=np.int64)
         created = np.zeros(len(sessions), dtype=np.uint8)
-        word, url = self.word, self.url
-        w_ptr, u_ptr, words, urls, clicked = [0], [0], [], [], []
         j = 0
-        for i, ((ws, us, c), k) in enumerate(zip(sessions, keys)):
-            words += [word(w) for w in ws]
-            urls += [url(u) for u in us]
-            w_ptr.append(len(words))
-            u_ptr.append(len(urls))
-            clicked.append(-1 if c is None else us.index(c))
+        for i, k in enumerate(keys):
             if k is not None:
                 hidden[i] = ids[j]
                 j += 1
@@ -259,7 +265,10 @@ class _Links:
                     del made[k]
                     created[i] = 1
         arr = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
-        self.table.train_clicks(arr(w_ptr), arr(words), arr(u_ptr), arr(urls), arr(clicked), hidden, created,
+        ptr = lambda lengths: np.concatenate(([0], np.cumsum(arr(lengths))))  # noqa: E731
+        self.table.train_clicks(ptr([len(s[0]) for s in sessions]), arr([wid[w] for s in sessions for w in s[0]]),
+                                ptr([len(s[1]) for s in sessions]), arr([uid[u] for s in sessions for u in s[1]]),
+                                arr([-1 if c is None else us.index(c) for _, us, c in sessions]), hidden, created,
                                 NEW_WORD_WEIGHT, NEW_URL_WEIGHT, link_new_urls, rate, default_wh, learn)
 
     # scoring
