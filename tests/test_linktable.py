@@ -618,3 +618,32 @@ def test_train_clicks_refuses_bad_batches_and_stops_at_a_failing_click():
     assert state(t) == ((3, 3, 3), [{}] * 3, [{}] * 3, [[]] * 3)
     t.train_clicks(*_pack([]), 1.0, 0.1, False, 0.5, 0.0, True)  # no clicks: nothing
     assert state(t) == ((3, 3, 3), [{}] * 3, [{}] * 3, [[]] * 3)
+
+
+def test_score_keys_is_score_on_the_mapped_ids():
+    """score_keys maps keys through the two dicts (an unknown word left out
+    but counted among the query's words, an unknown url scoring 0) and
+    equals score on those ids to the bit; what score refuses it refuses."""
+    t = LinkTable()
+    for layer, k in ((0, 3), (1, 2), (2, 3)):
+        for _ in range(k):
+            t.add_row(layer, 0)
+    for w, h, v in ((0, 0, 0.4), (1, 0, -0.3), (2, 1, 0.9)):
+        t.set(0, w, h, v)
+    for h, u, v in ((0, 0, 0.2), (0, 1, -0.7), (1, 2, 0.5), (1, 0, 0.1)):
+        t.set(1, h, u, v)
+    word_id, url_id = {"a": 0, "b": 1, 7: 2}, {"x": 0, "y": 1, 3: 2}
+    for words, urls in ((["a", "b"], ["x", "y", 3]), (["b", "nope", 7], ["zz", "x", 3]), (["nope"], ["x"]),
+                        ([7], [3, "y", "x", "q"])):
+        ids = [word_id[w] for w in words if w in word_id]
+        want = t.score(ids, len(words), [url_id.get(u, -1) for u in urls], -0.1)
+        assert t.score_keys(word_id, url_id, words, urls, -0.1) == want
+        assert len(want) == len(urls) and all(want[k] == 0.0 for k, u in enumerate(urls) if u not in url_id)
+    assert t.score_keys(word_id, url_id, ["a"], ["x"], 0.0) != [0.0]  # the links count
+    with pytest.raises(StateValueError, match="am_lt_forward"):
+        t.score_keys(word_id, url_id, ["a"], ["x", "x"], 0.0)  # a url twice
+    with pytest.raises(KernelError, match="am_lt_forward"):
+        t.score_keys(word_id, {"x": 9}, ["a"], ["x"], 0.0)  # an id the table lacks
+    with pytest.raises(TypeError):
+        t.score_keys(word_id, url_id, [["a"]], ["x"], 0.0)  # unhashable
+    assert t.score_keys(word_id, url_id, ["a"], ["x"], 0.0) == t.score([0], 1, [0], 0.0)  # still usable
