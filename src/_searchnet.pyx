@@ -8,11 +8,16 @@ calls C without the GIL.
 """
 import numpy as np
 
+from cpython.exc cimport PyErr_CheckSignals
 from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 
 from assocmem_c cimport *
 
 from assocmem.errors import KernelError, ShapeError
+
+# clicks per am_lt_train_clicks call; Ctrl-C is checked between calls
+cdef enum:
+    TRAIN_CHUNK = 16
 
 
 include "_status.pxi"
@@ -364,18 +369,27 @@ cdef class LinkTable:
                 raise ShapeError(f"clicked[{i}]: expected -1 or a position in the click's urls; got {clicked[i]}")
         if n == 0:
             return
+        cdef const int64_t *wp = &words[0] if words.shape[0] else &zero
+        cdef int64_t start = 0, step
         self._idle()
         self._writing = True  # the GIL is released: readers must see the change running
         try:
-            with nogil:
-                st = am_lt_train_clicks(self.L, n, &w_ptr[0], &words[0] if words.shape[0] else &zero, &u_ptr[0],
-                                        &urls[0], &clicked[0], &hidden[0], &created[0], new_word_weight,
-                                        new_url_weight, link_new_urls, rate, default_wh, learn, &trained, &done)
+            # TRAIN_CHUNK clicks a call, Ctrl-C checked between calls: a long
+            # batch (a late click under the book's rules takes 10 ms) stops
+            # at once, half done (the caller's transaction rolls it back)
+            while start < n:
+                step = min(n - start, TRAIN_CHUNK)
+                with nogil:
+                    st = am_lt_train_clicks(self.L, step, &w_ptr[start], wp, &u_ptr[start], &urls[0],
+                                            &clicked[start], &hidden[start], &created[start], new_word_weight,
+                                            new_url_weight, link_new_urls, rate, default_wh, learn, &trained, &done)
+                self.weights_trained += trained
+                if st != AM_OK:
+                    _check(st, f"am_lt_train_clicks (click {start + done})")
+                start += step
+                PyErr_CheckSignals()
         finally:
             self._writing = False
-        self.weights_trained += trained
-        if st != AM_OK:
-            _check(st, f"am_lt_train_clicks (click {done})")
 
     cdef _Scratch _take(self):
         cdef int64_t nh = am_lt_rows(self.L, 1), nu = am_lt_rows(self.L, 2)

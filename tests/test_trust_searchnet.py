@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import copy
 import threading
 
@@ -177,3 +178,33 @@ def test_rollback_restores_every_structure(monkeypatch, batch):
         else:
             net.train(["w1", "brand-new"], ["u1", "new-url"], "new-url")
     assert state() == before
+
+
+def test_ctrl_c_stops_a_long_batch_part_way_and_leaves_the_net_as_it_was():
+    """A batch trains in C a few clicks a call, with Ctrl-C checked between
+    calls: SIGINT a moment into a long batch (4,000 clicks under the book's
+    rules: about a second here) stops it part-way, the rollback leaves the
+    net as it was, and the same batch then trains in full."""
+    rng = np.random.default_rng(3)
+    net = SearchNet()
+    net.train_many(_log(rng, 50))
+    m = net._mem
+    before = copy.deepcopy((net.links(), m.word_id, m.url_id, m.hidden_id, m.hidden_key))
+    batch = _log(rng, 4000)
+    start = m.table.weights_trained
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            net.train_many(batch)
+    finally:
+        timer.cancel()
+    part = m.table.weights_trained - start
+    assert (net.links(), m.word_id, m.url_id, m.hidden_id, m.hidden_key) == before
+    net.train_many(batch)
+    full = m.table.weights_trained - start - part
+    assert 0 < part < full  # stopped in the C loop, before its end
+    fresh = SearchNet()
+    for b in (_log(np.random.default_rng(3), 50), batch):
+        fresh.train_many(b)
+    assert net.links() == fresh.links()
