@@ -913,6 +913,48 @@ def test_graph_failed_commit_leaves_cache_and_store_consistent(tmp_path, monkeyp
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
+def test_graph_batch_interrupted_while_it_trains_leaves_cache_and_store_as_they_were(tmp_path, monkeypatch, layout,
+                                                                                      rules):
+    """Ctrl-C while a graph-backed batch trains in the cache's table (the C
+    loop checks for it between its calls; here raised after three clicks
+    trained): nothing was sent, the table rolls back, and the cache and the
+    store hold the net as it was; the batch then goes through."""
+    from assocmem.searchnet import _Links
+
+    rng = np.random.default_rng(15)
+    sessions = random_sessions(rng, 30)
+    probes = random_sessions(rng, 8)
+    with graph.open(tmp_path / "i.lbdb") as store:
+        g = SearchNet(store, name="sn", layout=layout, rules=rules)
+        g.train_many(sessions[:20])
+        before = [g.scores(w, u) for w, u, _ in probes]  # now cached
+        real = _Links.train_clicks
+
+        def interrupted(self, batch, keys, *args):
+            start = self.table.weights_trained
+            real(self, batch[:3], keys[:3], *args)
+            assert self.table.weights_trained > start  # the table changed
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(_Links, "train_clicks", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            g.train_many(sessions[20:])
+        monkeypatch.undo()
+        if rules == "hypergraphdb":
+            _assert_cache_accounted(g._links)
+        assert [g.scores(w, u) for w, u, _ in probes] == before
+        fresh = SearchNet(store, name="sn", layout=layout)
+        for (w, u, _), want in zip(probes, before):
+            np.testing.assert_allclose(fresh.scores(w, u), want, rtol=0, atol=1e-15)
+        g.train_many(sessions[20:])
+        mem = SearchNet(rules=rules)
+        mem.train_many(sessions[:20])
+        mem.train_many(sessions[20:])
+        _assert_same_scores(g, mem, probes)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("rules", ["pci", "hypergraphdb"])
 def test_graph_cache_sees_other_writers_after_clear(tmp_path, layout, rules):
     """Two handles with caches of their own (as two processes): a writer's
     batch is seen by the other once its rows are read again."""
