@@ -434,13 +434,18 @@ cdef class LinkTable:
         finally:
             self._readers -= 1
 
-    cdef list _score_keys(self, dict word_id, dict url_id, list words, list urls, double default_wh):
-        cdef Py_ssize_t k, nw = 0, nu = len(urls)
+    cdef _Scratch _take_query(self, Py_ssize_t nw, Py_ssize_t nu):
+        """Scratch memory with room for a query of nw words and nu urls."""
         cdef _Scratch sc = self._take()
-        if sc.q_w.shape[0] < len(words):
-            sc.q_w = np.zeros(2 * len(words), dtype=np.int64)
+        if sc.q_w.shape[0] < nw:
+            sc.q_w = np.zeros(2 * nw, dtype=np.int64)
         if sc.q_u.shape[0] < nu:
             sc.q_u = np.zeros(2 * nu, dtype=np.int64)
+        return sc
+
+    cdef list _score_keys(self, dict word_id, dict url_id, list words, list urls, double default_wh):
+        cdef Py_ssize_t k, nw = 0, nu = len(urls)
+        cdef _Scratch sc = self._take_query(len(words), nu)
         for w in words:
             i = word_id.get(w)
             if i is not None:
@@ -453,11 +458,7 @@ cdef class LinkTable:
 
     cdef list _score(self, list words, int64_t n_words, list urls, double default_wh, Py_ssize_t nw, Py_ssize_t nu):
         cdef Py_ssize_t k
-        cdef _Scratch sc = self._take()
-        if sc.q_w.shape[0] < nw:
-            sc.q_w = np.zeros(2 * nw, dtype=np.int64)
-        if sc.q_u.shape[0] < nu:
-            sc.q_u = np.zeros(2 * nu, dtype=np.int64)
+        cdef _Scratch sc = self._take_query(nw, nu)
         for k in range(nw):
             sc.q_w[k] = words[k]
         for k in range(nu):

@@ -147,11 +147,12 @@ class _Links:
                 self._undo.append(("url", key))
         return i
 
-    def make_many(self, kind: str, keys: Iterable[Hashable]) -> None:
-        """Give an id to each of these words or urls (``kind``) that has
-        none, in one call (journalled like :meth:`word` and :meth:`url`)."""
+    def make_many(self, kind: str, keys: list[Hashable]) -> None:
+        """Give an id to each of these distinct words or urls (``kind``)
+        that has none, in one call (journalled like :meth:`word` and
+        :meth:`url`)."""
         ids, layer = (self.word_id, 0) if kind == "word" else (self.url_id, 2)
-        new = [k for k in dict.fromkeys(keys) if k not in ids]
+        new = [k for k in keys if k not in ids]
         if new:
             ids.update(zip(new, self.table.add_rows(layer, np.zeros(len(new), dtype=np.int64)).tolist()))
             if self._undo is not None:
@@ -239,10 +240,11 @@ class _Links:
         transaction, in order."""
         return list(self._undo or ())
 
-    def train_clicks(self, sessions: list[tuple[list, list, Any]], keys: list[tuple | None], rate: float,
-                     default_wh: float, learn: bool, link_new_urls: bool) -> None:
+    def train_clicks(self, sessions: list[tuple[list, list, Any]], keys: list[tuple | None], words: list,
+                     urls: list, rate: float, default_wh: float, learn: bool, link_new_urls: bool) -> None:
         """Clicks (words, urls, clicked url or None for no training) in order,
-        in one C call: each click's hidden neuron ``keys[i]`` (None: none)
+        in C (``words`` and ``urls``: the distinct ones of all the clicks),
+        each click's hidden neuron ``keys[i]`` (None: none)
         first gets its links (the book's ``generatehiddennode``: a new one a
         link from each word at NEW_WORD_WEIGHT / len(words) and to each url
         at NEW_URL_WEIGHT; an existing one, with ``link_new_urls``, to each
@@ -251,8 +253,8 @@ class _Links:
         hid = self.hidden_id
         made = {k: None for k in keys if k is not None and k not in hid}
         ids = self.hidden_many([k for k in keys if k is not None])
-        self.make_many("word", (w for s in sessions for w in s[0]))
-        self.make_many("url", (u for s in sessions for u in s[1]))
+        self.make_many("word", words)
+        self.make_many("url", urls)
         wid, uid = self.word_id, self.url_id
         hidden = np.full(len(sessions), -1, dtype=np.int64)
         created = np.zeros(len(sessions), dtype=np.uint8)
@@ -272,8 +274,8 @@ class _Links:
                                 NEW_WORD_WEIGHT, NEW_URL_WEIGHT, link_new_urls, rate, default_wh, learn)
 
     # scoring
-    def score(self, words: Sequence[Hashable], urls: Sequence[Hashable], default_wh: float) -> list[float]:
-        return self.table.score_keys(self.word_id, self.url_id, list(words), list(urls), default_wh)
+    def score(self, words: list, urls: list, default_wh: float) -> list[float]:
+        return self.table.score_keys(self.word_id, self.url_id, words, urls, default_wh)
 
     def forward(self, queries: Sequence[tuple[Sequence[Hashable], Sequence[Hashable]]], default_wh: float) -> list[list[float]]:
         qw_ptr, qu_ptr, qn, qw, qu = [0], [0], [], [], []
@@ -538,8 +540,8 @@ class SearchNet:
             kept = False
             try:
                 with links.transaction():
-                    links.train_clicks(sessions, keys, self.learning_rate, self._default_wh, self._learn_missing,
-                                       self._link_new_urls)
+                    links.train_clicks(sessions, keys, words, urls, self.learning_rate, self._default_wh,
+                                       self._learn_missing, self._link_new_urls)
                     self._links.commit(links, token)
                 kept = True
             finally:
